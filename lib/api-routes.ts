@@ -1,0 +1,21 @@
+/**
+ * The HTTP API's routes: read by the CDK construct that deploys them and by the local router
+ * that serves them, so both expose the same contract.
+ */
+export type RouteAuth = 'public' | 'admin';
+export type RouteTarget = 'intake' | 'admin' | 'unsubscribe';
+
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway path syntax, `{name}` for a path parameter. */
+  readonly path: string;
+  readonly target: RouteTarget;
+  readonly auth: RouteAuth;
+}
+
+export const apiRoutes: readonly ApiRoute[] = [
+  { method: 'POST', path: '/v1/contacts', target: 'intake', auth: 'public' },
+  { method: 'GET', path: '/v1/contacts/{id}', target: 'admin', auth: 'admin' },
+];
+
+export const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;
