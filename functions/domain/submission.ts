@@ -12,7 +12,10 @@ const controlCharacters = /\p{Cc}/u;
 const text = (max: number) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-    .refine((value) => !controlCharacters.test(value), 'must not contain control characters (such as CR or LF)')
+    .refine(
+      (value) => !controlCharacters.test(value),
+      'must not contain control characters (such as CR or LF)',
+    )
     .transform((value) => value.trim())
     .pipe(z.string().max(max, `must be at most ${max} characters`));
 
@@ -100,7 +103,8 @@ export const parseSubmission = (input: unknown): ParseResult => {
     ok: false,
     issues: result.error.issues.map((issue) => ({
       path: issue.path.map(String).join('.') || '(body)',
-      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+      message:
+        issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
     })),
   };
 };

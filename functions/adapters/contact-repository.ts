@@ -1,0 +1,135 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Contact, Touch } from '../domain/contact.js';
+import { documentClient } from './dynamodb.js';
+
+const contactKey = (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' });
+const emailKey = (emailNormalised: string) => ({ pk: `EMAIL#${emailNormalised}`, sk: 'EMAIL' });
+const touchKey = (touch: Touch) => ({
+  pk: `CONTACT#${touch.contactId}`,
+  sk: `TOUCH#${touch.receivedAt}#${touch.touchId}`,
+});
+
+const maxConflictRetries = 8;
+
+const cancellationCodes = (error: unknown): (string | undefined)[] | undefined =>
+  error instanceof TransactionCanceledException ? error.CancellationReasons?.map((r) => r.Code) : undefined;
+
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
+
+export class ContactRepository {
+  constructor(private readonly tableName: string) {}
+
+  /**
+   * Claims the address and writes the contact with its first touch in one transaction. The
+   * claim's condition is what makes "one contact per address" hold under concurrent duplicates:
+   * exactly one transaction can create the claim. Returns false when the address is already taken.
+   */
+  async createContact(contact: Contact): Promise<boolean> {
+    try {
+      await this.transactWithRetry([
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...emailKey(contact.emailNormalised), contactId: contact.contactId },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...contactKey(contact.contactId), ...contact, gsi1pk: `STAGE#${contact.stage}` },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...touchKey(contact.firstTouch), ...contact.firstTouch },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async contactIdForEmail(emailNormalised: string): Promise<string | undefined> {
+    const { Item } = await documentClient.send(
+      new GetCommand({ TableName: this.tableName, Key: emailKey(emailNormalised), ConsistentRead: true }),
+    );
+    return Item?.contactId as string | undefined;
+  }
+
+  /** Records a further touch on a known contact and applies its changes, atomically. */
+  async addTouch(touch: Touch, changes: Record<string, unknown>): Promise<Contact> {
+    const names: Record<string, string> = { '#touchCount': 'touchCount' };
+    const values: Record<string, unknown> = { ':one': 1 };
+    const sets = Object.entries(changes).map(([attribute, value], index) => {
+      names[`#a${index}`] = attribute;
+      values[`:v${index}`] = value;
+      return `#a${index} = :v${index}`;
+    });
+    await this.transactWithRetry([
+      { Put: { TableName: this.tableName, Item: { ...touchKey(touch), ...touch } } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: contactKey(touch.contactId),
+          UpdateExpression: `SET ${sets.join(', ')} ADD #touchCount :one`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ]);
+    const contact = await this.getContact(touch.contactId);
+    if (!contact) throw new Error(`Contact ${touch.contactId} vanished while adding a touch`);
+    return contact;
+  }
+
+  async getContact(contactId: string): Promise<Contact | undefined> {
+    const { Item } = await documentClient.send(
+      new GetCommand({ TableName: this.tableName, Key: contactKey(contactId), ConsistentRead: true }),
+    );
+    return Item ? stripKeys<Contact>(Item) : undefined;
+  }
+
+  /** Newest first, as an admin reading a contact's history wants it. */
+  async listTouches(contactId: string, limit = 100): Promise<Touch[]> {
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :touch)',
+        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':touch': 'TOUCH#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => stripKeys<Touch>(item));
+  }
+
+  /**
+   * Concurrent transactions on one item are cancelled with TransactionConflict rather than
+   * queued; they are safe to repeat, so back off and try again.
+   */
+  private async transactWithRetry(items: NonNullable<TransactWriteCommand['input']['TransactItems']>) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+      } catch (error) {
+        const conflicted = cancellationCodes(error)?.includes('TransactionConflict');
+        if (!conflicted || attempt >= maxConflictRetries) throw error;
+        await pause(attempt);
+      }
+    }
+  }
+}
+
+const stripKeys = <T>(item: Record<string, unknown>): T => {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  return rest as T;
+};

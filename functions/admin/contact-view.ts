@@ -1,0 +1,17 @@
+import type { Contact, Touch } from '../domain/contact.js';
+
+/** What an admin sees of a contact: its record, where it first and last came from, and its touches. */
+export const contactView = (contact: Contact, touches: Touch[]) => {
+  const { firstTouch, latestTouch, emailNormalised: _dedupeKey, ...record } = contact;
+  const attributionOf = (touch: Touch) => ({
+    at: touch.receivedAt,
+    where: touch.where,
+    what: touch.what,
+    why: touch.why,
+  });
+  return {
+    ...record,
+    attribution: { first: attributionOf(firstTouch), latest: attributionOf(latestTouch) },
+    touches,
+  };
+};

@@ -1,0 +1,127 @@
+import { type Where, whereFrom } from './attribution.js';
+import { normaliseEmail } from './email-address.js';
+import type { BuyingStage, Stage } from './stages.js';
+import { stageOfNewContact } from './stages.js';
+import type { Submission } from './submission.js';
+
+/** What the contact did (a form on our page, a webinar, a list bought from a third party, an import). */
+export interface What {
+  kind: 'form' | 'webinar' | 'third_party_list' | 'import' | 'event';
+  form?: string;
+}
+
+/** Why the contact came: the offer it asked for. */
+export interface Why {
+  offer?: { type: string; id?: string };
+}
+
+export interface Touch {
+  touchId: string;
+  contactId: string;
+  receivedAt: string;
+  where: Where;
+  what: What;
+  why: Why;
+  buyingStage?: BuyingStage;
+  consent?: boolean;
+  fields?: Record<string, string | number | boolean>;
+}
+
+export interface Profile {
+  firstName?: string;
+  lastName?: string;
+  company?: string;
+  jobTitle?: string;
+  phone?: string;
+}
+
+export interface Consent {
+  marketing: boolean;
+  updatedAt: string;
+}
+
+export interface Contact extends Profile {
+  contactId: string;
+  /** As the contact typed it (trimmed), for display and replies. */
+  email: string;
+  /** Lower-cased: the dedupe key. */
+  emailNormalised: string;
+  stage: Stage;
+  consent: Consent;
+  buyingStage?: BuyingStage;
+  fields?: Record<string, string | number | boolean>;
+  firstTouch: Touch;
+  latestTouch: Touch;
+  touchCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const profileOf = (submission: Submission): Profile => {
+  const profile: Profile = {};
+  for (const key of ['firstName', 'lastName', 'company', 'jobTitle', 'phone'] as const) {
+    const value = submission[key];
+    if (value !== undefined) profile[key] = value;
+  }
+  return profile;
+};
+
+export const touchFromSubmission = (
+  submission: Submission,
+  ids: { touchId: string; contactId: string },
+  now: Date,
+): Touch => {
+  const touch: Touch = {
+    ...ids,
+    receivedAt: now.toISOString(),
+    where: whereFrom(submission.source),
+    what: submission.form ? { kind: 'form', form: submission.form } : { kind: 'form' },
+    why: submission.offer ? { offer: submission.offer } : {},
+  };
+  if (submission.buyingStage) touch.buyingStage = submission.buyingStage;
+  if (submission.consent !== undefined) touch.consent = submission.consent;
+  if (submission.fields) touch.fields = submission.fields;
+  return touch;
+};
+
+/** A contact seen for the first time. Without an explicit yes there is no marketing consent. */
+export const newContact = (submission: Submission, touch: Touch): Contact => {
+  const contact: Contact = {
+    ...profileOf(submission),
+    contactId: touch.contactId,
+    email: submission.email,
+    emailNormalised: normaliseEmail(submission.email),
+    stage: stageOfNewContact,
+    consent: { marketing: submission.consent === true, updatedAt: touch.receivedAt },
+    firstTouch: touch,
+    latestTouch: touch,
+    touchCount: 1,
+    createdAt: touch.receivedAt,
+    updatedAt: touch.receivedAt,
+  };
+  if (submission.buyingStage) contact.buyingStage = submission.buyingStage;
+  if (submission.fields) contact.fields = submission.fields;
+  return contact;
+};
+
+/**
+ * What a further submission changes on a known contact: the latest touch, any profile field it
+ * filled in, consent when it answered the question, and the buying stage it declared (its custom
+ * fields stay on the touch, where they were given).
+ * Returned as a flat set of attribute updates so the adapter can apply it in one atomic write.
+ */
+export const changesFromRepeatSubmission = (
+  submission: Submission,
+  touch: Touch,
+): Record<string, unknown> => {
+  const changes: Record<string, unknown> = {
+    ...profileOf(submission),
+    latestTouch: touch,
+    updatedAt: touch.receivedAt,
+  };
+  if (submission.consent !== undefined) {
+    changes.consent = { marketing: submission.consent, updatedAt: touch.receivedAt };
+  }
+  if (submission.buyingStage) changes.buyingStage = submission.buyingStage;
+  return changes;
+};

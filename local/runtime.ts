@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useClock } from '../functions/adapters/clock.js';
+import { parseDuration } from '../functions/domain/duration.js';
+import type { HttpHandler } from './api-gateway-event.js';
+import { type ClockMode, VirtualClock } from './clock.js';
+import {
+  ensureTable,
+  localCredentials,
+  localDynamoDbClient,
+  localRegion,
+  startDynamoDbLocal,
+} from './dynamodb-local.js';
+import { createRouter, type LocalResponse, type LocalRoute } from './router.js';
+
+export interface LocalRuntimeOptions {
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  clockMode: ClockMode;
+  /** Virtual ms per real ms for the scaled clock. */
+  clockScale?: number;
+  /** @default a token generated once and kept in the data dir */
+  adminToken?: string;
+  /** Origins allowed to post to the intake from a browser. @default the runtime's own origin */
+  allowedOrigins?: string[];
+}
+
+export interface LocalRuntime {
+  url: string;
+  adminToken: string;
+  endpoints: { dynamodb: string };
+  clock: VirtualClock;
+  stop(): Promise<void>;
+}
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '../web');
+export const localTableName = 'leadflow';
+
+const json = (status: number, body: unknown): LocalResponse => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(body),
+});
+
+const adminTokenFor = (dataDir: string, given: string | undefined): string => {
+  if (given) return given;
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token, { mode: 0o600 });
+  return token;
+};
+
+/**
+ * The whole system on one machine: DynamoDB Local, the virtual clock, and the HTTP API with the
+ * deployed handlers behind it. Handlers are imported only after the environment points their
+ * SDK clients at loopback, exactly as Lambda would configure them through environment variables.
+ */
+export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const clock = new VirtualClock({
+    mode: options.clockMode,
+    ...(options.clockScale ? { scale: options.clockScale } : {}),
+    stateFile: join(dataDir, 'clock.json'),
+  });
+  useClock(clock);
+
+  const dynamodb = await startDynamoDbLocal(dataDir);
+  Object.assign(process.env, {
+    AWS_REGION: localRegion,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    TABLE_NAME: localTableName,
+  });
+  const client = localDynamoDbClient(dynamodb.endpoint);
+  await ensureTable(client, localTableName);
+  client.destroy();
+
+  const handlers: Record<'intake' | 'admin', HttpHandler> = {
+    intake: (await import('../functions/intake/handler.js')).handler,
+    admin: (await import('../functions/admin/handler.js')).handler,
+  };
+
+  const endpoints = { dynamodb: dynamodb.endpoint };
+  const localRoutes: LocalRoute[] = [
+    { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
+    { method: 'GET', path: '/_local/clock', handle: () => json(200, { now: clock.now(), mode: clock.mode }) },
+    {
+      method: 'POST',
+      path: '/_local/clock/advance',
+      handle: (body) => {
+        if (clock.mode !== 'manual') {
+          return json(409, { error: { code: 'clock_not_manual', message: 'Start with --clock manual' } });
+        }
+        let by: unknown;
+        try {
+          by = (JSON.parse(body.toString('utf8') || '{}') as { by?: unknown }).by;
+        } catch {
+          by = undefined;
+        }
+        const ms = typeof by === 'string' ? parseDuration(by) : undefined;
+        if (ms === undefined) {
+          return json(400, {
+            error: {
+              code: 'validation_failed',
+              message: 'Give {"by": "<duration>"}, e.g. "3d", "36h", "90m"',
+              issues: [{ path: 'by', message: 'must be a duration such as 3d, 36h or 90m' }],
+            },
+          });
+        }
+        return json(200, { now: clock.advance(ms) });
+      },
+    },
+  ];
+
+  const adminToken = adminTokenFor(dataDir, options.adminToken);
+  const server = createServer();
+  await new Promise<void>((ready) => server.listen(options.port, '127.0.0.1', ready));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://127.0.0.1:${port}`;
+  server.on(
+    'request',
+    createRouter({
+      handlers,
+      adminToken,
+      allowedOrigins: options.allowedOrigins ?? [url, `http://localhost:${port}`],
+      webDir,
+      localRoutes,
+      now: () => clock.now(),
+    }),
+  );
+
+  return {
+    url,
+    adminToken,
+    endpoints,
+    clock,
+    stop: async () => {
+      await new Promise<void>((closed) => {
+        server.close(() => closed());
+        server.closeAllConnections();
+      });
+      clock.stop();
+      await dynamodb.stop();
+    },
+  };
+};
