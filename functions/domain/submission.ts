@@ -96,6 +96,13 @@ export interface FieldIssue {
 
 export type ParseResult = { ok: true; submission: Submission } | { ok: false; issues: FieldIssue[] };
 
+const messageOf = (issue: z.core.$ZodIssue): string => {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
+  // A bad key in a record is reported with the key check's own message nested inside.
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
+  return issue.message;
+};
+
 export const parseSubmission = (input: unknown): ParseResult => {
   const result = submissionSchema.safeParse(input);
   if (result.success) return { ok: true, submission: result.data };
@@ -103,8 +110,7 @@ export const parseSubmission = (input: unknown): ParseResult => {
     ok: false,
     issues: result.error.issues.map((issue) => ({
       path: issue.path.map(String).join('.') || '(body)',
-      message:
-        issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+      message: messageOf(issue),
     })),
   };
 };

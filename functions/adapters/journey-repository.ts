@@ -1,0 +1,102 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ContactEvent } from '../domain/contact-event.js';
+import { documentClient } from './dynamodb.js';
+
+const contactPk = (contactId: string) => `CONTACT#${contactId}`;
+const contactKey = (contactId: string) => ({ pk: contactPk(contactId), sk: 'PROFILE' });
+
+/** The journey's own reads and writes on a contact: its pending events and its waiting task. */
+export class JourneyRepository {
+  constructor(private readonly tableName: string) {}
+
+  /** Stores an event for the contact's next step. False when there is no such contact. */
+  async putEvent(contactId: string, event: ContactEvent): Promise<boolean> {
+    try {
+      await documentClient.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: contactKey(contactId),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}`, ...event },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const codes = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
+      if (codes?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      // The same event delivered twice (a retried request) is stored once.
+      if (codes?.[1]?.Code === 'ConditionalCheckFailed') return true;
+      throw error;
+    }
+  }
+
+  /** Oldest first: events are applied in the order they happened. */
+  async pendingEvents(contactId: string): Promise<ContactEvent[]> {
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
+        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':event': 'EVENT#' },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map(({ pk: _pk, sk: _sk, ...event }) => event as ContactEvent);
+  }
+
+  async removeEvents(contactId: string, events: ContactEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 25) {
+      await documentClient.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [this.tableName]: events.slice(i, i + 25).map((event) => ({
+              DeleteRequest: { Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` } },
+            })),
+          },
+        }),
+      );
+    }
+  }
+
+  async taskToken(contactId: string): Promise<string | undefined> {
+    const { Item } = await documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: contactKey(contactId),
+        ProjectionExpression: 'taskToken',
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.taskToken as string | undefined;
+  }
+
+  async storeTaskToken(contactId: string, taskToken: string): Promise<void> {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: contactKey(contactId),
+        UpdateExpression: 'SET taskToken = :token',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':token': taskToken },
+      }),
+    );
+  }
+}

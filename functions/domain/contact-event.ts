@@ -1,0 +1,32 @@
+/**
+ * Things that happen to a contact and move it along the funnel. Every event is stored on the
+ * contact before the journey is woken, and consumed at the journey's next step: an event that
+ * races a timeout, or arrives while no task waits, is late at worst, never lost.
+ */
+export const adminEventTypes = [
+  'sales_accepted',
+  'sales_rejected',
+  'won',
+  'lost',
+  'engaged',
+  'unsubscribed',
+] as const;
+
+export const contactEventTypes = [
+  ...adminEventTypes,
+  /** A further form submission from a known contact (may carry a declared buying stage). */
+  'submitted',
+  /** SES told us the address hard-bounced or the recipient complained. */
+  'bounced',
+  'complained',
+] as const;
+
+export type ContactEventType = (typeof contactEventTypes)[number];
+
+export interface ContactEvent {
+  eventId: string;
+  type: ContactEventType;
+  at: string;
+  /** e.g. the buying stage a submission declared, or the link a click followed. */
+  detail?: Record<string, string>;
+}
