@@ -7,10 +7,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ContactEvent } from '../domain/contact-event.js';
+import type { Standing } from '../domain/journey.js';
 import { documentClient } from './dynamodb.js';
 
 const contactPk = (contactId: string) => `CONTACT#${contactId}`;
 const contactKey = (contactId: string) => ({ pk: contactPk(contactId), sk: 'PROFILE' });
+/** A transaction holds 100 items: the contact and at most this many consumed events. */
+const maxEventsPerStep = 50;
 
 /** The journey's own reads and writes on a contact: its pending events and its waiting task. */
 export class JourneyRepository {
@@ -50,13 +53,14 @@ export class JourneyRepository {
   }
 
   /** Oldest first: events are applied in the order they happened. */
-  async pendingEvents(contactId: string): Promise<ContactEvent[]> {
+  async pendingEvents(contactId: string, limit = maxEventsPerStep): Promise<ContactEvent[]> {
     const { Items = [] } = await documentClient.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
         ExpressionAttributeValues: { ':pk': contactPk(contactId), ':event': 'EVENT#' },
         ConsistentRead: true,
+        Limit: limit,
       }),
     );
     return Items.map(({ pk: _pk, sk: _sk, ...event }) => event as ContactEvent);
@@ -96,6 +100,53 @@ export class JourneyRepository {
         UpdateExpression: 'SET taskToken = :token',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':token': taskToken },
+      }),
+    );
+  }
+
+  /**
+   * Saves where the step left the contact and consumes the events it applied, in one
+   * transaction: an event is either applied and gone, or still waiting for the next step. The
+   * waiting task's token is cleared; the next await stores its own.
+   */
+  async saveStanding(
+    contactId: string,
+    standing: Standing,
+    consumed: ContactEvent[],
+    now: Date,
+  ): Promise<void> {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: contactKey(contactId),
+              UpdateExpression:
+                'SET stage = :stage, score = :score, journey = :journey, updatedAt = :now, gsi1pk = :byStage, ' +
+                'gsi1sk = :now, stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)' +
+                (standing.buyingStage ? ', buyingStage = :buyingStage' : '') +
+                ' REMOVE taskToken',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: {
+                ':stage': standing.stage,
+                ':score': standing.score,
+                ':journey': standing.journey,
+                ':now': now.toISOString(),
+                ':byStage': `STAGE#${standing.stage}`,
+                ':none': [],
+                ':changes': standing.changes,
+                ...(standing.buyingStage ? { ':buyingStage': standing.buyingStage } : {}),
+              },
+            },
+          },
+          ...consumed.map((event) => ({
+            Delete: {
+              TableName: this.tableName,
+              Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` },
+            },
+          })),
+        ],
       }),
     );
   }

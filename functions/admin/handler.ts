@@ -1,23 +1,48 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { clock } from '../adapters/clock.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
+import { JourneyRepository } from '../adapters/journey-repository.js';
 import { requireEnv } from '../config/env.js';
+import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
+import { deliverContactEvent } from '../journey/deliver-event.js';
+import { parseAdminEvent } from './contact-events.js';
 import { contactView } from './contact-view.js';
 
-const repository = new ContactRepository(requireEnv('TABLE_NAME'));
+const tableName = requireEnv('TABLE_NAME');
+const contacts = new ContactRepository(tableName);
+const journeys = new JourneyRepository(tableName);
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
+const contactIdOf = (event: APIGatewayProxyEventV2) => event.pathParameters?.id ?? '';
+const noContact = (contactId: string) => errorResponse(404, 'not_found', `No contact ${contactId}`);
+
 const getContact: Route = async (event) => {
-  const contactId = event.pathParameters?.id ?? '';
-  const contact = await repository.getContact(contactId);
-  if (!contact) return errorResponse(404, 'not_found', `No contact ${contactId}`);
-  return json(200, contactView(contact, await repository.listTouches(contactId)));
+  const contactId = contactIdOf(event);
+  const contact = await contacts.getContact(contactId);
+  if (!contact) return noContact(contactId);
+  return json(200, contactView(contact, await contacts.listTouches(contactId)));
+};
+
+/** A sales decision or another admin event, handed to the contact's journey. */
+const postContactEvent: Route = async (event) => {
+  const contactId = contactIdOf(event);
+  const body = readBody(event);
+  if (!body.ok) return body.response;
+  const parsed = parseAdminEvent(body.input);
+  if (!parsed.ok)
+    return errorResponse(400, 'validation_failed', 'The event has invalid fields', parsed.issues);
+  const { type, eventId } = parsed.value;
+  const delivered = await deliverContactEvent(journeys, contactId, type, clock.now(), undefined, eventId);
+  if (!delivered) return noContact(contactId);
+  return json(202, { contactId, eventId: delivered.eventId, type: delivered.type, at: delivered.at });
 };
 
 /** Keyed by API Gateway's routeKey; authorization happened before the event got here (IAM in AWS). */
 const routes: Record<string, Route> = {
   'GET /v1/contacts/{id}': getContact,
+  'POST /v1/contacts/{id}/events': postContactEvent,
 };
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {

@@ -1,5 +1,7 @@
 import { type Where, whereFrom } from './attribution.js';
 import { normaliseEmail } from './email-address.js';
+import type { JourneyState, StageChange } from './journey.js';
+import { type QualificationRules, touchScore } from './qualification.js';
 import type { BuyingStage, Stage } from './stages.js';
 import { stageOfNewContact } from './stages.js';
 import type { Submission } from './submission.js';
@@ -47,6 +49,8 @@ export interface Contact extends Profile {
   /** Lower-cased: the dedupe key. */
   emailNormalised: string;
   stage: Stage;
+  /** Lead score: where it came from, what it asked for, what it did since. */
+  score: number;
   consent: Consent;
   buyingStage?: BuyingStage;
   fields?: Record<string, string | number | boolean>;
@@ -55,6 +59,10 @@ export interface Contact extends Profile {
   touchCount: number;
   createdAt: string;
   updatedAt: string;
+  journey?: JourneyState;
+  stageHistory?: StageChange[];
+  /** The journey's waiting task, while one waits. */
+  taskToken?: string;
 }
 
 const profileOf = (submission: Submission): Profile => {
@@ -84,14 +92,18 @@ export const touchFromSubmission = (
   return touch;
 };
 
-/** A contact seen for the first time. Without an explicit yes there is no marketing consent. */
-export const newContact = (submission: Submission, touch: Touch): Contact => {
+/**
+ * A contact seen for the first time. Without an explicit yes there is no marketing consent. A
+ * name and an email make a contact, not a lead, unless it says it is ready to talk to sales.
+ */
+export const newContact = (submission: Submission, touch: Touch, rules: QualificationRules): Contact => {
   const contact: Contact = {
     ...profileOf(submission),
     contactId: touch.contactId,
     email: submission.email,
     emailNormalised: normaliseEmail(submission.email),
-    stage: stageOfNewContact,
+    stage: submission.buyingStage === 'ready_to_talk' ? 'sales_lead' : stageOfNewContact,
+    score: touchScore({ channel: touch.where.channel, offerType: touch.why.offer?.type }, rules),
     consent: { marketing: submission.consent === true, updatedAt: touch.receivedAt },
     firstTouch: touch,
     latestTouch: touch,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channels } from './attribution.js';
 import { buyingStages } from './stages.js';
+import { type Parsed, parseWith } from './validation.js';
 
 /**
  * What a landing page may send to the intake. Only the email is required: the prospect is in
@@ -89,31 +90,7 @@ export const submissionSchema = z.strictObject({
 
 export type Submission = z.infer<typeof submissionSchema>;
 
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
-
-export type ParseResult = { ok: true; submission: Submission } | { ok: false; issues: FieldIssue[] };
-
-const messageOf = (issue: z.core.$ZodIssue): string => {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
-  // A bad key in a record is reported with the key check's own message nested inside.
-  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
-  return issue.message;
-};
-
-export const parseSubmission = (input: unknown): ParseResult => {
-  const result = submissionSchema.safeParse(input);
-  if (result.success) return { ok: true, submission: result.data };
-  return {
-    ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.') || '(body)',
-      message: messageOf(issue),
-    })),
-  };
-};
+export const parseSubmission = (input: unknown): Parsed<Submission> => parseWith(submissionSchema, input);
 
 /** A bot filled the hidden field: answer as if accepted, store nothing. */
 export const isHoneypotFilled = (input: unknown): boolean => {

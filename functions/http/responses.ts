@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { FieldIssue } from '../domain/submission.js';
+import type { FieldIssue } from '../domain/validation.js';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 

@@ -2,16 +2,31 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
+import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
+import { startExecutionOnce } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { maskEmail } from '../domain/email-address.js';
 import { stageOfNewContact } from '../domain/stages.js';
 import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
+import { executionName } from '../journey/advance.js';
 import { recordSubmission } from './record-submission.js';
 
-const repository = new ContactRepository(requireEnv('TABLE_NAME'));
+const tableName = requireEnv('TABLE_NAME');
+const stateMachineArn = requireEnv('JOURNEY_STATE_MACHINE_ARN');
+const dependencies = {
+  contacts: new ContactRepository(tableName),
+  journeys: new JourneyRepository(tableName),
+  startJourney: async (contactId: string) => {
+    await startExecutionOnce(stateMachineArn, executionName(contactId, 1), {
+      contactId,
+      generation: 1,
+      steps: 0,
+    });
+  },
+};
 
 /** POST /v1/contacts: a landing page's form, as JSON or form-encoded. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
@@ -29,7 +44,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
     return errorResponse(400, 'validation_failed', 'The submission has invalid fields', parsed.issues);
   }
 
-  const { contact, created } = await recordSubmission(parsed.submission, repository, clock.now());
+  const { contact, created } = await recordSubmission(parsed.value, dependencies, clock.now());
   logger.info('Submission recorded', {
     contactId: contact.contactId,
     email: maskEmail(contact.email),

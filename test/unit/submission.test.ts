@@ -10,12 +10,12 @@ const issuesOf = (input: unknown) => {
 describe('parseSubmission', () => {
   it('needs nothing but an email, and keeps it as typed apart from surrounding space', () => {
     const result = parseSubmission({ email: '  Jane.Doe@Example.COM ' });
-    expect(result).toEqual({ ok: true, submission: { email: 'Jane.Doe@Example.COM' } });
+    expect(result).toEqual({ ok: true, value: { email: 'Jane.Doe@Example.COM' } });
   });
 
   it('treats blank optional fields as not given', () => {
     const result = parseSubmission({ email: 'a@b.co', firstName: '  ', company: '' });
-    expect(result.ok && result.submission).toEqual({ email: 'a@b.co' });
+    expect(result.ok && result.value).toEqual({ email: 'a@b.co' });
   });
 
   it.each([

@@ -1,0 +1,218 @@
+import type { Channel } from './attribution.js';
+import type { ContactEvent } from './contact-event.js';
+import { type QualificationRules, qualify, touchScore } from './qualification.js';
+import { type Schedule, type ScheduleStep, stepDelayMs, type Track } from './schedule.js';
+import type { BuyingStage, Stage } from './stages.js';
+
+/**
+ * A contact's journey as pure decisions: given the contact, what happened since the last step and
+ * the time now, where does it stand, which email (if any) is due, and how long until the next
+ * step. The Step Functions execution only carries these decisions out.
+ */
+export type Phase = 'nurture' | 'sales' | 'recycle' | 'customer' | 'ended';
+
+export interface JourneyState {
+  generation: number;
+  /** The email track the contact is on, if any. */
+  track?: Track;
+  /** Time of the previous touch on the track: the next step's delay counts from here. */
+  anchorAt: string;
+  stageSince: string;
+  /** Each recycle is a fresh pass through the recycle track. */
+  recycleCount: number;
+}
+
+export interface StageChange {
+  from: Stage;
+  to: Stage;
+  at: string;
+  reason: string;
+}
+
+export interface JourneyContact {
+  stage: Stage;
+  score: number;
+  company?: string | undefined;
+  jobTitle?: string | undefined;
+  buyingStage?: BuyingStage | undefined;
+  createdAt: string;
+  journey?: JourneyState | undefined;
+}
+
+export interface Standing {
+  stage: Stage;
+  score: number;
+  buyingStage?: BuyingStage | undefined;
+  journey: JourneyState;
+  changes: StageChange[];
+}
+
+/** The longest a journey sleeps without a reason: it wakes, finds nothing due, and sleeps again. */
+export const idleWaitMs = 30 * 86_400_000;
+
+export const phaseOf = (stage: Stage): Phase => {
+  switch (stage) {
+    case 'sales_lead':
+    case 'opportunity':
+      return 'sales';
+    case 'recycled':
+      return 'recycle';
+    case 'customer':
+      return 'customer';
+    case 'unsubscribed':
+    case 'suppressed':
+      return 'ended';
+    default:
+      return 'nurture';
+  }
+};
+
+export const trackOf = (stage: Stage): Track | undefined => {
+  const phase = phaseOf(stage);
+  return phase === 'nurture' || phase === 'recycle' || phase === 'customer' ? phase : undefined;
+};
+
+const unreachable: ReadonlySet<Stage> = new Set(['unsubscribed', 'suppressed']);
+
+/** What one event does to the stage on its own, before score and fit are weighed. */
+const stageAfterEvent = (stage: Stage, event: ContactEvent): { stage: Stage; reason: string } => {
+  if (unreachable.has(stage)) return { stage, reason: '' };
+  switch (event.type) {
+    case 'unsubscribed':
+      return { stage: 'unsubscribed', reason: 'unsubscribed' };
+    case 'bounced':
+    case 'complained':
+      return { stage: 'suppressed', reason: event.type };
+    case 'sales_accepted':
+      return stage === 'sales_lead'
+        ? { stage: 'opportunity', reason: 'sales accepted' }
+        : { stage, reason: '' };
+    case 'sales_rejected':
+      return stage === 'sales_lead' ? { stage: 'recycled', reason: 'sales rejected' } : { stage, reason: '' };
+    case 'won':
+      return stage === 'customer' ? { stage, reason: '' } : { stage: 'customer', reason: 'won' };
+    case 'lost':
+      return stage === 'opportunity' || stage === 'sales_lead'
+        ? { stage: 'recycled', reason: 'lost' }
+        : { stage, reason: '' };
+    default:
+      return { stage, reason: '' };
+  }
+};
+
+const eventScore = (event: ContactEvent, rules: QualificationRules): number => {
+  const base = rules.eventWeights[event.type] ?? 0;
+  if (event.type !== 'submitted' || !event.detail?.channel) return base;
+  return (
+    base + touchScore({ channel: event.detail.channel as Channel, offerType: event.detail.offerType }, rules)
+  );
+};
+
+/**
+ * Applies the stored events, in the order they happened, and the passage of time (a sales lead
+ * nobody answered within the agreed days is recycled), then settles the stage and the track.
+ */
+export const standingAfter = (
+  contact: JourneyContact,
+  events: readonly ContactEvent[],
+  now: Date,
+  rules: QualificationRules,
+): Standing => {
+  const at = now.toISOString();
+  const journey: JourneyState = contact.journey ?? {
+    generation: 1,
+    anchorAt: contact.createdAt,
+    stageSince: contact.createdAt,
+    recycleCount: 0,
+  };
+  let { stage, score, buyingStage } = contact;
+  const changes: StageChange[] = [];
+  const moveTo = (to: Stage, reason: string) => {
+    if (to === stage) return;
+    changes.push({ from: stage, to, at, reason });
+    stage = to;
+  };
+
+  for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
+    const after = stageAfterEvent(stage, event);
+    moveTo(after.stage, after.reason);
+    if (unreachable.has(stage)) continue;
+    score += eventScore(event, rules);
+    const declared = event.detail?.buyingStage as BuyingStage | undefined;
+    if (declared) buyingStage = declared;
+    const engaged = event.type === 'engaged' || event.type === 'submitted';
+    moveTo(
+      qualify(
+        {
+          stage,
+          score,
+          engaged,
+          company: contact.company,
+          jobTitle: contact.jobTitle,
+          readyToTalk: declared === 'ready_to_talk',
+        },
+        rules,
+      ),
+      engaged ? `${event.type}; score ${score}` : 'qualified',
+    );
+  }
+
+  const salesDeadline =
+    Date.parse(changes.at(-1)?.at ?? journey.stageSince) + rules.salesAnswerWithinDays * 86_400_000;
+  if (stage === 'sales_lead' && now.getTime() >= salesDeadline) moveTo('recycled', 'no sales answer in time');
+
+  const next: JourneyState = { ...journey };
+  if (changes.length > 0) next.stageSince = at;
+  const track = trackOf(stage);
+  if (track !== journey.track || (stage === 'recycled' && changes.some((c) => c.to === 'recycled'))) {
+    next.anchorAt = at;
+    if (stage === 'recycled') next.recycleCount = journey.recycleCount + 1;
+  }
+  if (track) next.track = track;
+  else delete next.track;
+  return { stage, score, buyingStage, journey: next, changes };
+};
+
+/** Which pass through the track the send ledger is keyed by: each recycle starts afresh. */
+export const trackRound = (track: Track, journey: JourneyState): number =>
+  track === 'recycle' ? journey.recycleCount : 1;
+
+export interface NextTouch {
+  /** The email due now, if any. */
+  send?: ScheduleStep;
+  /** The anchor after this step: moved to now when an email goes out. */
+  anchorAt: string;
+  waitMs: number;
+}
+
+/**
+ * The next email on the track: the first step of the current schedule not yet sent, due its
+ * delay after the previous touch. One email per step at most, so emails that fell due together
+ * (after a shortened delay, say) still go out spaced by their delays.
+ */
+export const nextTouch = (
+  schedule: Schedule,
+  sentStepIds: ReadonlySet<string>,
+  anchorAt: string,
+  now: Date,
+  mayEmail: boolean,
+): NextTouch => {
+  const pending = mayEmail ? schedule.steps.filter((step) => !sentStepIds.has(step.id)) : [];
+  const [first, second] = pending;
+  if (!first) return { anchorAt, waitMs: idleWaitMs };
+  const dueAt = Date.parse(anchorAt) + stepDelayMs(first);
+  if (dueAt > now.getTime()) return { anchorAt, waitMs: Math.min(dueAt - now.getTime(), idleWaitMs) };
+  const sentAt = now.toISOString();
+  return {
+    send: first,
+    anchorAt: sentAt,
+    waitMs: second ? Math.min(stepDelayMs(second), idleWaitMs) : idleWaitMs,
+  };
+};
+
+/** How long a sales-phase contact waits: until the answer deadline for a sales lead. */
+export const salesWaitMs = (standing: Standing, now: Date, rules: QualificationRules): number => {
+  if (standing.stage !== 'sales_lead') return idleWaitMs;
+  const deadline = Date.parse(standing.journey.stageSince) + rules.salesAnswerWithinDays * 86_400_000;
+  return Math.max(0, Math.min(deadline - now.getTime(), idleWaitMs));
+};

@@ -1,0 +1,29 @@
+import type { z } from 'zod';
+
+/** One invalid field, as the contract's error body lists it. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+const messageOf = (issue: z.core.$ZodIssue): string => {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
+  // A bad key in a record is reported with the key check's own message nested inside.
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
+  return issue.message;
+};
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };
+
+/** Validates with a zod schema and reports every problem by field path. */
+export const parseWith = <T>(schema: z.ZodType<T>, input: unknown): Parsed<T> => {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || '(body)',
+      message: messageOf(issue),
+    })),
+  };
+};

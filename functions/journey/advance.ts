@@ -1,0 +1,113 @@
+import type { ContactRepository } from '../adapters/contact-repository.js';
+import type { JourneyRepository } from '../adapters/journey-repository.js';
+import type { ScheduleRepository } from '../adapters/schedule-repository.js';
+import type { SendLedger } from '../adapters/send-ledger.js';
+import type { Contact } from '../domain/contact.js';
+import { nextTouch, type Phase, phaseOf, salesWaitMs, standingAfter, trackRound } from '../domain/journey.js';
+import type { QualificationRules } from '../domain/qualification.js';
+import type { ScheduleStep, Track } from '../domain/schedule.js';
+
+/** What the state machine carries from step to step. */
+export interface JourneyInput {
+  contactId: string;
+  generation: number;
+  /** Steps taken in this execution: past the limit the journey continues as a new execution. */
+  steps?: number;
+}
+
+export interface JourneyDecision extends Required<JourneyInput> {
+  phase: Phase | 'continue';
+  /** Whole seconds, at least 1: the await task's timeout, i.e. the timed transition. */
+  waitSeconds: number;
+  /** For `continue`: the next execution's name and input. */
+  next?: { name: string; input: Required<JourneyInput> };
+}
+
+/**
+ * Well under Step Functions' 25,000-event history: a step costs about a dozen history events,
+ * so a long-lived customer journey hands over to a fresh execution long before the limit.
+ */
+export const maxStepsPerExecution = 500;
+
+export const executionName = (contactId: string, generation: number) => `${contactId}-g${generation}`;
+
+export type SendStepEmail = (
+  contact: Contact,
+  track: Track,
+  round: number,
+  step: ScheduleStep,
+) => Promise<string>;
+
+export interface AdvanceDependencies {
+  contacts: ContactRepository;
+  journeys: JourneyRepository;
+  schedules: ScheduleRepository;
+  ledger: SendLedger;
+  rules: QualificationRules;
+  sendStepEmail: SendStepEmail;
+}
+
+/**
+ * One journey step: apply what happened, send the email that fell due (at most once, through the
+ * ledger), save the contact's standing, and say how long to wait for the next step.
+ */
+export const advanceJourney = async (
+  input: JourneyInput,
+  deps: AdvanceDependencies,
+  now: Date,
+): Promise<JourneyDecision> => {
+  const steps = (input.steps ?? 0) + 1;
+  const decision = (phase: Phase | 'continue', waitMs: number): JourneyDecision => ({
+    contactId: input.contactId,
+    generation: input.generation,
+    steps,
+    phase,
+    waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+  });
+
+  const contact = await deps.contacts.getContact(input.contactId);
+  // Erased while its journey waited: nothing is left to act on.
+  if (!contact) return decision('ended', 0);
+
+  const events = await deps.journeys.pendingEvents(input.contactId);
+  const standing = standingAfter(contact, events, now, deps.rules);
+  const phase = phaseOf(standing.stage);
+  const track = standing.journey.track;
+  let waitMs = salesWaitMs(standing, now, deps.rules);
+
+  if (track && phase !== 'ended') {
+    const round = trackRound(track, standing.journey);
+    const [schedule, sent] = await Promise.all([
+      deps.schedules.current(track),
+      deps.ledger.stepIds(input.contactId, track, round),
+    ]);
+    const touch = nextTouch(schedule, sent, standing.journey.anchorAt, now, contact.consent.marketing);
+    if (touch.send && (await deps.ledger.claim(input.contactId, track, round, touch.send.id, now))) {
+      let messageId: string;
+      try {
+        messageId = await deps.sendStepEmail(contact, track, round, touch.send);
+      } catch (error) {
+        // SES refused it (throttled, say): nothing went out, so free the step for the retry.
+        await deps.ledger.release(input.contactId, track, round, touch.send.id);
+        throw error;
+      }
+      await deps.ledger.markSent(input.contactId, track, round, touch.send.id, messageId, now);
+    }
+    standing.journey.anchorAt = touch.anchorAt;
+    waitMs = touch.waitMs;
+  }
+
+  const continues = phase !== 'ended' && steps >= maxStepsPerExecution;
+  if (continues) standing.journey.generation = input.generation + 1;
+  await deps.journeys.saveStanding(input.contactId, standing, events, now);
+  if (phase === 'ended') return decision('ended', 0);
+  if (!continues) return decision(phase, waitMs);
+  const generation = standing.journey.generation;
+  return {
+    ...decision('continue', 0),
+    next: {
+      name: executionName(input.contactId, generation),
+      input: { contactId: input.contactId, generation, steps: 0 },
+    },
+  };
+};

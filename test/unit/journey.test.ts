@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import type { ContactEvent, ContactEventType } from '../../functions/domain/contact-event.js';
+import {
+  idleWaitMs,
+  type JourneyContact,
+  nextTouch,
+  phaseOf,
+  salesWaitMs,
+  standingAfter,
+} from '../../functions/domain/journey.js';
+import { defaultRules } from '../../functions/domain/qualification.js';
+import { defaultSchedules } from '../../functions/domain/schedule.js';
+
+const day = 86_400_000;
+const start = new Date('2026-01-05T09:00:00.000Z');
+const at = (days: number) => new Date(start.getTime() + days * day);
+
+const contact = (overrides: Partial<JourneyContact> = {}): JourneyContact => ({
+  stage: 'name',
+  score: 10,
+  createdAt: start.toISOString(),
+  ...overrides,
+});
+
+let sequence = 0;
+const event = (type: ContactEventType, days = 0, detail?: Record<string, string>): ContactEvent => ({
+  eventId: `e${++sequence}`,
+  type,
+  at: at(days).toISOString(),
+  ...(detail ? { detail } : {}),
+});
+
+describe('standingAfter', () => {
+  it('moves a silent contact nowhere', () => {
+    const standing = standingAfter(contact(), [], at(3), defaultRules);
+    expect(standing.stage).toBe('name');
+    expect(standing.changes).toEqual([]);
+    expect(standing.journey.track).toBe('nurture');
+  });
+
+  it('moves an engaged contact to engagement, and a fitting one on to target', () => {
+    expect(standingAfter(contact(), [event('engaged')], at(1), defaultRules).stage).toBe('engagement');
+    const fitting = contact({ company: 'Acme', jobTitle: 'VP Marketing' });
+    expect(standingAfter(fitting, [event('engaged')], at(1), defaultRules).stage).toBe('target');
+  });
+
+  it('makes a fitting contact a lead at the marketing threshold and a sales lead at the sales one', () => {
+    const fitting = contact({ company: 'Acme', jobTitle: 'CTO', score: 30 });
+    const lead = standingAfter(fitting, [event('engaged')], at(1), defaultRules);
+    expect(lead).toMatchObject({ stage: 'lead', score: 40 });
+    const demo = event('submitted', 2, { channel: 'organic_search', offerType: 'demo' });
+    const sales = standingAfter({ ...fitting, stage: 'lead', score: 45 }, [demo], at(2), defaultRules);
+    expect(sales.stage).toBe('sales_lead');
+    expect(sales.score).toBe(45 + 5 + 10 + 30);
+  });
+
+  it('honours a declared ready_to_talk at once', () => {
+    const standing = standingAfter(
+      contact(),
+      [event('submitted', 1, { channel: 'direct', buyingStage: 'ready_to_talk' })],
+      at(1),
+      defaultRules,
+    );
+    expect(standing).toMatchObject({ stage: 'sales_lead', buyingStage: 'ready_to_talk' });
+    expect(phaseOf(standing.stage)).toBe('sales');
+  });
+
+  it('follows sales decisions: accept, then won', () => {
+    const accepted = standingAfter(
+      contact({ stage: 'sales_lead' }),
+      [event('sales_accepted')],
+      at(1),
+      defaultRules,
+    );
+    expect(accepted.stage).toBe('opportunity');
+    const won = standingAfter({ ...contact(), stage: 'opportunity' }, [event('won')], at(2), defaultRules);
+    expect(won).toMatchObject({
+      stage: 'customer',
+      journey: { track: 'customer', anchorAt: at(2).toISOString() },
+    });
+  });
+
+  it('recycles a rejected sales lead, and one nobody answered in time', () => {
+    const rejected = standingAfter(
+      contact({ stage: 'sales_lead' }),
+      [event('sales_rejected')],
+      at(1),
+      defaultRules,
+    );
+    expect(rejected).toMatchObject({ stage: 'recycled', journey: { track: 'recycle', recycleCount: 1 } });
+    const ignored = contact({ stage: 'sales_lead' });
+    expect(standingAfter(ignored, [], at(4), defaultRules).stage).toBe('sales_lead');
+    expect(standingAfter(ignored, [], at(5), defaultRules).stage).toBe('recycled');
+  });
+
+  it('brings a recycled contact that engages back into engagement', () => {
+    const standing = standingAfter(contact({ stage: 'recycled' }), [event('engaged')], at(1), defaultRules);
+    expect(standing.stage).toBe('engagement');
+  });
+
+  it('lets nothing move an unsubscribed contact', () => {
+    const standing = standingAfter(
+      contact(),
+      [event('unsubscribed'), event('engaged', 1), event('won', 2)],
+      at(3),
+      defaultRules,
+    );
+    expect(standing.stage).toBe('unsubscribed');
+    expect(phaseOf(standing.stage)).toBe('ended');
+  });
+
+  it('applies events in the order they happened, not the order they were read', () => {
+    const later = event('sales_rejected', 2);
+    const earlier = event('sales_accepted', 1);
+    expect(standingAfter(contact({ stage: 'sales_lead' }), [later, earlier], at(3), defaultRules).stage).toBe(
+      'opportunity',
+    );
+  });
+});
+
+describe('nextTouch', () => {
+  const nurture = defaultSchedules.nurture;
+
+  it('sends the welcome at once and waits for the next step', () => {
+    const touch = nextTouch(nurture, new Set(), start.toISOString(), start, true);
+    expect(touch.send?.id).toBe('welcome');
+    expect(touch.waitMs).toBe(3 * day);
+  });
+
+  it('waits out the rest of a delay counted from the previous touch', () => {
+    const touch = nextTouch(nurture, new Set(['welcome']), start.toISOString(), at(1), true);
+    expect(touch).toEqual({ anchorAt: start.toISOString(), waitMs: 2 * day });
+  });
+
+  it('sends one overdue step at a time, spaced by the following delay', () => {
+    const touch = nextTouch(nurture, new Set(['welcome']), start.toISOString(), at(30), true);
+    expect(touch.send?.id).toBe('case-study');
+    expect(touch).toMatchObject({ anchorAt: at(30).toISOString(), waitMs: 4 * day });
+  });
+
+  it('sends nothing without consent, and idles when the track is done', () => {
+    expect(nextTouch(nurture, new Set(), start.toISOString(), start, false)).toEqual({
+      anchorAt: start.toISOString(),
+      waitMs: idleWaitMs,
+    });
+    const allSent = new Set(nurture.steps.map((step) => step.id));
+    expect(nextTouch(nurture, allSent, start.toISOString(), at(60), true).send).toBeUndefined();
+  });
+});
+
+describe('salesWaitMs', () => {
+  it('waits for a sales answer until the agreed deadline', () => {
+    const standing = standingAfter(contact({ stage: 'sales_lead' }), [], at(2), defaultRules);
+    expect(salesWaitMs(standing, at(2), defaultRules)).toBe(3 * day);
+  });
+});
