@@ -1,6 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact, Touch } from '../domain/contact.js';
+import type { StageChange } from '../domain/journey.js';
 import { documentClient } from './dynamodb.js';
 
 const contactKey = (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' });
@@ -110,6 +111,65 @@ export class ContactRepository {
       }),
     );
     return Items.map((item) => stripKeys<Touch>(item));
+  }
+
+  /**
+   * Records that the contact may no longer be emailed: it unsubscribed (marketing consent is
+   * withdrawn, `unsubscribedAt` set) or its address is suppressed after a hard bounce or a
+   * complaint (`suppression`). The stage moves to the matching side state, with the move in the
+   * stage history, unless the contact is in one already: the first one stays, as the journey
+   * decides it. The write holds only if the stage is still the one read, so it never stamps a stale
+   * stage over a journey step saved meanwhile. False when there is no such contact.
+   */
+  async markUnreachable(
+    contactId: string,
+    reason: 'unsubscribed' | 'suppressed',
+    now: Date,
+    detail: string,
+  ): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const contact = await this.getContact(contactId);
+      if (!contact) return false;
+      const at = now.toISOString();
+      const from = contact.stage;
+      const to = from === 'unsubscribed' || from === 'suppressed' ? from : reason;
+      const sets = ['updatedAt = :at'];
+      const values: Record<string, unknown> = { ':at': at, ':from': from };
+      if (reason === 'unsubscribed') {
+        sets.push('consent = :consent', 'unsubscribedAt = :at');
+        values[':consent'] = { marketing: false, updatedAt: at };
+      } else {
+        sets.push('suppression = :suppression');
+        values[':suppression'] = { at, reason: detail };
+      }
+      if (to !== from) {
+        const change: StageChange = { from, to, at, reason: detail };
+        sets.push(
+          '#stage = :to',
+          'gsi1pk = :byStage',
+          'gsi1sk = :at',
+          'stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)',
+        );
+        Object.assign(values, { ':to': to, ':byStage': `STAGE#${to}`, ':none': [], ':changes': [change] });
+      }
+      try {
+        await documentClient.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: contactKey(contactId),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#stage = :from',
+            ExpressionAttributeNames: { '#stage': 'stage' },
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (error) {
+        // The stage moved (or the contact was erased) since it was read: read it again.
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= maxConflictRetries) throw error;
+        await pause(attempt);
+      }
+    }
   }
 
   /**
