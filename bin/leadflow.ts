@@ -1,0 +1,25 @@
+/**
+ * The CDK app: one Leadflow stack.
+ *
+ * Context keys (cdk.json, or `-c key=value` on the command line):
+ * - `leadflow:stage`: name of the deployment (`dev`, `prod`); the stack is `Leadflow-<stage>`, so
+ *   stages deploy side by side in one account. Default: none, the stack is `Leadflow`.
+ * - `leadflow:allowedOrigins`: origins whose pages may call the API from a browser (CORS), as a JSON
+ *   array or comma-separated. Default: `["http://localhost:3000"]`.
+ *
+ * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
+ * time) and makes no lookups, so `cdk synth` works offline without credentials.
+ */
+import { App } from 'aws-cdk-lib';
+import { LeadflowStack } from '../lib/leadflow-stack.js';
+
+const app = new App();
+
+const stage: unknown = app.node.tryGetContext('leadflow:stage');
+if (stage !== undefined && (typeof stage !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,30}$/.test(stage))) {
+  throw new Error(`Context leadflow:stage must be letters, digits and dashes, got ${JSON.stringify(stage)}`);
+}
+
+new LeadflowStack(app, stage ? `Leadflow-${stage}` : 'Leadflow', {
+  description: 'Leadflow: serverless marketing automation',
+});

@@ -1,0 +1,174 @@
+import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import type { HttpRoute, HttpStage, ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type ApiRoute, apiRoutes, type RouteTarget, routeKey } from '../api-routes.js';
+import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
+
+/**
+ * The function behind each route target of `apiRoutes`. `undefined` marks a target whose function is
+ * not deployed yet: its routes are left out (and reported at synth). A `Record`, so a target added to
+ * `RouteTarget` does not compile until the stack says where it goes.
+ */
+export type RouteTargets = Readonly<Record<RouteTarget, IFunction | undefined>>;
+
+export interface IntakeApiProps {
+  /** The contact store: intake reads and writes contacts, claims and touches. */
+  readonly table: ITable;
+  /** Origins whose pages may call the API from a browser (CORS), e.g. the landing pages' site. */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * Steady-state and burst request limits for every route of the stage.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttle?: ThrottleSettings;
+  /**
+   * How long access log events are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly accessLogRetention?: RetentionDays;
+}
+
+/** One JSON object per request. HTTP APIs support a subset of REST's variables, so no standard-fields preset. */
+const accessLogFormat = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    ip: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    caller: '$context.identity.userArn',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    error: '$context.error.message',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
+
+/**
+ * The public face of Leadflow: the one HTTP API (one base URL for intake, unsubscribe and admin) and
+ * the intake function behind `POST /v1/contacts`. Routes come from `apiRoutes` through `addRoutes`,
+ * so the deployed API and the local router serve the same contract: `public` routes take anonymous
+ * calls, `admin` routes require SigV4-signed calls (IAM authorization).
+ */
+export class IntakeApi extends Construct {
+  public readonly httpApi: HttpApi;
+  public readonly stage: HttpStage;
+  public readonly accessLogs: LogGroup;
+  /** The intake function; wire more into it with `handler.function.addEnvironment` and grants. */
+  public readonly handler: LeadflowFunction;
+  /** Base URL of the API, ending in `/`. */
+  public readonly url: string;
+  /** The deployed routes by route key (`POST /v1/contacts`). */
+  public readonly routes = new Map<string, HttpRoute>();
+
+  constructor(scope: Construct, id: string, props: IntakeApiProps) {
+    super(scope, id);
+
+    this.handler = new LeadflowFunction(this, 'Handler', {
+      entry: handlerEntry('intake/handler.ts'),
+      serviceName: 'intake',
+      description: 'Validates and records landing-page submissions, starts or signals journeys',
+    });
+    this.handler.bindTable(props.table, 'readWrite');
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      // A display name, not an identifier (API names need not be unique): tells stages apart in the console.
+      apiName: `${Stack.of(this).stackName}-api`,
+      description: 'Leadflow: public intake and unsubscribe, IAM-authorized admin',
+      corsPreflight: {
+        allowOrigins: [...props.allowedOrigins],
+        allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.GET, CorsHttpMethod.OPTIONS],
+        allowHeaders: ['content-type', 'authorization'],
+        maxAge: Duration.hours(1),
+      },
+      // Created below instead: the default stage takes no throttling or access log settings.
+      createDefaultStage: false,
+    });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: accessLogFormat,
+      },
+    });
+    this.url = this.stage.url;
+  }
+
+  /** Creates the routes of `apiRoutes` whose target has a function; call once, with every target. */
+  public addRoutes(targets: RouteTargets): void {
+    const integrations = new Map<RouteTarget, HttpLambdaIntegration>();
+    const integrationFor = (target: RouteTarget, fn: IFunction) => {
+      let integration = integrations.get(target);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${target}-integration`, fn);
+        integrations.set(target, integration);
+      }
+      return integration;
+    };
+    const iam = new HttpIamAuthorizer();
+    const none = new HttpNoneAuthorizer();
+    const skipped: string[] = [];
+
+    for (const route of apiRoutes) {
+      const fn = targets[route.target];
+      if (!fn) {
+        skipped.push(routeKey(route));
+        continue;
+      }
+      const [httpRoute] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrationFor(route.target, fn),
+        // Explicit even for public routes, so a default authorizer added later cannot close them.
+        authorizer: route.auth === 'admin' ? iam : none,
+      });
+      if (!httpRoute) throw new Error(`No route created for ${routeKey(route)}`);
+      if (route.auth === 'public') acknowledgePublic(httpRoute, route);
+      this.routes.set(routeKey(route), httpRoute);
+    }
+    if (skipped.length > 0) {
+      Annotations.of(this).addInfo(`Routes without a function yet, not deployed: ${skipped.join(', ')}`);
+    }
+  }
+
+  /** Lets `grantee` (an operator's role, the admin page's identity) call every admin route. */
+  public grantAdminInvoke(grantee: IGrantable): void {
+    for (const route of apiRoutes) {
+      if (route.auth === 'admin') this.routes.get(routeKey(route))?.grantInvoke(grantee);
+    }
+  }
+}
+
+const acknowledgePublic = (httpRoute: HttpRoute, route: ApiRoute) => {
+  Validations.of(httpRoute).acknowledge({
+    id: 'AwsSolutions-APIG4',
+    reason:
+      `${routeKey(route)} is public by contract: landing pages post leads anonymously and unsubscribe ` +
+      'links carry a signed token; stage throttling and strict input validation protect it.',
+  });
+};
