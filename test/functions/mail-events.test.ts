@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SNSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContactRepository } from '../../functions/adapters/contact-repository.js';
+import type { JourneyRepository } from '../../functions/adapters/journey-repository.js';
+import type { sendMarketingEmail as SendMarketingEmail } from '../../functions/adapters/mailer.js';
+import { newContact, touchFromSubmission } from '../../functions/domain/contact.js';
+import { defaultRules } from '../../functions/domain/qualification.js';
+import { parseSubmission } from '../../functions/domain/submission.js';
+import { VirtualClock } from '../../local/clock.js';
+import {
+  ensureTable,
+  type LocalDynamoDb,
+  localCredentials,
+  localDynamoDbClient,
+  localRegion,
+  startDynamoDbLocal,
+} from '../../local/dynamodb-local.js';
+import { type SesEndpoint, type SesEvent, startSesEndpoint, toSnsEvent } from '../../local/ses-endpoint.js';
+
+const tableName = 'leadflow-mail-events-test';
+const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-mail-events-'));
+const sesEvents: SesEvent[] = [];
+let dynamodb: LocalDynamoDb;
+let ses: SesEndpoint;
+let handler: (event: SNSEvent) => Promise<void>;
+let contacts: ContactRepository;
+let journeys: JourneyRepository;
+let sendMarketingEmail: typeof SendMarketingEmail;
+
+beforeAll(async () => {
+  dynamodb = await startDynamoDbLocal(dataDir);
+  ses = await startSesEndpoint({
+    dataDir,
+    clock: new VirtualClock({ mode: 'manual' }),
+    onEvent: async (event) => void sesEvents.push(event),
+  });
+  Object.assign(process.env, {
+    AWS_REGION: localRegion,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    TABLE_NAME: tableName,
+    SENDER_ADDRESS: 'Leadflow Demo <hello@example.com>',
+    SES_CONFIGURATION_SET: 'leadflow',
+    POSTAL_ADDRESS: 'Leadflow Demo Inc., 100 Main Street, Springfield, OR 97477, USA',
+    UNSUBSCRIBE_URL: 'http://127.0.0.1:3000/v1/unsubscribe',
+    SITE_URL: 'https://www.example.com',
+  });
+  const client = localDynamoDbClient(dynamodb.endpoint);
+  await ensureTable(client, tableName);
+  client.destroy();
+  // Imported only now: their SDK clients read the endpoints above when they are created.
+  ({ handler } = await import('../../functions/mail-events/handler.js'));
+  ({ sendMarketingEmail } = await import('../../functions/adapters/mailer.js'));
+  const { ContactRepository } = await import('../../functions/adapters/contact-repository.js');
+  const { JourneyRepository } = await import('../../functions/adapters/journey-repository.js');
+  contacts = new ContactRepository(tableName);
+  journeys = new JourneyRepository(tableName);
+});
+
+afterAll(async () => {
+  await ses?.stop();
+  await dynamodb?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A fresh contact; its mail goes wherever a test sends it (the simulator addresses included). */
+const createContact = async () => {
+  const parsed = parseSubmission({
+    email: `jane.${randomUUID()}@example.com`,
+    firstName: 'Jane',
+    consent: true,
+  });
+  if (!parsed.ok) throw new Error('bad test submission');
+  const contactId = randomUUID();
+  const touch = touchFromSubmission(parsed.value, { touchId: randomUUID(), contactId }, new Date());
+  if (!(await contacts.createContact(newContact(parsed.value, touch, defaultRules)))) {
+    throw new Error('test contact not created');
+  }
+  return contactId;
+};
+
+/** Sends a real email through the mailer and the local SES, and waits for SES's event of `type`. */
+const sendAndAwait = async (contactId: string, to: string, type: SesEvent['eventType']) => {
+  const { messageId } = await sendMarketingEmail({
+    contactId,
+    to,
+    track: 'nurture',
+    step: 'case-study',
+    templateId: 'nurture-case-study',
+  });
+  for (let i = 0; i < 100; i++) {
+    const event = sesEvents.find((e) => e.mail.messageId === messageId && e.eventType === type);
+    if (event) return event;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`No ${type} event for ${messageId}`);
+};
+
+/** A Click as SES publishes it for a tracked link in a delivered message. */
+const clickOn = (delivery: SesEvent, link: string, timestamp: string) => ({
+  eventType: 'Click',
+  mail: delivery.mail,
+  click: { ipAddress: '192.0.2.1', link, linkTags: {}, timestamp, userAgent: 'Mozilla/5.0' },
+});
+
+const asSns = (message: unknown): SNSEvent => {
+  const event = toSnsEvent({ eventType: 'Send', mail: (message as SesEvent).mail, send: {} });
+  for (const record of event.Records) record.Sns.Message = JSON.stringify(message);
+  return event;
+};
+
+describe('mail events handler', () => {
+  it('suppresses a hard-bounced contact and tells its journey, once under redelivery', async () => {
+    const contactId = await createContact();
+    const bounce = await sendAndAwait(contactId, 'bounce@simulator.amazonses.com', 'Bounce');
+    const notification = toSnsEvent(bounce);
+
+    await handler(notification);
+    const contact = await contacts.getContact(contactId);
+    expect(contact).toMatchObject({
+      stage: 'suppressed',
+      consent: { marketing: true },
+      suppression: { reason: 'bounced: General' },
+    });
+    const events = await journeys.pendingEvents(contactId);
+    expect(events).toEqual([
+      {
+        eventId: `ses-${bounce.mail.messageId}-Bounce`,
+        type: 'bounced',
+        at: bounce.eventType === 'Bounce' ? bounce.bounce.timestamp : '',
+        detail: { reason: 'bounced: General' },
+      },
+    ]);
+
+    await handler(notification);
+    expect(await journeys.pendingEvents(contactId)).toEqual(events);
+    expect(await contacts.getContact(contactId)).toEqual(contact);
+  });
+
+  it('stores one event when the same notification arrives twice at once', async () => {
+    const contactId = await createContact();
+    const bounce = await sendAndAwait(contactId, 'bounce@simulator.amazonses.com', 'Bounce');
+    await Promise.all([handler(toSnsEvent(bounce)), handler(toSnsEvent(bounce))]);
+    expect(await journeys.pendingEvents(contactId)).toHaveLength(1);
+    expect(await contacts.getContact(contactId)).toMatchObject({ stage: 'suppressed' });
+  });
+
+  it('suppresses a contact that complained', async () => {
+    const contactId = await createContact();
+    const complaint = await sendAndAwait(contactId, 'complaint@simulator.amazonses.com', 'Complaint');
+    await handler(toSnsEvent(complaint));
+    expect(await contacts.getContact(contactId)).toMatchObject({ stage: 'suppressed' });
+    expect((await journeys.pendingEvents(contactId)).map((e) => e.type)).toEqual(['complained']);
+  });
+
+  it('leaves the contact alone on delivery, open and transient bounce', async () => {
+    const contactId = await createContact();
+    const delivery = await sendAndAwait(contactId, 'dana@example.com', 'Delivery');
+    const before = await contacts.getContact(contactId);
+    await handler(toSnsEvent(delivery));
+    await handler(
+      asSns({ eventType: 'Open', mail: delivery.mail, open: { timestamp: new Date().toISOString() } }),
+    );
+    await handler(
+      asSns({
+        eventType: 'Bounce',
+        mail: delivery.mail,
+        bounce: {
+          bounceType: 'Transient',
+          bounceSubType: 'MailboxFull',
+          timestamp: new Date().toISOString(),
+        },
+      }),
+    );
+    expect(await contacts.getContact(contactId)).toEqual(before);
+    expect(await journeys.pendingEvents(contactId)).toEqual([]);
+  });
+
+  it('turns a click into an engaged event, once per click, ignoring the unsubscribe link', async () => {
+    const contactId = await createContact();
+    const delivery = await sendAndAwait(contactId, 'erin@example.com', 'Delivery');
+    const click = asSns(
+      clickOn(delivery, 'https://www.example.com/customers/northwind', '2026-11-20T10:00:00.000Z'),
+    );
+    await handler(click);
+    await handler(click);
+    await handler(
+      asSns(clickOn(delivery, 'http://127.0.0.1:3000/v1/unsubscribe?t=x', '2026-11-20T10:01:00.000Z')),
+    );
+
+    const events = await journeys.pendingEvents(contactId);
+    expect(events).toEqual([
+      {
+        eventId: expect.stringMatching(new RegExp(`^ses-${delivery.mail.messageId}-Click-`)),
+        type: 'engaged',
+        at: '2026-11-20T10:00:00.000Z',
+        detail: {
+          link: 'https://www.example.com/customers/northwind',
+          messageId: delivery.mail.messageId,
+          track: 'nurture',
+          step: 'case-study',
+        },
+      },
+    ]);
+    expect(await contacts.getContact(contactId)).toMatchObject({ stage: 'name' });
+  });
+
+  it('skips a message it cannot read instead of failing the batch', async () => {
+    const event = toSnsEvent({ eventType: 'Send', mail: sesEvents[0]?.mail as SesEvent['mail'], send: {} });
+    for (const record of event.Records) record.Sns.Message = 'not json';
+    await expect(handler(event)).resolves.toBeUndefined();
+  });
+});
