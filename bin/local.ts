@@ -50,7 +50,7 @@ try {
       `  Intake         POST ${runtime.url}/v1/contacts`,
       `  Admin API      ${runtime.url}/v1/...  (Authorization: Bearer ${runtime.adminToken})`,
       `  Emulated AWS   ${runtime.url}/_local/endpoints`,
-      `  DynamoDB       ${runtime.endpoints.dynamodb}`,
+      `  Outbox         ${runtime.url}/_local/outbox`,
       `  Clock          ${clockLine}`,
       'Stop with Ctrl+C.',
     ].join('\n'),

@@ -5,6 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useClock } from '../functions/adapters/clock.js';
 import { parseDuration } from '../functions/domain/duration.js';
+import { journeyDefinitionForLocal, localFunctionArn, localJourneyFunctions } from '../lib/workflows/journey.js';
+import type { RouteTarget } from '../lib/api-routes.js';
 import type { HttpHandler } from './api-gateway-event.js';
 import { type ClockMode, VirtualClock } from './clock.js';
 import {
@@ -15,6 +17,8 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { createRouter, type LocalResponse, type LocalRoute } from './router.js';
+import { startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
+import { startStepFunctionsEndpoint } from './stepfunctions-endpoint.js';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. */
@@ -32,13 +36,27 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   adminToken: string;
-  endpoints: { dynamodb: string };
+  endpoints: LocalEndpoints;
   clock: VirtualClock;
   stop(): Promise<void>;
 }
 
+export interface LocalEndpoints {
+  dynamodb: string;
+  stepfunctions: string;
+  sesv2: string;
+}
+
+/** What the stack sets on its functions, with local values. */
+const localMailSettings = {
+  SENDER_ADDRESS: 'Leadflow <hello@leadflow.example>',
+  SES_CONFIGURATION_SET: 'leadflow',
+  POSTAL_ADDRESS: 'Leadflow, 1 Example Street, Springfield 12345',
+};
+
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '../web');
 export const localTableName = 'leadflow';
+export const localJourneyName = 'leadflow-journey';
 
 const json = (status: number, body: unknown): LocalResponse => ({
   status,
@@ -70,6 +88,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   useClock(clock);
 
+  // Listen first: the unsubscribe link in every email needs the runtime's own address.
+  const server = createServer();
+  await new Promise<void>((ready) => server.listen(options.port, '127.0.0.1', ready));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://127.0.0.1:${port}`;
+
   const dynamodb = await startDynamoDbLocal(dataDir);
   Object.assign(process.env, {
     AWS_REGION: localRegion,
@@ -77,19 +102,55 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     TABLE_NAME: localTableName,
+    UNSUBSCRIBE_URL: `${url}/v1/unsubscribe`,
+    SITE_URL: url,
+    ...localMailSettings,
   });
   const client = localDynamoDbClient(dynamodb.endpoint);
   await ensureTable(client, localTableName);
   client.destroy();
 
-  const handlers: Record<'intake' | 'admin', HttpHandler> = {
+  // Handlers are imported lazily, on first call, so every one sees the complete environment.
+  const ses = await startSesEndpoint({
+    dataDir,
+    clock,
+    onEvent: async (event) => {
+      const { handler } = await import('../functions/mail-events/handler.js');
+      await handler(toSnsEvent(event));
+    },
+  });
+  const stepFunctions = await startStepFunctionsEndpoint({
+    clock,
+    dataDir,
+    stateMachines: [{ name: localJourneyName, definition: journeyDefinitionForLocal() }],
+    lambdas: {
+      [localFunctionArn(localJourneyFunctions.advance)]: async (input) =>
+        (await import('../functions/journey/advance-handler.js')).handler(input as never),
+      [localFunctionArn(localJourneyFunctions.await)]: async (input) =>
+        (await import('../functions/journey/await-handler.js')).handler(input as never),
+    },
+  });
+  // Set before the next macrotask, when the endpoint resumes journeys left running.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+    JOURNEY_STATE_MACHINE_ARN: stepFunctions.stateMachineArn(localJourneyName),
+  });
+
+  const handlers: Record<RouteTarget, HttpHandler> = {
     intake: (await import('../functions/intake/handler.js')).handler,
     admin: (await import('../functions/admin/handler.js')).handler,
+    unsubscribe: (await import('../functions/unsubscribe/handler.js')).handler,
   };
 
-  const endpoints = { dynamodb: dynamodb.endpoint };
+  const endpoints: LocalEndpoints = {
+    dynamodb: dynamodb.endpoint,
+    stepfunctions: stepFunctions.endpoint,
+    sesv2: ses.endpoint,
+  };
   const localRoutes: LocalRoute[] = [
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
+    { method: 'GET', path: '/_local/outbox', handle: async () => json(200, await ses.outbox()) },
     { method: 'GET', path: '/_local/clock', handle: () => json(200, { now: clock.now(), mode: clock.mode }) },
     {
       method: 'POST',
@@ -120,11 +181,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   ];
 
   const adminToken = adminTokenFor(dataDir, options.adminToken);
-  const server = createServer();
-  await new Promise<void>((ready) => server.listen(options.port, '127.0.0.1', ready));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  const url = `http://127.0.0.1:${port}`;
   server.on(
     'request',
     createRouter({
@@ -147,6 +203,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         server.close(() => closed());
         server.closeAllConnections();
       });
+      // Journeys pause where they stand; the next start resumes them.
+      await stepFunctions.stop();
+      await ses.stop();
       clock.stop();
       await dynamodb.stop();
     },

@@ -63,7 +63,19 @@ export interface Contact extends Profile {
   stageHistory?: StageChange[];
   /** The journey's waiting task, while one waits. */
   taskToken?: string;
+  /** When the contact unsubscribed (its marketing consent is withdrawn at the same moment). */
+  unsubscribedAt?: string;
+  /** Set when SES reported a hard bounce or a complaint: the address is never mailed again. */
+  suppression?: { at: string; reason: string };
 }
+
+/** Marketing email needs a yes, no later unsubscribe, and an address that still takes mail. */
+export const mayEmail = (contact: Contact): boolean =>
+  contact.consent.marketing &&
+  contact.unsubscribedAt === undefined &&
+  contact.suppression === undefined &&
+  contact.stage !== 'unsubscribed' &&
+  contact.stage !== 'suppressed';
 
 const profileOf = (submission: Submission): Profile => {
   const profile: Profile = {};

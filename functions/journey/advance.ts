@@ -2,7 +2,7 @@ import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
 import type { ScheduleRepository } from '../adapters/schedule-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
-import type { Contact } from '../domain/contact.js';
+import { type Contact, mayEmail } from '../domain/contact.js';
 import { nextTouch, type Phase, phaseOf, salesWaitMs, standingAfter, trackRound } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import type { ScheduleStep, Track } from '../domain/schedule.js';
@@ -31,12 +31,13 @@ export const maxStepsPerExecution = 500;
 
 export const executionName = (contactId: string, generation: number) => `${contactId}-g${generation}`;
 
+/** Sends one step's email; undefined when the contact can no longer be emailed (nothing sent). */
 export type SendStepEmail = (
   contact: Contact,
   track: Track,
   round: number,
   step: ScheduleStep,
-) => Promise<string>;
+) => Promise<string | undefined>;
 
 export interface AdvanceDependencies {
   contacts: ContactRepository;
@@ -81,9 +82,9 @@ export const advanceJourney = async (
       deps.schedules.current(track),
       deps.ledger.stepIds(input.contactId, track, round),
     ]);
-    const touch = nextTouch(schedule, sent, standing.journey.anchorAt, now, contact.consent.marketing);
+    const touch = nextTouch(schedule, sent, standing.journey.anchorAt, now, mayEmail(contact));
     if (touch.send && (await deps.ledger.claim(input.contactId, track, round, touch.send.id, now))) {
-      let messageId: string;
+      let messageId: string | undefined;
       try {
         messageId = await deps.sendStepEmail(contact, track, round, touch.send);
       } catch (error) {
@@ -91,7 +92,8 @@ export const advanceJourney = async (
         await deps.ledger.release(input.contactId, track, round, touch.send.id);
         throw error;
       }
-      await deps.ledger.markSent(input.contactId, track, round, touch.send.id, messageId, now);
+      if (messageId) await deps.ledger.markSent(input.contactId, track, round, touch.send.id, messageId, now);
+      else await deps.ledger.release(input.contactId, track, round, touch.send.id);
     }
     standing.journey.anchorAt = touch.anchorAt;
     waitMs = touch.waitMs;

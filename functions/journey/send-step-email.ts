@@ -1,0 +1,28 @@
+import { ContactRepository } from '../adapters/contact-repository.js';
+import { sendMarketingEmail } from '../adapters/mailer.js';
+import { requireEnv } from '../config/env.js';
+import { mayEmail } from '../domain/contact.js';
+import type { SendStepEmail } from './advance.js';
+
+const contacts = new ContactRepository(requireEnv('TABLE_NAME'));
+
+/**
+ * The contact is read again just before the send: an unsubscribe or a bounce that landed while
+ * this step was deciding must still stop the email.
+ */
+export const sendStepEmail: SendStepEmail = async (contact, track, _round, step) => {
+  const latest = await contacts.getContact(contact.contactId);
+  if (!latest || !mayEmail(latest)) return undefined;
+  const { messageId } = await sendMarketingEmail({
+    contactId: latest.contactId,
+    to: latest.email,
+    track,
+    step: step.id,
+    templateId: step.template,
+    firstName: latest.firstName,
+    company: latest.company,
+    offer: latest.latestTouch.why.offer,
+    subject: step.subject,
+  });
+  return messageId;
+};
