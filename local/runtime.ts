@@ -5,8 +5,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useClock } from '../functions/adapters/clock.js';
 import { parseDuration } from '../functions/domain/duration.js';
-import { journeyDefinitionForLocal, localFunctionArn, localJourneyFunctions } from '../lib/workflows/journey.js';
 import type { RouteTarget } from '../lib/api-routes.js';
+import {
+  journeyDefinitionForLocal,
+  localFunctionArn,
+  localJourneyFunctions,
+} from '../lib/workflows/journey.js';
 import type { HttpHandler } from './api-gateway-event.js';
 import { type ClockMode, VirtualClock } from './clock.js';
 import {
@@ -19,6 +23,7 @@ import {
 import { createRouter, type LocalResponse, type LocalRoute } from './router.js';
 import { startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
 import { startStepFunctionsEndpoint } from './stepfunctions-endpoint.js';
+import { WorkTracker } from './work-tracker.js';
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port. */
@@ -111,23 +116,26 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   client.destroy();
 
   // Handlers are imported lazily, on first call, so every one sees the complete environment.
+  const work = new WorkTracker();
   const ses = await startSesEndpoint({
     dataDir,
     clock,
-    onEvent: async (event) => {
+    onEvent: work.track(async (event) => {
       const { handler } = await import('../functions/mail-events/handler.js');
       await handler(toSnsEvent(event));
-    },
+    }),
   });
   const stepFunctions = await startStepFunctionsEndpoint({
     clock,
     dataDir,
     stateMachines: [{ name: localJourneyName, definition: journeyDefinitionForLocal() }],
     lambdas: {
-      [localFunctionArn(localJourneyFunctions.advance)]: async (input) =>
+      [localFunctionArn(localJourneyFunctions.advance)]: work.track(async (input) =>
         (await import('../functions/journey/advance-handler.js')).handler(input as never),
-      [localFunctionArn(localJourneyFunctions.await)]: async (input) =>
+      ),
+      [localFunctionArn(localJourneyFunctions.await)]: work.track(async (input) =>
         (await import('../functions/journey/await-handler.js')).handler(input as never),
+      ),
     },
   });
   // Set before the next macrotask, when the endpoint resumes journeys left running.
@@ -154,8 +162,16 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     { method: 'GET', path: '/_local/clock', handle: () => json(200, { now: clock.now(), mode: clock.mode }) },
     {
       method: 'POST',
+      path: '/_local/settle',
+      handle: async () => {
+        await work.settled();
+        return json(200, { now: clock.now() });
+      },
+    },
+    {
+      method: 'POST',
       path: '/_local/clock/advance',
-      handle: (body) => {
+      handle: async (body) => {
         if (clock.mode !== 'manual') {
           return json(409, { error: { code: 'clock_not_manual', message: 'Start with --clock manual' } });
         }
@@ -175,7 +191,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
             },
           });
         }
-        return json(200, { now: clock.advance(ms) });
+        return json(200, { now: await clock.advanceSettled(ms, () => work.settled()) });
       },
     },
   ];
