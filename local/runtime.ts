@@ -20,6 +20,7 @@ import {
   localRegion,
   startDynamoDbLocal,
 } from './dynamodb-local.js';
+import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
 import { createRouter, type LocalResponse, type LocalRoute } from './router.js';
 import { startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
 import { startStepFunctionsEndpoint } from './stepfunctions-endpoint.js';
@@ -69,6 +70,21 @@ const json = (status: number, body: unknown): LocalResponse => ({
   body: JSON.stringify(body),
 });
 
+const parseFault = (body: Buffer): LambdaFault | undefined => {
+  try {
+    const fault = JSON.parse(body.toString('utf8')) as Partial<LambdaFault>;
+    const valid =
+      (fault.function === 'advance' || fault.function === 'await') &&
+      (fault.when === 'before' || fault.when === 'after') &&
+      Number.isInteger(fault.times) &&
+      (fault.times ?? 0) > 0 &&
+      (fault.contactId === undefined || typeof fault.contactId === 'string');
+    return valid ? (fault as LambdaFault) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 const adminTokenFor = (dataDir: string, given: string | undefined): string => {
   if (given) return given;
   const file = join(dataDir, 'admin-token');
@@ -117,6 +133,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
   // Handlers are imported lazily, on first call, so every one sees the complete environment.
   const work = new WorkTracker();
+  const faults = new LambdaFaults();
   const ses = await startSesEndpoint({
     dataDir,
     clock,
@@ -130,11 +147,15 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     dataDir,
     stateMachines: [{ name: localJourneyName, definition: journeyDefinitionForLocal() }],
     lambdas: {
-      [localFunctionArn(localJourneyFunctions.advance)]: work.track(async (input) =>
-        (await import('../functions/journey/advance-handler.js')).handler(input as never),
+      [localFunctionArn(localJourneyFunctions.advance)]: work.track(
+        faults.wrap('advance', async (input) =>
+          (await import('../functions/journey/advance-handler.js')).handler(input as never),
+        ),
       ),
-      [localFunctionArn(localJourneyFunctions.await)]: work.track(async (input) =>
-        (await import('../functions/journey/await-handler.js')).handler(input as never),
+      [localFunctionArn(localJourneyFunctions.await)]: work.track(
+        faults.wrap('await', async (input) =>
+          (await import('../functions/journey/await-handler.js')).handler(input as never),
+        ),
       ),
     },
   });
@@ -160,6 +181,24 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
     { method: 'GET', path: '/_local/outbox', handle: async () => json(200, await ses.outbox()) },
     { method: 'GET', path: '/_local/clock', handle: () => json(200, { now: clock.now(), mode: clock.mode }) },
+    {
+      method: 'POST',
+      path: '/_local/faults',
+      handle: (body) => {
+        const fault = parseFault(body);
+        if (!fault) {
+          return json(400, {
+            error: {
+              code: 'validation_failed',
+              message: 'Give {"function": "advance"|"await", "when": "before"|"after", "times": n, "contactId"?: id}',
+              issues: [{ path: '', message: 'not a fault' }],
+            },
+          });
+        }
+        faults.arm(fault);
+        return json(202, fault);
+      },
+    },
     {
       method: 'POST',
       path: '/_local/settle',

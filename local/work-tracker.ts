@@ -23,8 +23,9 @@ export class WorkTracker {
    * the next through promise callbacks and loopback HTTP, so a short quiet spell means it is idle.
    */
   async settled(quietMs = 40): Promise<void> {
+    const asked = Date.now();
     for (;;) {
-      const quietFor = Date.now() - this.lastFinished;
+      const quietFor = Date.now() - Math.max(this.lastFinished, asked);
       if (this.running === 0 && quietFor >= quietMs) return;
       await new Promise((wait) => setTimeout(wait, this.running === 0 ? quietMs - quietFor : 10));
     }

@@ -2,7 +2,7 @@ import type { Contact, Touch } from '../domain/contact.js';
 
 /** What an admin sees of a contact: its record, where it first and last came from, and its touches. */
 export const contactView = (contact: Contact, touches: Touch[]) => {
-  const { firstTouch, latestTouch, emailNormalised: _dedupeKey, ...record } = contact;
+  const { firstTouch, latestTouch, emailNormalised: _dedupeKey, taskToken: _internal, ...record } = contact;
   const attributionOf = (touch: Touch) => ({
     at: touch.receivedAt,
     where: touch.where,
