@@ -190,7 +190,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
           return json(400, {
             error: {
               code: 'validation_failed',
-              message: 'Give {"function": "advance"|"await", "when": "before"|"after", "times": n, "contactId"?: id}',
+              message:
+                'Give {"function": "advance"|"await", "when": "before"|"after", "times": n, "contactId"?: id}',
               issues: [{ path: '', message: 'not a fault' }],
             },
           });
