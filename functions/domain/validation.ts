@@ -7,7 +7,6 @@ export interface FieldIssue {
 }
 
 const messageOf = (issue: z.core.$ZodIssue): string => {
-  if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
   // A bad key in a record is reported with the key check's own message nested inside.
   if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   return issue.message;
@@ -21,9 +20,13 @@ export const parseWith = <T>(schema: z.ZodType<T>, input: unknown): Parsed<T> =>
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.') || '(body)',
-      message: messageOf(issue),
-    })),
+    issues: result.error.issues.flatMap((issue) => {
+      const path = issue.path.map(String);
+      // Each unknown field is named as the field it is, so a form can point at it.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: 'is not a known field' }));
+      }
+      return [{ path: path.join('.') || '(body)', message: messageOf(issue) }];
+    }),
   };
 };
