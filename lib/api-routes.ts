@@ -19,6 +19,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'POST', path: '/v1/unsubscribe', target: 'unsubscribe', auth: 'public' },
   { method: 'GET', path: '/v1/contacts/{id}', target: 'admin', auth: 'admin' },
   { method: 'POST', path: '/v1/contacts/{id}/events', target: 'admin', auth: 'admin' },
+  { method: 'DELETE', path: '/v1/contacts/{id}', target: 'admin', auth: 'admin' },
 ];
 
 export const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;

@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
+import { eraseContact } from '../adapters/contact-erasure.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
+import { logger } from '../adapters/logger.js';
+import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
@@ -39,10 +42,21 @@ const postContactEvent: Route = async (event) => {
   return json(202, { contactId, eventId: delivered.eventId, type: delivered.type, at: delivered.at });
 };
 
+/** Erasure: everything about the contact goes, and its journey ends at its next step. */
+const deleteContact: Route = async (event) => {
+  const contactId = contactIdOf(event);
+  const erased = await eraseContact(tableName, contactId);
+  if (!erased) return noContact(contactId);
+  if (erased.taskToken) await wakeTask(erased.taskToken, { wokenBy: 'erasure' });
+  logger.info('Contact erased', { contactId });
+  return { statusCode: 204, headers: {}, body: '' };
+};
+
 /** Keyed by API Gateway's routeKey; authorization happened before the event got here (IAM in AWS). */
 const routes: Record<string, Route> = {
   'GET /v1/contacts/{id}': getContact,
   'POST /v1/contacts/{id}/events': postContactEvent,
+  'DELETE /v1/contacts/{id}': deleteContact,
 };
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {

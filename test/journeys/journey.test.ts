@@ -352,3 +352,37 @@ describe('cost in state transitions', () => {
     expect(perEvent).toBeLessThanOrEqual(3);
   });
 });
+
+describe('contacts that must not be emailed', () => {
+  it('suppresses a hard-bouncing address and a complaining one, and mails neither again', async () => {
+    const bounced = await submit({ email: 'bounce@simulator.amazonses.com', consent: true });
+    const complained = await submit({ email: 'complaint@simulator.amazonses.com', consent: true });
+
+    await runtime.advance('40d');
+
+    for (const { contactId } of [bounced, complained]) {
+      expect((await contact(contactId)).stage).toBe('suppressed');
+      expect((await mailTo(contactId)).map((mail) => mail.step)).toEqual(['welcome']);
+    }
+  });
+
+  it('erases a contact on request: its data and its journey go, and the address may sign up afresh', async () => {
+    const email = uniqueEmail('erased');
+    const { contactId } = await submit({ email, consent: true });
+
+    const erased = await runtime.call(`/v1/contacts/${contactId}`, { method: 'DELETE', admin: true });
+    await runtime.settle();
+    await runtime.advance('20d');
+
+    expect(erased.status).toBe(204);
+    expect((await runtime.call(`/v1/contacts/${contactId}`, { admin: true })).status).toBe(404);
+    expect((await runtime.call(`/v1/contacts/${contactId}`, { method: 'DELETE', admin: true })).status).toBe(
+      404,
+    );
+    expect((await mailTo(contactId)).map((mail) => mail.step)).toEqual(['welcome']);
+    expect((await executionsOf(contactId)).map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    const again = await submit({ email, consent: true });
+    expect(again.created).toBe(true);
+    expect(again.contactId).not.toBe(contactId);
+  });
+});
