@@ -1,89 +1,30 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactRepository } from '../../functions/adapters/contact-repository.js';
 import type { JourneyRepository } from '../../functions/adapters/journey-repository.js';
 import type { sendMarketingEmail as SendMarketingEmail } from '../../functions/adapters/mailer.js';
-import { newContact, touchFromSubmission } from '../../functions/domain/contact.js';
-import { defaultRules } from '../../functions/domain/qualification.js';
-import { parseSubmission } from '../../functions/domain/submission.js';
-import { VirtualClock } from '../../local/clock.js';
-import {
-  ensureTable,
-  type LocalDynamoDb,
-  localCredentials,
-  localDynamoDbClient,
-  localRegion,
-  startDynamoDbLocal,
-} from '../../local/dynamodb-local.js';
-import { type SesEndpoint, type SesEvent, startSesEndpoint, toSnsEvent } from '../../local/ses-endpoint.js';
+import { type SesEvent, toSnsEvent } from '../../local/ses-endpoint.js';
+import { type MailFixture, startMailFixture } from '../support/mail-fixture.js';
 
-const tableName = 'leadflow-mail-events-test';
-const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-mail-events-'));
 const sesEvents: SesEvent[] = [];
-let dynamodb: LocalDynamoDb;
-let ses: SesEndpoint;
 let handler: (event: SNSEvent) => Promise<void>;
+let fixture: MailFixture;
 let contacts: ContactRepository;
 let journeys: JourneyRepository;
 let sendMarketingEmail: typeof SendMarketingEmail;
 
 beforeAll(async () => {
-  dynamodb = await startDynamoDbLocal(dataDir);
-  ses = await startSesEndpoint({
-    dataDir,
-    clock: new VirtualClock({ mode: 'manual' }),
-    onEvent: async (event) => void sesEvents.push(event),
-  });
-  Object.assign(process.env, {
-    AWS_REGION: localRegion,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-    TABLE_NAME: tableName,
-    SENDER_ADDRESS: 'Leadflow Demo <hello@example.com>',
-    SES_CONFIGURATION_SET: 'leadflow',
-    POSTAL_ADDRESS: 'Leadflow Demo Inc., 100 Main Street, Springfield, OR 97477, USA',
-    UNSUBSCRIBE_URL: 'http://127.0.0.1:3000/v1/unsubscribe',
-    SITE_URL: 'https://www.example.com',
-  });
-  const client = localDynamoDbClient(dynamodb.endpoint);
-  await ensureTable(client, tableName);
-  client.destroy();
-  // Imported only now: their SDK clients read the endpoints above when they are created.
+  fixture = await startMailFixture('mail-events', async (event) => void sesEvents.push(event));
+  ({ contacts, journeys, sendMarketingEmail } = fixture);
   ({ handler } = await import('../../functions/mail-events/handler.js'));
-  ({ sendMarketingEmail } = await import('../../functions/adapters/mailer.js'));
-  const { ContactRepository } = await import('../../functions/adapters/contact-repository.js');
-  const { JourneyRepository } = await import('../../functions/adapters/journey-repository.js');
-  contacts = new ContactRepository(tableName);
-  journeys = new JourneyRepository(tableName);
 });
 
 afterAll(async () => {
-  await ses?.stop();
-  await dynamodb?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 /** A fresh contact; its mail goes wherever a test sends it (the simulator addresses included). */
-const createContact = async () => {
-  const parsed = parseSubmission({
-    email: `jane.${randomUUID()}@example.com`,
-    firstName: 'Jane',
-    consent: true,
-  });
-  if (!parsed.ok) throw new Error('bad test submission');
-  const contactId = randomUUID();
-  const touch = touchFromSubmission(parsed.value, { touchId: randomUUID(), contactId }, new Date());
-  if (!(await contacts.createContact(newContact(parsed.value, touch, defaultRules)))) {
-    throw new Error('test contact not created');
-  }
-  return contactId;
-};
+const createContact = () => fixture.createContact();
 
 /** Sends a real email through the mailer and the local SES, and waits for SES's event of `type`. */
 const sendAndAwait = async (contactId: string, to: string, type: SesEvent['eventType']) => {

@@ -1,85 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactRepository } from '../../functions/adapters/contact-repository.js';
 import type { JourneyRepository } from '../../functions/adapters/journey-repository.js';
 import type { sendMarketingEmail as SendMarketingEmail } from '../../functions/adapters/mailer.js';
-import { newContact, touchFromSubmission } from '../../functions/domain/contact.js';
-import { defaultRules } from '../../functions/domain/qualification.js';
-import { parseSubmission } from '../../functions/domain/submission.js';
 import { signUnsubscribeToken } from '../../functions/domain/unsubscribe-token.js';
 import type { HttpResult } from '../../functions/http/responses.js';
-import { VirtualClock } from '../../local/clock.js';
-import {
-  ensureTable,
-  type LocalDynamoDb,
-  localCredentials,
-  localDynamoDbClient,
-  localRegion,
-  startDynamoDbLocal,
-} from '../../local/dynamodb-local.js';
-import { type SesEndpoint, startSesEndpoint } from '../../local/ses-endpoint.js';
+import { type MailFixture, startMailFixture } from '../support/mail-fixture.js';
 
-const tableName = 'leadflow-unsubscribe-test';
-const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-unsubscribe-'));
-let dynamodb: LocalDynamoDb;
-let ses: SesEndpoint;
 let handler: (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
+let fixture: MailFixture;
 let contacts: ContactRepository;
 let journeys: JourneyRepository;
 let sendMarketingEmail: typeof SendMarketingEmail;
 let secret: Buffer;
 
 beforeAll(async () => {
-  dynamodb = await startDynamoDbLocal(dataDir);
-  ses = await startSesEndpoint({ dataDir, clock: new VirtualClock({ mode: 'manual' }) });
-  Object.assign(process.env, {
-    AWS_REGION: localRegion,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-    TABLE_NAME: tableName,
-    SENDER_ADDRESS: 'Leadflow Demo <hello@example.com>',
-    SES_CONFIGURATION_SET: 'leadflow',
-    POSTAL_ADDRESS: 'Leadflow Demo Inc., 100 Main Street, Springfield, OR 97477, USA',
-    UNSUBSCRIBE_URL: 'http://127.0.0.1:3000/v1/unsubscribe',
-  });
-  const client = localDynamoDbClient(dynamodb.endpoint);
-  await ensureTable(client, tableName);
-  client.destroy();
-  // Imported only now: their SDK clients read the endpoints above when they are created.
+  fixture = await startMailFixture('unsubscribe');
+  ({ contacts, journeys, sendMarketingEmail } = fixture);
   ({ handler } = await import('../../functions/unsubscribe/handler.js'));
-  ({ sendMarketingEmail } = await import('../../functions/adapters/mailer.js'));
-  const { ContactRepository } = await import('../../functions/adapters/contact-repository.js');
-  const { JourneyRepository } = await import('../../functions/adapters/journey-repository.js');
   const { unsubscribeSecret } = await import('../../functions/adapters/secrets.js');
-  contacts = new ContactRepository(tableName);
-  journeys = new JourneyRepository(tableName);
   secret = await unsubscribeSecret();
 });
 
 afterAll(async () => {
-  await ses?.stop();
-  await dynamodb?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
-const createContact = async (email = `jane.${randomUUID()}@example.com`) => {
-  const parsed = parseSubmission({ email, firstName: 'Jane', consent: true });
-  if (!parsed.ok) throw new Error('bad test submission');
-  const contactId = randomUUID();
-  const touch = touchFromSubmission(parsed.value, { touchId: randomUUID(), contactId }, new Date());
-  if (!(await contacts.createContact(newContact(parsed.value, touch, defaultRules)))) {
-    throw new Error('test contact not created');
-  }
-  return contactId;
-};
+const createContact = (email?: string) => fixture.createContact(email);
 
 const request = (
   method: 'GET' | 'POST',
@@ -211,7 +161,7 @@ describe('unsubscribe handler', () => {
       firstName: 'Carol',
       offer: { type: 'white_paper', id: 'pipeline-report-2027' },
     });
-    const entry = (await ses.outbox()).find((e) => e.messageId === messageId);
+    const entry = (await fixture.outbox()).find((e) => e.messageId === messageId);
     expect(entry).toMatchObject({ contactId, track: 'nurture', step: 'welcome', to: 'carol@example.com' });
     const mail = await simpleParser(await readFile(entry?.path ?? ''));
     expect(mail.text).toContain('Hi Carol,');

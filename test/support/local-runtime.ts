@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { OutboxEntry } from '../../local/ses-endpoint.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -21,15 +22,8 @@ export interface RunningRuntime {
   stop(): Promise<void>;
 }
 
-export interface OutboxItem {
-  to: string;
-  subject: string;
-  track: string | null;
-  step: string | number | null;
-  contactId: string | null;
-  sentAt: string;
-  path: string;
-}
+/** As `GET /_local/outbox` lists them. */
+export type OutboxItem = OutboxEntry;
 
 /**
  * Starts `bin/local.ts` the way `npm start` does, on a free port with a fresh data dir and the
