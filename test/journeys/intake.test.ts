@@ -1,41 +1,16 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { tableKeys } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
-let dynamodb: DynamoDBClient;
-
-const connectDynamoDb = async () => {
-  const endpoints = (await (await runtime.call('/_local/endpoints')).json()) as { dynamodb: string };
-  dynamodb?.destroy();
-  dynamodb = new DynamoDBClient({
-    endpoint: endpoints.dynamodb,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-};
 
 beforeAll(async () => {
   runtime = await startRuntime();
-  await connectDynamoDb();
 });
 
 afterAll(async () => {
-  dynamodb?.destroy();
   await runtime?.stop();
 });
-
-/** Every item in the table, as a sorted list of keys: what "the table unchanged" compares. */
-const tableKeys = async () => {
-  const keys: string[] = [];
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await dynamodb.send(new ScanCommand({ TableName: 'leadflow', ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) keys.push(`${item.pk?.S} ${item.sk?.S}`);
-    start = page.LastEvaluatedKey as typeof start;
-  } while (start);
-  return keys.sort();
-};
 
 const post = (body: string, contentType = 'application/json') =>
   runtime.call('/v1/contacts', { method: 'POST', headers: { 'content-type': contentType }, body });
@@ -122,12 +97,12 @@ describe('POST /v1/contacts', () => {
   });
 
   it('answers a filled honeypot 202 and stores nothing', async () => {
-    const before = await tableKeys();
+    const before = await tableKeys(runtime);
 
     const response = await post(JSON.stringify({ email: 'bot@example.com', website: 'http://spam.example' }));
 
     expect(response.status).toBe(202);
-    expect(await tableKeys()).toEqual(before);
+    expect(await tableKeys(runtime)).toEqual(before);
   });
 
   const oversized = JSON.stringify({ email: 'big@example.com', fields: { note: 'x'.repeat(17 * 1024) } });
@@ -184,7 +159,7 @@ describe('POST /v1/contacts', () => {
     ['another media type', 'email=a@example.com', 'text/plain', 415, 'unsupported_media_type', undefined],
     ['a body over 16 KB', oversized, 'application/json', 413, 'payload_too_large', undefined],
   ] as const)('refuses %s and changes nothing', async (_case, body, contentType, status, code, field) => {
-    const before = await tableKeys();
+    const before = await tableKeys(runtime);
 
     const response = await post(body, contentType);
 
@@ -192,7 +167,7 @@ describe('POST /v1/contacts', () => {
     const { error } = (await response.json()) as { error: { code: string; issues?: { path: string }[] } };
     expect(error.code).toBe(code);
     if (field !== undefined) expect(error.issues?.map((issue) => issue.path)).toContain(field);
-    expect(await tableKeys()).toEqual(before);
+    expect(await tableKeys(runtime)).toEqual(before);
   });
 });
 
@@ -225,7 +200,6 @@ describe('a restart of the local runtime', () => {
     await runtime.settle();
 
     await runtime.restart();
-    await connectDynamoDb();
     await runtime.advance('3d');
 
     expect((await getContact(contactId)).email).toBe('stays@example.com');

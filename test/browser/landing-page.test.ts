@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
+import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { tableKeys } from '../support/table-keys.js';
+
+let runtime: RunningRuntime;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  [runtime, browser] = await Promise.all([startRuntime(), launchChromium()]);
+});
+
+beforeEach(async () => {
+  page = await browser.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+});
+
+describe('the landing page', () => {
+  it('turns a filled form into a contact with its attribution and shows the thank-you page', async () => {
+    await page.goto(`${runtime.url}/?utm_source=newsletter&utm_medium=email&utm_campaign=spring`);
+    await page.fill('#email', 'Priya.Shah@Example.com');
+    await page.fill('#firstName', 'Priya');
+    await page.fill('#company', 'Hooli');
+    await page.selectOption('#buyingStage', 'comparing');
+    await page.check('#consent');
+
+    await Promise.all([page.waitForURL(/\/thanks\?contact=/), page.click('button[type="submit"]')]);
+
+    await expect(page.locator('h1').textContent()).resolves.toBe('Thank you!');
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/landing-page.png', fullPage: true });
+    const contactId = new URL(page.url()).searchParams.get('contact') ?? '';
+    const response = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      email: 'Priya.Shah@Example.com',
+      firstName: 'Priya',
+      company: 'Hooli',
+      stage: 'name',
+      buyingStage: 'comparing',
+      consent: { marketing: true },
+      attribution: {
+        first: {
+          where: {
+            channel: 'email',
+            utm_source: 'newsletter',
+            utm_medium: 'email',
+            utm_campaign: 'spring',
+            landingPage: `${runtime.url}/`,
+          },
+          what: { kind: 'form', form: 'landing-demo' },
+          why: { offer: { type: 'white_paper', id: 'pipeline-report-2027' } },
+        },
+      },
+    });
+  });
+
+  it('shows an invalid address next to its field and creates nothing', async () => {
+    await page.goto(`${runtime.url}/`);
+    const before = await tableKeys(runtime);
+    await page.fill('#email', 'not-an-address');
+
+    await page.click('button[type="submit"]');
+
+    await page.waitForFunction(() => document.getElementById('email-error')?.textContent !== '');
+    expect(await page.textContent('#email-error')).toMatch(/must be a valid email address/);
+    expect(await page.getAttribute('#email', 'aria-invalid')).toBe('true');
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await tableKeys(runtime)).toEqual(before);
+  });
+});

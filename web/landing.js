@@ -1,0 +1,60 @@
+// Fills the attribution fields from the page's address, and posts the form without a page load so
+// validation errors show next to their fields.
+(() => {
+  const form = document.getElementById('lead-form');
+  const params = new URLSearchParams(window.location.search);
+  for (const name of ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content']) {
+    const value = params.get(name);
+    if (value) form.elements[name].value = value;
+  }
+  form.elements.referrer.value = document.referrer;
+  form.elements.landingPage.value = window.location.origin + window.location.pathname;
+
+  const formError = document.getElementById('form-error');
+  const clearErrors = () => {
+    formError.textContent = '';
+    for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
+    for (const message of form.querySelectorAll('.field-error')) message.textContent = '';
+  };
+  const showIssue = (path, message) => {
+    const name = path.split('.')[0];
+    const slot = document.getElementById(`${name}-error`);
+    const field = form.elements[name];
+    if (!slot || !field) return false;
+    slot.textContent = `${field.labels?.[0]?.textContent?.replace('*', '').trim() ?? name} ${message}`;
+    field.setAttribute('aria-invalid', 'true');
+    return true;
+  };
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors();
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      const body = new URLSearchParams(new FormData(form));
+      if (!form.elements.consent.checked) body.set('consent', 'false');
+      for (const [key, value] of [...body]) if (value === '') body.delete(key);
+      const response = await fetch(form.action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (response.status === 202) {
+        window.location.assign(`/thanks?contact=${encodeURIComponent(answer.contactId)}`);
+        return;
+      }
+      const issues = answer.error?.issues ?? [];
+      const shown = issues.filter((issue) => showIssue(issue.path, issue.message));
+      if (shown.length < issues.length || issues.length === 0) {
+        formError.textContent = answer.error?.message ?? 'Something went wrong. Please try again.';
+      }
+      form.querySelector('[aria-invalid="true"]')?.focus();
+    } catch {
+      formError.textContent = 'We could not reach the server. Please try again.';
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();
