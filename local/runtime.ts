@@ -166,10 +166,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     JOURNEY_STATE_MACHINE_ARN: stepFunctions.stateMachineArn(localJourneyName),
   });
 
+  // Tracked like the journeys' work, so a stop lets requests in flight finish.
   const handlers: Record<RouteTarget, HttpHandler> = {
-    intake: (await import('../functions/intake/handler.js')).handler,
-    admin: (await import('../functions/admin/handler.js')).handler,
-    unsubscribe: (await import('../functions/unsubscribe/handler.js')).handler,
+    intake: work.track((await import('../functions/intake/handler.js')).handler),
+    admin: work.track((await import('../functions/admin/handler.js')).handler),
+    unsubscribe: work.track((await import('../functions/unsubscribe/handler.js')).handler),
   };
 
   const endpoints: LocalEndpoints = {
@@ -259,8 +260,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         server.close(() => closed());
         server.closeAllConnections();
       });
-      // Journeys pause where they stand; the next start resumes them.
+      // Journeys pause where they stand (the next start resumes them); the steps already running
+      // finish first, while DynamoDB and SES are still there to finish against.
       await stepFunctions.stop();
+      await work.settled();
       await ses.stop();
       clock.stop();
       await dynamodb.stop();
