@@ -6,6 +6,10 @@
  *   stages deploy side by side in one account. Default: none, the stack is `Leadflow`.
  * - `leadflow:allowedOrigins`: origins whose pages may call the API from a browser (CORS), as a JSON
  *   array or comma-separated. Default: `["http://localhost:3000"]`.
+ * - `leadflow:senderAddress`: the From of every email, e.g. `Acme <hello@acme.com>`; its domain
+ *   (or the address) must be a verified SES identity. Default: `Leadflow <hello@example.com>`.
+ * - `leadflow:postalAddress`: the sender's postal address, printed in every marketing email.
+ * - `leadflow:siteUrl`: the website the emails link into. Default: https://<the sender's domain>.
  *
  * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
  * time) and makes no lookups, so `cdk synth` works offline without credentials.

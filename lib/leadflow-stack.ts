@@ -3,10 +3,15 @@ import type { Construct } from 'constructs';
 import { AdminApi } from './constructs/admin-api.js';
 import { ContactStore } from './constructs/contact-store.js';
 import { IntakeApi, type RouteTargets } from './constructs/intake-api.js';
+import { Journey } from './constructs/journey.js';
+import { Mailer } from './constructs/mailer.js';
 
 /** Context keys the stack reads; documented in bin/leadflow.ts. */
 export const contextKeys = {
   allowedOrigins: 'leadflow:allowedOrigins',
+  senderAddress: 'leadflow:senderAddress',
+  postalAddress: 'leadflow:postalAddress',
+  siteUrl: 'leadflow:siteUrl',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -15,6 +20,21 @@ export interface LeadflowStackProps extends StackProps {
    * @default - context `leadflow:allowedOrigins`, else `['http://localhost:3000']`
    */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * The From of every email, a verified SES identity.
+   * @default - context `leadflow:senderAddress`, else `Leadflow <hello@example.com>`
+   */
+  readonly senderAddress?: string;
+  /**
+   * The sender's postal address, printed in every marketing email.
+   * @default - context `leadflow:postalAddress`, else an example address
+   */
+  readonly postalAddress?: string;
+  /**
+   * The website the emails' links point into.
+   * @default - context `leadflow:siteUrl`, else https://<the sender's domain>
+   */
+  readonly siteUrl?: string;
 }
 
 /**
@@ -25,6 +45,8 @@ export class LeadflowStack extends Stack {
   public readonly store: ContactStore;
   public readonly api: IntakeApi;
   public readonly admin: AdminApi;
+  public readonly journey: Journey;
+  public readonly mailer: Mailer;
 
   constructor(scope: Construct, id: string, props: LeadflowStackProps = {}) {
     super(scope, id, props);
@@ -37,11 +59,41 @@ export class LeadflowStack extends Stack {
     });
     this.admin = new AdminApi(this, 'AdminApi', { table: this.store.table });
 
+    this.journey = new Journey(this, 'Journey', { table: this.store.table });
+    const context = (key: string): string | undefined => {
+      const value: unknown = this.node.tryGetContext(key);
+      return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+    };
+    const siteUrl = props.siteUrl ?? context(contextKeys.siteUrl);
+    this.mailer = new Mailer(this, 'Mailer', {
+      table: this.store.table,
+      senderAddress:
+        props.senderAddress ?? context(contextKeys.senderAddress) ?? 'Leadflow <hello@example.com>',
+      postalAddress:
+        props.postalAddress ??
+        context(contextKeys.postalAddress) ??
+        'Leadflow Example Inc., 100 Main Street, Springfield, OR 97477, USA',
+      unsubscribeUrl: `${this.api.url}v1/unsubscribe`,
+      ...(siteUrl ? { siteUrl } : {}),
+    });
+    this.mailer.grantSend(this.journey.advance.function);
+
+    // Intake starts journeys and hands new touches of known contacts to them; admin (sales
+    // decisions, erasure), unsubscribe and SES events resume them.
+    this.journey.grantStart(this.api.handler.function);
+    for (const fn of [
+      this.api.handler.function,
+      this.admin.handler.function,
+      this.mailer.unsubscribeHandler.function,
+      this.mailer.eventsFunction,
+    ]) {
+      this.journey.grantSignal(fn);
+    }
+
     const routeTargets: RouteTargets = {
       intake: this.api.handler.function,
       admin: this.admin.handler.function,
-      // Deployed with the unsubscribe construct (mail capability); until then its routes are left out.
-      unsubscribe: undefined,
+      unsubscribe: this.mailer.unsubscribeHandler.function,
     };
     this.api.addRoutes(routeTargets);
 

@@ -1,16 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
 
 export interface MailerProps {
   readonly table: ITable;
@@ -47,7 +45,10 @@ export class Mailer extends Construct {
    * Handles the SES events. It wakes journeys, so the stack grants it the journey's task
    * responses: `stateMachine.grantTaskResponse(mailer.eventsFunction)`.
    */
-  readonly eventsFunction: NodejsFunction;
+  readonly eventsFunction: lambda.IFunction;
+  readonly eventsHandler: LeadflowFunction;
+  /** Behind the public `GET|POST /v1/unsubscribe` routes; it wakes journeys too (`grantTaskResponse`). */
+  readonly unsubscribeHandler: LeadflowFunction;
   private readonly props: MailerProps;
 
   constructor(scope: Construct, id: string, props: MailerProps) {
@@ -119,42 +120,25 @@ export class Mailer extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    const logGroup = new logs.LogGroup(this, 'EventsLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Its own role with write access to its own log group, instead of the broad managed policy.
-    const role = new iam.Role(this, 'EventsRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    logGroup.grantWrite(role);
-    this.eventsFunction = new NodejsFunction(this, 'EventsFunction', {
-      entry: fileURLToPath(new URL('../../functions/mail-events/handler.ts', import.meta.url)),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+    this.eventsHandler = new LeadflowFunction(this, 'EventsHandler', {
+      entry: handlerEntry('mail-events/handler.ts'),
+      serviceName: 'mail-events',
+      description: 'Turns SES bounces, complaints and clicks into suppression and engagement',
       memorySize: 256,
       timeout: Duration.seconds(30),
       deadLetterQueue: deadLetters,
-      role,
-      logGroup,
-      environment: {
-        TABLE_NAME: props.table.tableName,
-        POWERTOOLS_SERVICE_NAME: 'leadflow-mail-events',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // Some dependencies still call require(); ESM bundles need it defined.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
     });
-    props.table.grantReadWriteData(this.eventsFunction);
+    this.eventsHandler.bindTable(props.table, 'readWrite');
+    this.eventsFunction = this.eventsHandler.function;
     this.eventsTopic.addSubscription(new LambdaSubscription(this.eventsFunction));
+
+    this.unsubscribeHandler = new LeadflowFunction(this, 'UnsubscribeHandler', {
+      entry: handlerEntry('unsubscribe/handler.ts'),
+      serviceName: 'unsubscribe',
+      description: 'GET shows the unsubscribe page; POST (RFC 8058 one-click) unsubscribes',
+    });
+    // Writes consent and the contact's event; reads (or first creates) the link-signing key.
+    this.unsubscribeHandler.bindTable(props.table, 'readWrite');
   }
 
   /**

@@ -3,12 +3,10 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiRoutes, type RouteTarget, routeKey } from '../../lib/api-routes.js';
+import { apiRoutes, routeKey } from '../../lib/api-routes.js';
 import { LeadflowStack } from '../../lib/leadflow-stack.js';
 import { tableDesign } from '../../lib/table-design.js';
 
-/** Targets whose functions are not in the stack yet: their routes must be absent, not half-wired. */
-const pendingTargets: ReadonlySet<RouteTarget> = new Set(['unsubscribe']);
 const origins = ['https://www.example.com', 'https://go.example.com'];
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
@@ -76,16 +74,17 @@ describe('contact store', () => {
 
 describe('functions', () => {
   it('run on the newest Node.js runtime, arm64, traced, with an own log group and no fixed name', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        Timeout: 10,
+        Timeout: expect.any(Number),
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
       });
+      expect(fn.Properties.Timeout).toBeLessThanOrEqual(30);
       expect(fn.Properties).not.toHaveProperty('FunctionName');
     }
   });
@@ -104,6 +103,30 @@ describe('functions', () => {
         },
       },
     });
+  });
+
+  it('give every function each environment variable its code requires', () => {
+    const required: Record<string, string[]> = {
+      intake: ['TABLE_NAME', 'JOURNEY_STATE_MACHINE_ARN'],
+      admin: ['TABLE_NAME'],
+      journey: ['TABLE_NAME'],
+      'mail-events': ['TABLE_NAME'],
+      unsubscribe: ['TABLE_NAME'],
+    };
+    const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
+    const sending = ['SENDER_ADDRESS', 'SES_CONFIGURATION_SET', 'POSTAL_ADDRESS', 'UNSUBSCRIBE_URL'];
+    const variablesOf = (fn: (typeof functions)[number]) =>
+      (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const fn of functions) {
+      const variables = variablesOf(fn);
+      const service = String(variables.POWERTOOLS_SERVICE_NAME);
+      expect(Object.keys(variables)).toEqual(
+        expect.arrayContaining(required[service] ?? ['unknown service']),
+      );
+    }
+    // Exactly one function sends email: the journey step.
+    const senders = functions.filter((fn) => sending.every((name) => name in variablesOf(fn)));
+    expect(senders.map((fn) => variablesOf(fn).POWERTOOLS_SERVICE_NAME)).toEqual(['journey']);
   });
 
   it('give admin the table and its service name', () => {
@@ -125,17 +148,18 @@ describe('IAM', () => {
 
   it('roles carry no AWS managed policy', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role') as Resources);
-    expect(roles).toHaveLength(2);
+    // One per function, and the state machine's.
+    expect(roles).toHaveLength(7);
     for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
   });
 
-  it('intake and admin may use DynamoDB on the table and its indexes only', () => {
+  it('functions may use DynamoDB on the table and its indexes only', () => {
     const tableArn = { 'Fn::GetAtt': [tableLogicalId, 'Arn'] };
     const indexArns = { 'Fn::Join': ['', [tableArn, '/index/*']] };
     const withDynamo = policies().filter((policy) =>
       statementsOf(policy).some((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:'))),
     );
-    expect(withDynamo).toHaveLength(2);
+    expect(withDynamo).toHaveLength(6);
     for (const policy of withDynamo) {
       for (const statement of statementsOf(policy)) {
         if (!asList(statement.Action).some((action) => action.startsWith('dynamodb:'))) continue;
@@ -145,16 +169,100 @@ describe('IAM', () => {
     }
   });
 
-  it('grants `*` resources only for X-Ray, which has no resource-level permissions', () => {
+  it('grants `*` resources only for X-Ray and log delivery, which have no resource-level permissions', () => {
+    const unscopable =
+      /^(xray:(PutTelemetryRecords|PutTraceSegments|GetSampling\w+)|logs:(\w+LogDeliver\w+|DescribeLogGroups|\w+ResourcePolicies|PutResourcePolicy))$/;
+    let wildcards = 0;
     for (const policy of policies()) {
       for (const statement of statementsOf(policy)) {
         if (!asList(statement.Resource).includes('*')) continue;
-        expect(asList(statement.Action).sort()).toEqual([
-          'xray:PutTelemetryRecords',
-          'xray:PutTraceSegments',
-        ]);
+        wildcards++;
+        for (const action of asList(statement.Action)) expect(action).toMatch(unscopable);
       }
     }
+    expect(wildcards).toBeGreaterThan(0);
+  });
+
+  const journeyArnByName = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        Match.stringLikeRegexp('^:stateMachine:LeadflowJourney'),
+      ],
+    ],
+  };
+
+  it('lets the journey start only itself (to continue as a new execution)', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'states:StartExecution', Resource: journeyArnByName }),
+        ]),
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('JourneyStateMachineRole') }],
+    });
+  });
+
+  it('lets intake start journeys, and whoever delivers events resume them, on the journey only', () => {
+    const startersAndSignallers = policies().flatMap((policy) =>
+      statementsOf(policy).filter((statement) =>
+        asList(statement.Action).some((a) => a.startsWith('states:')),
+      ),
+    );
+    for (const statement of startersAndSignallers) {
+      expect(JSON.stringify(statement.Resource)).toMatch(/stateMachine:LeadflowJourney|JourneyStateMachine/);
+    }
+    const signalling = startersAndSignallers.filter((s) =>
+      asList(s.Action).includes('states:SendTaskSuccess'),
+    );
+    // intake, admin, unsubscribe, mail events, and the await task itself.
+    expect(signalling).toHaveLength(5);
+  });
+
+  it('lets only the journey step send email, through the identity and configuration set', () => {
+    const sends = policies().flatMap((policy) =>
+      statementsOf(policy).filter((statement) => asList(statement.Action).includes('ses:SendEmail')),
+    );
+    expect(sends).toHaveLength(1);
+    expect(JSON.stringify(sends[0]?.Resource)).toMatch(/configuration-set/);
+    expect(JSON.stringify(sends[0]?.Resource)).not.toMatch(/"\*"/);
+  });
+});
+
+describe('journey', () => {
+  it('is a Standard state machine, traced, logging to a vended-logs group without execution data', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
+    });
+  });
+
+  it('raises an alarm when a journey fails', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
+      Threshold: 1,
+    });
+  });
+
+  it('sends through a configuration set that publishes bounces, complaints, deliveries, opens and clicks', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: Match.arrayWith(['bounce', 'complaint', 'delivery', 'open', 'click']),
+      },
+    });
   });
 });
 
@@ -169,21 +277,20 @@ describe('HTTP API', () => {
     const deployed = Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Resources).map(
       (route) => [route.Properties.RouteKey, route.Properties.AuthorizationType],
     );
-    const expected = apiRoutes
-      .filter((route) => !pendingTargets.has(route.target))
-      .map((route) => [routeKey(route), route.auth === 'admin' ? 'AWS_IAM' : 'NONE']);
+    const expected = apiRoutes.map((route) => [routeKey(route), route.auth === 'admin' ? 'AWS_IAM' : 'NONE']);
 
     expect(deployed).toHaveLength(expected.length);
     expect(deployed).toEqual(expect.arrayContaining(expected));
   });
 
   it('lets API Gateway invoke the function of each route', () => {
-    const routes = apiRoutes.filter((route) => !pendingTargets.has(route.target));
-    template.resourceCountIs('AWS::Lambda::Permission', routes.length);
-    template.allResourcesProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'apigateway.amazonaws.com',
-    });
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission') as Resources);
+    const fromApi = permissions.filter(
+      (permission) => permission.Properties.Principal === 'apigateway.amazonaws.com',
+    );
+    expect(fromApi).toHaveLength(apiRoutes.length);
+    // The other one lets the SES event topic invoke the mail-events function.
+    expect(permissions.filter((p) => p.Properties.Principal === 'sns.amazonaws.com')).toHaveLength(1);
   });
 
   it('answers CORS preflights for the configured origins', () => {
@@ -236,13 +343,34 @@ describe('cdk-nag AwsSolutions', () => {
     );
 
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(30);
+    const functionRoles = [
+      'AdminApi/Handler',
+      'IntakeApi/Handler',
+      'Journey/Advance',
+      'Journey/Await',
+      'Mailer/EventsHandler',
+      'Mailer/UnsubscribeHandler',
+    ].flatMap((fn) => [
+      `Leadflow/${fn}/Role AwsSolutions-IAM5[Resource::*]`,
+      `Leadflow/${fn}/Role AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+    ]);
+    const functionIds = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+      id.startsWith('Journey'),
+    );
+    const publicRoutes = apiRoutes
+      .filter((route) => route.auth === 'public')
+      .map(
+        (route) =>
+          `Leadflow/IntakeApi/HttpApi/${route.method}${route.path.replaceAll('/', '--')} AwsSolutions-APIG4`,
+      );
     expect(acknowledged.map(({ at, id }) => `${at} ${id}`).sort()).toEqual(
       [
-        'Leadflow/AdminApi/Handler/Role AwsSolutions-IAM5[Resource::*]',
-        `Leadflow/AdminApi/Handler/Role AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
-        'Leadflow/IntakeApi/Handler/Role AwsSolutions-IAM5[Resource::*]',
-        `Leadflow/IntakeApi/Handler/Role AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
-        'Leadflow/IntakeApi/HttpApi/POST--v1--contacts AwsSolutions-APIG4',
+        ...functionRoles,
+        ...publicRoutes,
+        'Leadflow/Journey/StateMachine/Role AwsSolutions-IAM5[Resource::*]',
+        ...functionIds.map(
+          (id) => `Leadflow/Journey/StateMachine/Role AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,
+        ),
       ].sort(),
     );
   });

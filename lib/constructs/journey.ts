@@ -1,0 +1,121 @@
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { buildJourney } from '../workflows/journey.js';
+import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
+
+export interface JourneyProps {
+  /** Contacts, their events and the send ledger. */
+  readonly table: ITable;
+}
+
+/**
+ * Each contact's journey through the funnel: a Standard state machine (long waits, exactly-once
+ * steps) built by `buildJourney`, and its two functions. Intake starts journeys with `grantStart`;
+ * whatever delivers events to a waiting journey gets `grantSignal`.
+ */
+export class Journey extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly advance: LeadflowFunction;
+  public readonly await: LeadflowFunction;
+  public readonly logGroup: LogGroup;
+  public readonly failedAlarm: Alarm;
+  /** The state machine's ARN built from its name: grants to its own task functions cannot use its Ref. */
+  private readonly arnByName: string;
+
+  constructor(scope: Construct, id: string, props: JourneyProps) {
+    super(scope, id);
+
+    this.advance = new LeadflowFunction(this, 'Advance', {
+      entry: handlerEntry('journey/advance-handler.ts'),
+      serviceName: 'journey',
+      description: 'A journey step: applies events and time, sends the email that fell due',
+      timeout: Duration.seconds(30),
+    });
+    this.advance.bindTable(props.table, 'readWrite');
+    this.await = new LeadflowFunction(this, 'Await', {
+      entry: handlerEntry('journey/await-handler.ts'),
+      serviceName: 'journey',
+      description: 'Parks a waiting journey’s task token on the contact',
+    });
+    this.await.bindTable(props.table, 'readWrite');
+
+    // Vended-logs prefix: Step Functions delivers to it without a resource policy per group.
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200 })}`,
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // A generated name, so the role can be granted StartExecution on the machine's own ARN (the
+    // customer journey continues as a new execution) without a reference to itself.
+    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80 });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(
+        buildJourney(this, { advance: this.advance.function, await: this.await.function }),
+      ),
+      tracingEnabled: true,
+      // Every state's events, but not their data: inputs and outputs carry contact ids only, yet
+      // the logs should never become a second copy of anyone's journey.
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    this.arnByName = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.arnByName] }),
+    );
+    const stack = Stack.of(this);
+    for (const fn of [this.advance, this.await]) {
+      const logicalId = String(
+        stack.resolve(stack.getLogicalId(fn.function.node.defaultChild as CfnFunction)),
+      );
+      Validations.of(this.stateMachine.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: 'Invoking a Lambda task covers the function’s versions and aliases; it is this one function.',
+      });
+    }
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.',
+    });
+    // The await task wakes its own journey when events arrived before its token was parked.
+    this.grantSignal(this.await.function);
+
+    this.failedAlarm = new Alarm(this, 'ExecutionsFailed', {
+      alarmDescription: 'A contact journey failed: its contact is stuck until the journey is restarted',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Lets `fn` start journeys, and tells it which state machine through `JOURNEY_STATE_MACHINE_ARN`. */
+  public grantStart(fn: IFunction & { addEnvironment(key: string, value: string): unknown }): void {
+    fn.addEnvironment('JOURNEY_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    this.stateMachine.grantStartExecution(fn);
+  }
+
+  /** Lets `fn` resume a waiting journey with its task token (SendTaskSuccess / Failure / Heartbeat). */
+  public grantSignal(fn: IFunction): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: [this.arnByName],
+      }),
+    );
+  }
+}
