@@ -20,6 +20,11 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/contacts/{id}', target: 'admin', auth: 'admin' },
   { method: 'POST', path: '/v1/contacts/{id}/events', target: 'admin', auth: 'admin' },
   { method: 'DELETE', path: '/v1/contacts/{id}', target: 'admin', auth: 'admin' },
+  { method: 'GET', path: '/v1/schedules', target: 'admin', auth: 'admin' },
+  { method: 'GET', path: '/v1/schedules/{track}', target: 'admin', auth: 'admin' },
+  { method: 'PUT', path: '/v1/schedules/{track}', target: 'admin', auth: 'admin' },
+  { method: 'GET', path: '/v1/schedules/{track}/versions', target: 'admin', auth: 'admin' },
+  { method: 'GET', path: '/v1/templates', target: 'admin', auth: 'admin' },
 ];
 
 export const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;

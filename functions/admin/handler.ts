@@ -9,6 +9,7 @@ import { requireEnv } from '../config/env.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
+import { scheduleRoutes } from '../schedules/routes.js';
 import { parseAdminEvent } from './contact-events.js';
 import { contactView } from './contact-view.js';
 
@@ -57,6 +58,7 @@ const routes: Record<string, Route> = {
   'GET /v1/contacts/{id}': getContact,
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,
+  ...scheduleRoutes(tableName),
 };
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {

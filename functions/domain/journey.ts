@@ -197,7 +197,14 @@ export const nextTouch = (
   now: Date,
   mayEmail: boolean,
 ): NextTouch => {
-  const pending = mayEmail ? schedule.steps.filter((step) => !sentStepIds.has(step.id)) : [];
+  // Only steps after the furthest one sent: a step edited in behind the contact is skipped, not sent late.
+  const furthest = schedule.steps.reduce(
+    (last, step, index) => (sentStepIds.has(step.id) ? index : last),
+    -1,
+  );
+  const pending = mayEmail
+    ? schedule.steps.slice(furthest + 1).filter((step) => !sentStepIds.has(step.id))
+    : [];
   const [first, second] = pending;
   if (!first) return { anchorAt, waitMs: idleWaitMs };
   const dueAt = Date.parse(anchorAt) + stepDelayMs(first);

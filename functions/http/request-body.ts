@@ -6,7 +6,7 @@ export const maxBodyBytes = 16 * 1024;
 
 export type BodyResult = { ok: true; input: unknown } | { ok: false; response: HttpResult };
 
-const header = (event: APIGatewayProxyEventV2, name: string): string | undefined => {
+export const header = (event: APIGatewayProxyEventV2, name: string): string | undefined => {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === wanted) return value;

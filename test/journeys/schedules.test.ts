@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Schedule } from '../../functions/domain/schedule.js';
+import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+
+let runtime: RunningRuntime;
+let sequence = 0;
+
+beforeAll(async () => {
+  runtime = await startRuntime();
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+interface ErrorBody {
+  error: { code: string; issues: { path: string; message: string }[] };
+}
+
+const getSchedule = async (track: string) => {
+  const response = await runtime.call(`/v1/schedules/${track}`, { admin: true });
+  expect(response.status).toBe(200);
+  return { etag: response.headers.get('etag'), schedule: (await response.json()) as Schedule };
+};
+
+const put = (track: string, body: unknown, ifMatch?: string) =>
+  runtime.call(`/v1/schedules/${track}`, {
+    method: 'PUT',
+    admin: true,
+    json: body,
+    ...(ifMatch === undefined ? {} : { headers: { 'if-match': ifMatch } }),
+  });
+
+const stepsOf = ({ steps }: Schedule) => steps.map(({ id, delay, template }) => ({ id, delay, template }));
+
+const submit = async () => {
+  const response = await runtime.call('/v1/contacts', {
+    method: 'POST',
+    json: { email: `flight-${++sequence}-${Date.now()}@example.com`, consent: true },
+  });
+  const { contactId } = (await response.json()) as { contactId: string };
+  await runtime.settle();
+  return contactId;
+};
+
+const stepsSent = async (contactId: string) =>
+  (await runtime.outbox()).filter((mail) => mail.contactId === contactId).map((mail) => mail.step);
+
+describe('the schedules API', () => {
+  it('needs the admin token', async () => {
+    expect((await runtime.call('/v1/schedules')).status).toBe(401);
+  });
+
+  it('lists the three tracks at their built-in version 0', async () => {
+    const response = await runtime.call('/v1/schedules', { admin: true });
+    const { schedules } = (await response.json()) as { schedules: Schedule[] };
+
+    expect(schedules.map(({ track, version }) => [track, version])).toEqual([
+      ['nurture', 0],
+      ['recycle', 0],
+      ['customer', 0],
+    ]);
+  });
+
+  it('answers 404 for an unknown track', async () => {
+    expect((await runtime.call('/v1/schedules/weekly', { admin: true })).status).toBe(404);
+  });
+
+  it('needs If-Match to publish (428) and refuses a stale version (409)', async () => {
+    const { schedule } = await getSchedule('customer');
+    const draft = { steps: stepsOf(schedule) };
+
+    const without = await put('customer', draft);
+    const published = await put('customer', draft, `"${schedule.version}"`);
+    const stale = await put('customer', draft, `"${schedule.version}"`);
+
+    expect(without.status).toBe(428);
+    expect(((await without.json()) as ErrorBody).error.code).toBe('precondition_required');
+    expect(published.status).toBe(200);
+    expect(published.headers.get('etag')).toBe(`"${schedule.version + 1}"`);
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as ErrorBody).error.code).toBe('version_conflict');
+  });
+
+  it.each([
+    ['an unknown template', { steps: [{ delay: '1d', template: 'spam-blast' }] }, 'steps.0.template'],
+    ['a negative delay', { steps: [{ delay: '-2d', template: 'welcome' }] }, 'steps.0.delay'],
+    ['an absurd delay', { steps: [{ delay: '900d', template: 'welcome' }] }, 'steps.0.delay'],
+    ['a delay that is not one', { steps: [{ delay: 'soon', template: 'welcome' }] }, 'steps.0.delay'],
+    ['an empty schedule', { steps: [] }, 'steps'],
+    [
+      'too many steps',
+      { steps: Array.from({ length: 21 }, () => ({ delay: '1d', template: 'welcome' })) },
+      'steps',
+    ],
+    [
+      'a bad time zone',
+      { timezone: 'Mars/Olympus', steps: [{ delay: '1d', template: 'welcome' }] },
+      'timezone',
+    ],
+    [
+      'a window that ends before it starts',
+      { steps: [{ delay: '1d', template: 'welcome', window: { days: [1], hours: { from: 17, to: 9 } } }] },
+      'steps.0.window.hours',
+    ],
+    [
+      'a line break in a subject',
+      { steps: [{ delay: '1d', template: 'welcome', subject: 'Hi\r\nBcc: x@y.z' }] },
+      'steps.0.subject',
+    ],
+    [
+      'a repeated step id',
+      {
+        steps: [
+          { id: 'a', delay: '1d', template: 'welcome' },
+          { id: 'a', delay: '1d', template: 'nurture-how-to' },
+        ],
+      },
+      'steps.1.id',
+    ],
+  ])('refuses %s, naming the field, and publishes nothing', async (_case, draft, path) => {
+    const before = await getSchedule('recycle');
+
+    const response = await put('recycle', draft, `"${before.schedule.version}"`);
+
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as ErrorBody;
+    expect(error.code).toBe('validation_failed');
+    expect(error.issues.map((issue) => issue.path)).toContain(path);
+    expect(await getSchedule('recycle')).toEqual(before);
+  });
+
+  it('keeps every version, newest first, and rolls back by publishing an old version again', async () => {
+    const { schedule: original } = await getSchedule('recycle');
+    const edited = await put(
+      'recycle',
+      { steps: [{ id: 'check-in', delay: '7d', template: 'recycle-checkin', subject: 'Still there?' }] },
+      `"${original.version}"`,
+    );
+    const editedVersion = ((await edited.json()) as Schedule).version;
+
+    const rollback = await put('recycle', { steps: original.steps }, `"${editedVersion}"`);
+    const { versions } = (await (
+      await runtime.call('/v1/schedules/recycle/versions', { admin: true })
+    ).json()) as {
+      versions: Schedule[];
+    };
+
+    expect(rollback.status).toBe(200);
+    const current = (await rollback.json()) as Schedule;
+    expect(current.version).toBe(editedVersion + 1);
+    expect(current.steps).toEqual(original.steps);
+    expect(versions.map((version) => version.version)).toEqual([
+      editedVersion + 1,
+      editedVersion,
+      original.version,
+    ]);
+    expect(versions[1]?.steps[0]?.subject).toBe('Still there?');
+  });
+
+  it('lists the templates a step may use', async () => {
+    const { templates } = (await (await runtime.call('/v1/templates', { admin: true })).json()) as {
+      templates: { id: string; subject: string }[];
+    };
+    expect(templates.map((template) => template.id)).toContain('nurture-how-to');
+  });
+});
+
+describe('contacts in flight follow the newest version', () => {
+  // One suite, one clock: each test edits the nurture track for contacts that are waiting on it.
+  it('sends at once a step whose shortened delay has already passed, and later ones on the new timing', async () => {
+    const contactId = await submit();
+    await runtime.advance('1d');
+    const { schedule } = await getSchedule('nurture');
+    const steps = stepsOf(schedule).map((step) =>
+      step.id === 'case-study' ? { ...step, delay: '12h' } : step,
+    );
+
+    const published = await put('nurture', { steps }, `"${schedule.version}"`);
+    await runtime.settle();
+
+    expect(published.status).toBe(200);
+    expect(await stepsSent(contactId)).toEqual(['welcome', 'case-study']);
+    await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
+  });
+
+  it('counts a lengthened delay from the previous touch', async () => {
+    const contactId = await submit();
+    const { schedule } = await getSchedule('nurture');
+    const steps = stepsOf(schedule).map((step) =>
+      step.id === 'case-study' ? { ...step, delay: '10d' } : step,
+    );
+    await put('nurture', { steps }, `"${schedule.version}"`);
+    await runtime.settle();
+
+    await runtime.advance('9d');
+    expect(await stepsSent(contactId)).toEqual(['welcome']);
+    await runtime.advance('1d');
+    expect(await stepsSent(contactId)).toEqual(['welcome', 'case-study']);
+    await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
+  });
+
+  it('skips a removed step and never sends a step twice', async () => {
+    const contactId = await submit();
+    const { schedule } = await getSchedule('nurture');
+    const without = stepsOf(schedule).filter((step) => step.id !== 'case-study');
+    await put('nurture', { steps: without }, `"${schedule.version}"`);
+    await runtime.settle();
+
+    await runtime.advance('60d');
+    await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
+    await runtime.settle();
+    await runtime.advance('30d');
+
+    const sent = await stepsSent(contactId);
+    expect(sent).toEqual(without.map((step) => step.id));
+    expect(new Set(sent).size).toBe(sent.length);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { nextTouch } from '../../functions/domain/journey.js';
+import { defaultSchedules } from '../../functions/domain/schedule.js';
+import { parseDraft } from '../../functions/domain/schedule-draft.js';
+
+const now = new Date('2026-11-23T10:00:00.000Z');
+
+describe('parseDraft', () => {
+  it('makes the next version, naming unnamed steps after their template and keeping given ids', () => {
+    const parsed = parseDraft(
+      {
+        timezone: 'Europe/Berlin',
+        steps: [
+          { delay: '0m', template: 'welcome' },
+          { id: 'case-study', delay: '3d', template: 'nurture-case-study' },
+          { delay: '2d', template: 'nurture-how-to' },
+          { delay: '2d', template: 'nurture-how-to', subject: 'One more tip' },
+        ],
+      },
+      'nurture',
+      defaultSchedules.nurture,
+      now,
+    );
+
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        track: 'nurture',
+        version: 1,
+        timezone: 'Europe/Berlin',
+        updatedAt: now.toISOString(),
+        steps: [
+          { id: 'welcome', delay: '0m', template: 'welcome' },
+          { id: 'case-study', delay: '3d', template: 'nurture-case-study' },
+          { id: 'nurture-how-to', delay: '2d', template: 'nurture-how-to' },
+          { id: 'nurture-how-to-2', delay: '2d', template: 'nurture-how-to', subject: 'One more tip' },
+        ],
+      },
+    });
+  });
+
+  it('keeps the current time zone when the draft names none', () => {
+    const parsed = parseDraft(
+      { steps: [{ delay: '1d', template: 'welcome' }] },
+      'nurture',
+      defaultSchedules.nurture,
+      now,
+    );
+    expect(parsed.ok && parsed.value.timezone).toBe('UTC');
+  });
+});
+
+describe('nextTouch after an edit', () => {
+  const schedule = defaultSchedules.nurture;
+  const anchorAt = new Date(now.getTime() - 86_400_000).toISOString();
+
+  it('skips a step inserted behind the furthest step sent', () => {
+    const touch = nextTouch(schedule, new Set(['welcome', 'how-to']), anchorAt, now, true);
+    expect(touch.send).toBeUndefined();
+    expect(touch.waitMs).toBe(6 * 86_400_000);
+  });
+
+  it('sends at once a step whose delay has already passed', () => {
+    const shortened = {
+      ...schedule,
+      steps: schedule.steps.map((s) => (s.id === 'case-study' ? { ...s, delay: '12h' } : s)),
+    };
+    expect(nextTouch(shortened, new Set(['welcome']), anchorAt, now, true).send?.id).toBe('case-study');
+  });
+});
