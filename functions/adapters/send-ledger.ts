@@ -70,6 +70,25 @@ export class SendLedger {
     return new Set(Items.map((item) => item.stepId as string));
   }
 
+  /** When the contact's marketing emails since `since` were handed to SES, on every track. */
+  async sendTimes(contactId: string, since: Date): Promise<string[]> {
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: 'claimedAt >= :since',
+        ExpressionAttributeValues: {
+          ':pk': `CONTACT#${contactId}`,
+          ':prefix': 'SEND#',
+          ':since': since.toISOString(),
+        },
+        ProjectionExpression: 'claimedAt',
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => item.claimedAt as string);
+  }
+
   async release(contactId: string, track: Track, round: number, stepId: string): Promise<void> {
     await documentClient.send(
       new DeleteCommand({

@@ -1,3 +1,6 @@
+import { parseDuration } from '../domain/duration.js';
+import { type DeliveryLimits, defaultDeliveryLimits } from '../domain/schedule.js';
+
 /** Reads a required environment variable once, failing loudly at load rather than mid-request. */
 export const requireEnv = (name: string): string => {
   const value = process.env[name];
@@ -5,4 +8,25 @@ export const requireEnv = (name: string): string => {
     throw new Error(`Environment variable ${name} is required but not set`);
   }
   return value;
+};
+
+/**
+ * The delivery limits, from `FREQUENCY_CAP` (`<emails>/<duration>`, e.g. `3/7d`) and
+ * `CATCH_UP_SENDS_PER_MINUTE` when set, else the defaults.
+ */
+export const deliveryLimits = (): DeliveryLimits => {
+  const limits = structuredClone(defaultDeliveryLimits);
+  const cap = process.env.FREQUENCY_CAP;
+  if (cap) {
+    const [emails, per] = cap.split('/');
+    const perMs = parseDuration(per ?? '');
+    if (!Number.isInteger(Number(emails)) || Number(emails) < 1 || !perMs) {
+      throw new Error(`FREQUENCY_CAP must look like 3/7d, got ${cap}`);
+    }
+    limits.frequencyCap = { emails: Number(emails), perMs };
+  }
+  const rate = Number(process.env.CATCH_UP_SENDS_PER_MINUTE ?? limits.catchUpSendsPerMinute);
+  if (!(rate >= 1)) throw new Error('CATCH_UP_SENDS_PER_MINUTE must be a positive number');
+  limits.catchUpSendsPerMinute = rate;
+  return limits;
 };

@@ -1,7 +1,14 @@
 import type { Channel } from './attribution.js';
 import type { ContactEvent } from './contact-event.js';
 import { type QualificationRules, qualify, touchScore } from './qualification.js';
-import { type Schedule, type ScheduleStep, stepDelayMs, type Track } from './schedule.js';
+import {
+  type DeliveryLimits,
+  defaultDeliveryLimits,
+  type Schedule,
+  type ScheduleStep,
+  stepDelayMs,
+  type Track,
+} from './schedule.js';
 import type { BuyingStage, Stage } from './stages.js';
 
 /**
@@ -185,10 +192,39 @@ export interface NextTouch {
   waitMs: number;
 }
 
+/** What else bounds a contact's next email besides its schedule. */
+export interface TouchLimits {
+  contactId: string;
+  /** When the contact's recent marketing emails went out, on any track. */
+  recentSends: readonly string[];
+  limits: DeliveryLimits;
+}
+
+/** A fixed offset in [0, spreadMs) per contact, so an edit's catch-up sends spread evenly. */
+const offsetOf = (contactId: string, spreadMs: number): number => {
+  if (spreadMs <= 0) return 0;
+  let hash = 2166136261;
+  for (const char of contactId) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
+  return (hash >>> 0) % spreadMs;
+};
+
+/** The earliest time at or after `at` that keeps the frequency cap, given the recent sends. */
+const capAllows = (at: number, recentSends: readonly string[], limits: DeliveryLimits): number => {
+  const { emails, perMs } = limits.frequencyCap;
+  const inWindow = recentSends
+    .map((sent) => Date.parse(sent))
+    .filter((sent) => sent > at - perMs)
+    .sort((x, y) => x - y);
+  if (inWindow.length < emails) return at;
+  // Wait until enough of them have aged out of the window.
+  return (inWindow[inWindow.length - emails] ?? at) + perMs;
+};
+
 /**
- * The next email on the track: the first step of the current schedule not yet sent, due its
- * delay after the previous touch. One email per step at most, so emails that fell due together
- * (after a shortened delay, say) still go out spaced by their delays.
+ * The next email on the track: the first step of the current schedule not yet sent (and after
+ * the furthest one sent), due its delay after the previous touch. One email per step at most, so
+ * emails that fell due together still go out spaced by their delays; an edit's catch-up sends are
+ * spread, and no contact gets more than the frequency cap allows.
  */
 export const nextTouch = (
   schedule: Schedule,
@@ -196,6 +232,7 @@ export const nextTouch = (
   anchorAt: string,
   now: Date,
   mayEmail: boolean,
+  bounds: TouchLimits = { contactId: '', recentSends: [], limits: defaultDeliveryLimits },
 ): NextTouch => {
   // Only steps after the furthest one sent: a step edited in behind the contact is skipped, not sent late.
   const furthest = schedule.steps.reduce(
@@ -207,7 +244,12 @@ export const nextTouch = (
     : [];
   const [first, second] = pending;
   if (!first) return { anchorAt, waitMs: idleWaitMs };
-  const dueAt = Date.parse(anchorAt) + stepDelayMs(first);
+  let dueAt = Date.parse(anchorAt) + stepDelayMs(first);
+  const catchUp = schedule.catchUp;
+  if (catchUp && dueAt < Date.parse(catchUp.from)) {
+    dueAt = Date.parse(catchUp.from) + offsetOf(bounds.contactId, catchUp.spreadMs);
+  }
+  dueAt = capAllows(dueAt, bounds.recentSends, bounds.limits);
   if (dueAt > now.getTime()) return { anchorAt, waitMs: Math.min(dueAt - now.getTime(), idleWaitMs) };
   const sentAt = now.toISOString();
   return {

@@ -31,7 +31,29 @@ export interface Schedule {
   timezone: string;
   steps: ScheduleStep[];
   updatedAt: string;
+  /**
+   * Set when a published edit made steps fall due at once for contacts in flight: those sends go
+   * out spread over `spreadMs` from `from`, each contact at its own fixed offset.
+   */
+  catchUp?: { from: string; spreadMs: number };
 }
+
+/** Limits that hold whatever a schedule says. */
+export interface DeliveryLimits {
+  /** At most `emails` marketing emails to one contact in any `perMs`. */
+  frequencyCap: { emails: number; perMs: number };
+  /** Sends an edit may release at once, per minute, across the contacts it reaches. */
+  catchUpSendsPerMinute: number;
+}
+
+export const defaultDeliveryLimits: DeliveryLimits = {
+  frequencyCap: { emails: 3, perMs: 7 * 86_400_000 },
+  catchUpSendsPerMinute: 60,
+};
+
+/** How long the catch-up sends of an edit reaching `contactsInFlight` contacts are spread over. */
+export const catchUpSpreadMs = (contactsInFlight: number, limits: DeliveryLimits): number =>
+  Math.ceil(contactsInFlight / limits.catchUpSendsPerMinute) * 60_000;
 
 export const stepDelayMs = (step: ScheduleStep): number => parseDuration(step.delay) ?? 0;
 

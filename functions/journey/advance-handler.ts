@@ -4,7 +4,7 @@ import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
-import { requireEnv } from '../config/env.js';
+import { deliveryLimits, requireEnv } from '../config/env.js';
 import { defaultRules } from '../domain/qualification.js';
 import { advanceJourney, type JourneyDecision, type JourneyInput } from './advance.js';
 import { sendStepEmail } from './send-step-email.js';
@@ -16,6 +16,7 @@ const dependencies = {
   schedules: new ScheduleRepository(tableName),
   ledger: new SendLedger(tableName),
   rules: defaultRules,
+  limits: deliveryLimits(),
   sendStepEmail,
 };
 

@@ -5,7 +5,7 @@ import type { SendLedger } from '../adapters/send-ledger.js';
 import { type Contact, mayEmail } from '../domain/contact.js';
 import { nextTouch, type Phase, phaseOf, salesWaitMs, standingAfter, trackRound } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
-import type { ScheduleStep, Track } from '../domain/schedule.js';
+import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
 
 /** What the state machine carries from step to step. */
 export interface JourneyInput {
@@ -45,6 +45,7 @@ export interface AdvanceDependencies {
   schedules: ScheduleRepository;
   ledger: SendLedger;
   rules: QualificationRules;
+  limits: DeliveryLimits;
   sendStepEmail: SendStepEmail;
 }
 
@@ -82,7 +83,15 @@ export const advanceJourney = async (
       deps.schedules.current(track),
       deps.ledger.stepIds(input.contactId, track, round),
     ]);
-    const touch = nextTouch(schedule, sent, standing.journey.anchorAt, now, mayEmail(contact));
+    const recentSends = await deps.ledger.sendTimes(
+      input.contactId,
+      new Date(now.getTime() - deps.limits.frequencyCap.perMs),
+    );
+    const touch = nextTouch(schedule, sent, standing.journey.anchorAt, now, mayEmail(contact), {
+      contactId: input.contactId,
+      recentSends,
+      limits: deps.limits,
+    });
     if (touch.send && (await deps.ledger.claim(input.contactId, track, round, touch.send.id, now))) {
       let messageId: string | undefined;
       try {

@@ -3,8 +3,9 @@ import { clock } from '../adapters/clock.js';
 import { logger } from '../adapters/logger.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
-import { trackMembers } from '../adapters/track-members.js';
-import { type Schedule, type Track, tracks } from '../domain/schedule.js';
+import { type TrackMember, trackMembers } from '../adapters/track-members.js';
+import { deliveryLimits } from '../config/env.js';
+import { catchUpSpreadMs, type Schedule, type Track, tracks } from '../domain/schedule.js';
 import { parseDraft } from '../domain/schedule-draft.js';
 import { defaultSubjects, templateIds } from '../domain/templates.js';
 import { header, readBody } from '../http/request-body.js';
@@ -16,6 +17,7 @@ type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 const wakeConcurrency = 10;
 
 export const scheduleRoutes = (tableName: string): Record<string, Route> => {
+  const limits = deliveryLimits();
   const schedules = new ScheduleRepository(tableName);
 
   const withTrack =
@@ -34,8 +36,8 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
    * Contacts on the track wait with timeouts planned from the old version: wake each so its
    * journey plans again from the new one. A journey mid-step reads the new version itself.
    */
-  const replanInFlight = async (track: Track) => {
-    const waiting = (await trackMembers(tableName, track)).filter((member) => member.taskToken);
+  const replanInFlight = async (members: TrackMember[], track: Track) => {
+    const waiting = members.filter((member) => member.taskToken);
     for (let i = 0; i < waiting.length; i += wakeConcurrency) {
       await Promise.all(
         waiting
@@ -80,11 +82,14 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
           [{ path: 'If-Match', message: `the current version is ${current.version}` }],
         );
       if (current.version !== expected) return conflict();
-      const draft = parseDraft(body.input, track, current, clock.now());
+      const now = clock.now();
+      const draft = parseDraft(body.input, track, current, now);
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
+      const members = await trackMembers(tableName, track);
+      draft.value.catchUp = { from: now.toISOString(), spreadMs: catchUpSpreadMs(members.length, limits) };
       if (!(await schedules.publish(draft.value, expected))) return conflict();
-      const woken = await replanInFlight(track);
+      const woken = await replanInFlight(members, track);
       logger.info('Schedule published', { track, version: draft.value.version, woken });
       return withVersion(draft.value);
     }),

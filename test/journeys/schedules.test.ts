@@ -177,7 +177,8 @@ describe('contacts in flight follow the newest version', () => {
     );
 
     const published = await put('nurture', { steps }, `"${schedule.version}"`);
-    await runtime.settle();
+    // Catch-up sends are spread over a minute per 60 contacts reached.
+    await runtime.advance('1m');
 
     expect(published.status).toBe(200);
     expect(await stepsSent(contactId)).toEqual(['welcome', 'case-study']);
@@ -215,5 +216,35 @@ describe('contacts in flight follow the newest version', () => {
     const sent = await stepsSent(contactId);
     expect(sent).toEqual(without.map((step) => step.id));
     expect(new Set(sent).size).toBe(sent.length);
+  });
+
+  it('never sends more than the frequency cap, 3 emails in any 7 days', async () => {
+    const { schedule } = await getSchedule('nurture');
+    const daily = [
+      'welcome',
+      'nurture-case-study',
+      'nurture-how-to',
+      'nurture-checklist',
+      'nurture-demo-invite',
+    ];
+    await put(
+      'nurture',
+      { steps: daily.map((template, i) => ({ delay: i === 0 ? '0m' : '1d', template })) },
+      `"${schedule.version}"`,
+    );
+    const contactId = await submit();
+    const { createdAt } = (await (
+      await runtime.call(`/v1/contacts/${contactId}`, { admin: true })
+    ).json()) as {
+      createdAt: string;
+    };
+
+    await runtime.advance('20d');
+
+    const days = (await runtime.outbox())
+      .filter((mail) => mail.contactId === contactId)
+      .map((mail) => Math.round((Date.parse(mail.sentAt) - Date.parse(createdAt)) / 86_400_000));
+    expect(days).toEqual([0, 1, 2, 7, 8]);
+    await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
   });
 });

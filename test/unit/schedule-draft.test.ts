@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextTouch } from '../../functions/domain/journey.js';
-import { defaultSchedules } from '../../functions/domain/schedule.js';
+import { defaultDeliveryLimits, defaultSchedules } from '../../functions/domain/schedule.js';
 import { parseDraft } from '../../functions/domain/schedule-draft.js';
 
 const now = new Date('2026-11-23T10:00:00.000Z');
@@ -66,5 +66,41 @@ describe('nextTouch after an edit', () => {
       steps: schedule.steps.map((s) => (s.id === 'case-study' ? { ...s, delay: '12h' } : s)),
     };
     expect(nextTouch(shortened, new Set(['welcome']), anchorAt, now, true).send?.id).toBe('case-study');
+  });
+
+  it('spreads the catch-up sends of an edit over its window, each contact at a fixed offset', () => {
+    const shortened = {
+      ...schedule,
+      steps: schedule.steps.map((s) => (s.id === 'case-study' ? { ...s, delay: '12h' } : s)),
+      catchUp: { from: now.toISOString(), spreadMs: 10 * 60_000 },
+    };
+    const waits = ['a', 'b', 'c', 'd', 'e', 'f'].map(
+      (contactId) =>
+        nextTouch(shortened, new Set(['welcome']), anchorAt, now, true, {
+          contactId,
+          recentSends: [],
+          limits: defaultDeliveryLimits,
+        }).waitMs,
+    );
+    for (const wait of waits) expect(wait).toBeLessThan(10 * 60_000);
+    expect(new Set(waits).size).toBeGreaterThan(1);
+  });
+
+  it('holds a step that would break the frequency cap until the oldest send leaves the window', () => {
+    const day = 86_400_000;
+    const recentSends = [6, 4, 1].map((daysAgo) => new Date(now.getTime() - daysAgo * day).toISOString());
+    const dueNow = {
+      ...schedule,
+      steps: schedule.steps.map((s) => (s.id === 'case-study' ? { ...s, delay: '1h' } : s)),
+    };
+    const bounds = { contactId: 'a', recentSends, limits: defaultDeliveryLimits };
+
+    const touch = nextTouch(dueNow, new Set(['welcome']), anchorAt, now, true, bounds);
+
+    expect(touch.send).toBeUndefined();
+    expect(touch.waitMs).toBe(1 * day);
+    expect(
+      nextTouch(dueNow, new Set(['welcome']), anchorAt, now, true, { ...bounds, recentSends: [] }).send?.id,
+    ).toBe('case-study');
   });
 });
