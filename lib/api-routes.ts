@@ -24,6 +24,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/schedules/{track}', target: 'admin', auth: 'admin' },
   { method: 'PUT', path: '/v1/schedules/{track}', target: 'admin', auth: 'admin' },
   { method: 'GET', path: '/v1/schedules/{track}/versions', target: 'admin', auth: 'admin' },
+  { method: 'POST', path: '/v1/schedules/{track}/preview', target: 'admin', auth: 'admin' },
   { method: 'GET', path: '/v1/templates', target: 'admin', auth: 'admin' },
 ];
 

@@ -1,12 +1,17 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
+import { ContactRepository } from '../adapters/contact-repository.js';
 import { logger } from '../adapters/logger.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
+import { SendLedger } from '../adapters/send-ledger.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { type TrackMember, trackMembers } from '../adapters/track-members.js';
 import { deliveryLimits } from '../config/env.js';
+import { mayEmail } from '../domain/contact.js';
+import { trackRound } from '../domain/journey.js';
 import { catchUpSpreadMs, type Schedule, type Track, tracks } from '../domain/schedule.js';
 import { parseDraft } from '../domain/schedule-draft.js';
+import { type ContactInFlight, previewSchedule } from '../domain/schedule-preview.js';
 import { defaultSubjects, templateIds } from '../domain/templates.js';
 import { header, readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
@@ -18,6 +23,8 @@ const wakeConcurrency = 10;
 
 export const scheduleRoutes = (tableName: string): Record<string, Route> => {
   const limits = deliveryLimits();
+  const contacts = new ContactRepository(tableName);
+  const ledger = new SendLedger(tableName);
   const schedules = new ScheduleRepository(tableName);
 
   const withTrack =
@@ -48,7 +55,38 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
     return waiting.length;
   };
 
+  /** The contacts on the track as the journey would see them now. */
+  const inFlight = async (members: TrackMember[], track: Track, now: Date): Promise<ContactInFlight[]> => {
+    const since = new Date(now.getTime() - limits.frequencyCap.perMs);
+    const states = await Promise.all(
+      members.map(async ({ contactId }) => {
+        const contact = await contacts.getContact(contactId);
+        if (!contact?.journey) return undefined;
+        const round = trackRound(track, contact.journey);
+        const [sentStepIds, recentSends] = await Promise.all([
+          ledger.stepIds(contactId, track, round),
+          ledger.sendTimes(contactId, since),
+        ]);
+        return { contactId, journey: contact.journey, mayEmail: mayEmail(contact), sentStepIds, recentSends };
+      }),
+    );
+    return states.filter((state) => state !== undefined);
+  };
+
   return {
+    'POST /v1/schedules/{track}/preview': withTrack(async (track, event) => {
+      const body = readBody(event);
+      if (!body.ok) return body.response;
+      const now = clock.now();
+      const current = await schedules.current(track);
+      const draft = parseDraft(body.input, track, current, now);
+      if (!draft.ok)
+        return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
+      const members = await trackMembers(tableName, track);
+      draft.value.catchUp = { from: now.toISOString(), spreadMs: catchUpSpreadMs(members.length, limits) };
+      const contactsInFlight = await inFlight(members, track, now);
+      return json(200, previewSchedule(current, draft.value, contactsInFlight, now, limits));
+    }),
     'GET /v1/schedules': async () =>
       json(200, { schedules: await Promise.all(tracks.map((track) => schedules.current(track))) }),
     'GET /v1/schedules/{track}': withTrack(async (track) => withVersion(await schedules.current(track))),

@@ -248,3 +248,66 @@ describe('contacts in flight follow the newest version', () => {
     await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
   });
 });
+
+describe('preview before publish', () => {
+  it('predicts what publishing then really sends, and sends and changes nothing itself', async () => {
+    const first = await submit();
+    await runtime.advance('2d');
+    await submit();
+    await runtime.advance('2d');
+    await submit();
+    await runtime.advance('1h');
+    const { schedule } = await getSchedule('nurture');
+    const draft = {
+      steps: stepsOf(schedule).map((step, i) => (i === 0 ? step : { ...step, delay: i < 3 ? '1d' : '2d' })),
+    };
+    const outboxBefore = await runtime.outbox();
+    const contactBefore = await (await runtime.call(`/v1/contacts/${first}`, { admin: true })).json();
+
+    const response = await runtime.call('/v1/schedules/nurture/preview', {
+      method: 'POST',
+      admin: true,
+      json: draft,
+    });
+    const preview = (await response.json()) as {
+      inFlight: number;
+      dueNow: number;
+      next7Days: number;
+      next30Days: number;
+      skippingSteps: number;
+      examples: { contactId: string; current: { stepId: string } | null; draft: { stepId: string } | null }[];
+    };
+    await runtime.settle();
+
+    expect(response.status).toBe(200);
+    expect(await runtime.outbox()).toEqual(outboxBefore);
+    expect(await (await runtime.call(`/v1/contacts/${first}`, { admin: true })).json()).toEqual(
+      contactBefore,
+    );
+    expect((await getSchedule('nurture')).schedule.version).toBe(schedule.version);
+    expect(preview.inFlight).toBeGreaterThanOrEqual(3);
+    expect(preview.dueNow).toBeGreaterThan(0);
+    expect(preview.examples.length).toBeGreaterThan(0);
+
+    const publishedAt = Date.parse(
+      ((await (await runtime.call('/_local/clock')).json()) as { now: string }).now,
+    );
+    await put('nurture', draft, `"${schedule.version}"`);
+    const sendsSince = async () =>
+      (await runtime.outbox()).filter((mail) => Date.parse(mail.sentAt) >= publishedAt).length;
+    const catchUpMinutes = Math.ceil(preview.inFlight / 60);
+    await runtime.advance(`${catchUpMinutes}m`);
+    const dueNow = await sendsSince();
+    await runtime.advance(`${7 * 24 * 60 - catchUpMinutes}m`);
+    const next7Days = await sendsSince();
+    await runtime.advance('23d');
+    const next30Days = await sendsSince();
+
+    expect({ dueNow, next7Days, next30Days }).toEqual({
+      dueNow: preview.dueNow,
+      next7Days: preview.next7Days,
+      next30Days: preview.next30Days,
+    });
+    await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
+  });
+});

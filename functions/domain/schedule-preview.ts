@@ -1,0 +1,114 @@
+import { type JourneyState, nextTouch, type TouchLimits } from './journey.js';
+import type { Schedule } from './schedule.js';
+
+/** A contact on the track, as the journey sees it at its next step. */
+export interface ContactInFlight {
+  contactId: string;
+  journey: JourneyState;
+  mayEmail: boolean;
+  sentStepIds: ReadonlySet<string>;
+  recentSends: readonly string[];
+}
+
+export interface PlannedSend {
+  stepId: string;
+  at: string;
+}
+
+/** Steps planned ahead at most: far beyond any 30-day horizon's worth of schedule. */
+const maxPlannedSends = 50;
+
+/**
+ * The sends a contact would get under `schedule` from `now` to `until`, if nothing else happened:
+ * the journey's own `nextTouch` applied step after step, with the cap and the catch-up spread.
+ */
+export const plannedSends = (
+  schedule: Schedule,
+  contact: ContactInFlight,
+  now: Date,
+  until: Date,
+  limits: TouchLimits['limits'],
+): PlannedSend[] => {
+  const sent = new Set(contact.sentStepIds);
+  const recentSends = [...contact.recentSends];
+  const planned: PlannedSend[] = [];
+  let anchorAt = contact.journey.anchorAt;
+  let at = now.getTime();
+  while (at <= until.getTime() && planned.length < maxPlannedSends) {
+    const touch = nextTouch(schedule, sent, anchorAt, new Date(at), contact.mayEmail, {
+      contactId: contact.contactId,
+      recentSends,
+      limits,
+    });
+    if (touch.send) {
+      const when = new Date(at).toISOString();
+      planned.push({ stepId: touch.send.id, at: when });
+      sent.add(touch.send.id);
+      recentSends.push(when);
+      anchorAt = touch.anchorAt;
+      continue;
+    }
+    const remaining = schedule.steps.some((step) => !sent.has(step.id));
+    if (!remaining || !contact.mayEmail) break;
+    at += Math.max(touch.waitMs, 1);
+  }
+  return planned.filter((send) => Date.parse(send.at) <= until.getTime());
+};
+
+/** Draft steps a contact will never get: not sent, and behind the furthest step it already had. */
+const skippedSteps = (draft: Schedule, contact: ContactInFlight): string[] => {
+  const furthest = draft.steps.reduce((last, step, i) => (contact.sentStepIds.has(step.id) ? i : last), -1);
+  return draft.steps
+    .slice(0, furthest + 1)
+    .flatMap((step) => (contact.sentStepIds.has(step.id) ? [] : [step.id]));
+};
+
+export interface SchedulePreview {
+  inFlight: number;
+  /** Sends the draft releases at once: within its catch-up window. */
+  dueNow: number;
+  /** Sends within 7 and 30 days of publishing, those due now included. */
+  next7Days: number;
+  next30Days: number;
+  /** Contacts for whom the draft skips at least one step. */
+  skippingSteps: number;
+  examples: { contactId: string; current: PlannedSend | null; draft: PlannedSend | null }[];
+}
+
+const day = 86_400_000;
+
+/** What publishing `draft` over `current` would do to the contacts in flight, sending nothing. */
+export const previewSchedule = (
+  current: Schedule,
+  draft: Schedule,
+  contacts: readonly ContactInFlight[],
+  now: Date,
+  limits: TouchLimits['limits'],
+  exampleCount = 5,
+): SchedulePreview => {
+  const horizon = new Date(now.getTime() + 30 * day);
+  const catchUpEnds = now.getTime() + (draft.catchUp?.spreadMs ?? 0);
+  let dueNow = 0;
+  let next7Days = 0;
+  let next30Days = 0;
+  let skippingSteps = 0;
+  const examples: SchedulePreview['examples'] = [];
+  for (const contact of contacts) {
+    const underDraft = plannedSends(draft, contact, now, horizon, limits);
+    for (const send of underDraft) {
+      const at = Date.parse(send.at);
+      if (at <= catchUpEnds) dueNow++;
+      if (at <= now.getTime() + 7 * day) next7Days++;
+      next30Days++;
+    }
+    if (skippedSteps(draft, contact).length > 0) skippingSteps++;
+    if (examples.length < exampleCount) {
+      examples.push({
+        contactId: contact.contactId,
+        current: plannedSends(current, contact, now, horizon, limits)[0] ?? null,
+        draft: underDraft[0] ?? null,
+      });
+    }
+  }
+  return { inFlight: contacts.length, dueNow, next7Days, next30Days, skippingSteps, examples };
+};
