@@ -26,6 +26,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/schedules/{track}/versions', target: 'admin', auth: 'admin' },
   { method: 'POST', path: '/v1/schedules/{track}/preview', target: 'admin', auth: 'admin' },
   { method: 'GET', path: '/v1/templates', target: 'admin', auth: 'admin' },
+  { method: 'GET', path: '/v1/reports/funnel', target: 'admin', auth: 'admin' },
 ];
 
 export const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;

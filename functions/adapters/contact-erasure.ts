@@ -1,5 +1,8 @@
 import { BatchWriteCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { counterDeltas } from '../domain/funnel-report.js';
+import type { Stage } from '../domain/stages.js';
 import { documentClient } from './dynamodb.js';
+import { counterUpdates } from './funnel-counters.js';
 
 /** DynamoDB's BatchWriteItem limit. */
 const batchSize = 25;
@@ -14,7 +17,14 @@ export interface Erased {
  * address may sign up afresh at once, then everything else kept under the contact (touches,
  * events, the send ledger). Undefined when there is no such contact.
  */
-export const eraseContact = async (tableName: string, contactId: string): Promise<Erased | undefined> => {
+const channelOf = (profile: Record<string, unknown>): string =>
+  String((profile.firstTouch as { where?: { channel?: string } } | undefined)?.where?.channel ?? 'other');
+
+export const eraseContact = async (
+  tableName: string,
+  contactId: string,
+  now: Date,
+): Promise<Erased | undefined> => {
   const pk = `CONTACT#${contactId}`;
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
@@ -24,7 +34,8 @@ export const eraseContact = async (tableName: string, contactId: string): Promis
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'pk, sk, emailNormalised, taskToken',
+        ProjectionExpression: 'pk, sk, emailNormalised, taskToken, stage, firstTouch.#where.channel',
+        ExpressionAttributeNames: { '#where': 'where' },
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }),
@@ -48,6 +59,12 @@ export const eraseContact = async (tableName: string, contactId: string): Promis
             ExpressionAttributeValues: { ':contactId': contactId },
           },
         },
+        // The contact leaves the current counts; the moves it made stay in their days' history.
+        ...counterUpdates(
+          tableName,
+          contactId,
+          counterDeltas([], channelOf(profile), now, profile.stage as Stage),
+        ),
       ],
     }),
   );

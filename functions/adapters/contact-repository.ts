@@ -1,8 +1,10 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact, Touch } from '../domain/contact.js';
+import { counterDeltas } from '../domain/funnel-report.js';
 import type { StageChange } from '../domain/journey.js';
 import { documentClient } from './dynamodb.js';
+import { counterUpdates } from './funnel-counters.js';
 
 const contactKey = (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' });
 const emailKey = (emailNormalised: string) => ({ pk: `EMAIL#${emailNormalised}`, sk: 'EMAIL' });
@@ -50,6 +52,15 @@ export class ContactRepository {
             Item: { ...touchKey(contact.firstTouch), ...contact.firstTouch },
           },
         },
+        ...counterUpdates(
+          this.tableName,
+          contact.contactId,
+          counterDeltas(
+            [{ to: contact.stage }],
+            contact.firstTouch.where.channel,
+            new Date(contact.createdAt),
+          ),
+        ),
       ]);
       return true;
     } catch (error) {
@@ -152,21 +163,33 @@ export class ContactRepository {
         );
         Object.assign(values, { ':to': to, ':byStage': `STAGE#${to}`, ':none': [], ':changes': [change] });
       }
+      const update = {
+        TableName: this.tableName,
+        Key: contactKey(contactId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#stage = :from',
+        ExpressionAttributeNames: { '#stage': 'stage' },
+        ExpressionAttributeValues: values,
+      };
+      const counters =
+        to === from
+          ? []
+          : counterUpdates(
+              this.tableName,
+              contactId,
+              counterDeltas([{ from, to }], contact.firstTouch.where.channel, now),
+            );
       try {
         await documentClient.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: contactKey(contactId),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: '#stage = :from',
-            ExpressionAttributeNames: { '#stage': 'stage' },
-            ExpressionAttributeValues: values,
-          }),
+          new TransactWriteCommand({ TransactItems: [{ Update: update }, ...counters] }),
         );
         return true;
       } catch (error) {
-        // The stage moved (or the contact was erased) since it was read: read it again.
-        if (!(error instanceof ConditionalCheckFailedException) || attempt >= maxConflictRetries) throw error;
+        // The stage moved (or the contact was erased) since it was read, or a concurrent write to
+        // a counter got there first: read it again.
+        const codes = cancellationCodes(error);
+        const retry = codes?.[0] === 'ConditionalCheckFailed' || codes?.includes('TransactionConflict');
+        if (!retry || attempt >= maxConflictRetries) throw error;
         await pause(attempt);
       }
     }

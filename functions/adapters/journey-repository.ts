@@ -7,8 +7,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ContactEvent } from '../domain/contact-event.js';
+import { counterDeltas } from '../domain/funnel-report.js';
 import type { Standing } from '../domain/journey.js';
 import { documentClient } from './dynamodb.js';
+import { counterUpdates } from './funnel-counters.js';
 
 const contactPk = (contactId: string) => `CONTACT#${contactId}`;
 const contactKey = (contactId: string) => ({ pk: contactPk(contactId), sk: 'PROFILE' });
@@ -114,40 +116,66 @@ export class JourneyRepository {
     standing: Standing,
     consumed: ContactEvent[],
     now: Date,
+    channel: string,
   ): Promise<void> {
-    await documentClient.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: contactKey(contactId),
-              UpdateExpression:
-                'SET stage = :stage, score = :score, journey = :journey, updatedAt = :now, gsi1pk = :byStage, ' +
-                'gsi1sk = :now, stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)' +
-                (standing.buyingStage ? ', buyingStage = :buyingStage' : '') +
-                ' REMOVE taskToken',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: {
-                ':stage': standing.stage,
-                ':score': standing.score,
-                ':journey': standing.journey,
-                ':now': now.toISOString(),
-                ':byStage': `STAGE#${standing.stage}`,
-                ':none': [],
-                ':changes': standing.changes,
-                ...(standing.buyingStage ? { ':buyingStage': standing.buyingStage } : {}),
-              },
+    // Holds only if the stage is still the one the step started from: an unsubscribe or a bounce
+    // written meanwhile fails this step, and its retry starts from the new stage.
+    const fromStage = standing.changes[0]?.from ?? standing.stage;
+    const counters = counterUpdates(
+      this.tableName,
+      contactId,
+      counterDeltas(
+        standing.changes.map(({ from, to }) => ({ from, to })),
+        channel,
+        now,
+      ),
+    );
+    const write = new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: contactKey(contactId),
+            UpdateExpression:
+              'SET stage = :stage, score = :score, journey = :journey, updatedAt = :now, gsi1pk = :byStage, ' +
+              'gsi1sk = :now, stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)' +
+              (standing.buyingStage ? ', buyingStage = :buyingStage' : '') +
+              ' REMOVE taskToken',
+            ConditionExpression: 'stage = :fromStage',
+            ExpressionAttributeValues: {
+              ':fromStage': fromStage,
+              ':stage': standing.stage,
+              ':score': standing.score,
+              ':journey': standing.journey,
+              ':now': now.toISOString(),
+              ':byStage': `STAGE#${standing.stage}`,
+              ':none': [],
+              ':changes': standing.changes,
+              ...(standing.buyingStage ? { ':buyingStage': standing.buyingStage } : {}),
             },
           },
-          ...consumed.map((event) => ({
-            Delete: {
-              TableName: this.tableName,
-              Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` },
-            },
-          })),
-        ],
-      }),
-    );
+        },
+        ...consumed.map((event) => ({
+          Delete: {
+            TableName: this.tableName,
+            Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` },
+          },
+        })),
+        ...counters,
+      ],
+    });
+    // A concurrent write to a shared counter cancels the transaction; it is safe to repeat.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await documentClient.send(write);
+        return;
+      } catch (error) {
+        const conflicted =
+          error instanceof TransactionCanceledException &&
+          error.CancellationReasons?.some((reason) => reason.Code === 'TransactionConflict');
+        if (!conflicted || attempt >= 5) throw error;
+        await new Promise((wait) => setTimeout(wait, Math.random() * 20 * 2 ** attempt));
+      }
+    }
   }
 }

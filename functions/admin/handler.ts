@@ -9,6 +9,7 @@ import { requireEnv } from '../config/env.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
+import { funnelReportRoute } from '../reports/funnel.js';
 import { scheduleRoutes } from '../schedules/routes.js';
 import { parseAdminEvent } from './contact-events.js';
 import { contactView } from './contact-view.js';
@@ -46,7 +47,7 @@ const postContactEvent: Route = async (event) => {
 /** Erasure: everything about the contact goes, and its journey ends at its next step. */
 const deleteContact: Route = async (event) => {
   const contactId = contactIdOf(event);
-  const erased = await eraseContact(tableName, contactId);
+  const erased = await eraseContact(tableName, contactId, clock.now());
   if (!erased) return noContact(contactId);
   if (erased.taskToken) await wakeTask(erased.taskToken, { wokenBy: 'erasure' });
   logger.info('Contact erased', { contactId });
@@ -59,6 +60,7 @@ const routes: Record<string, Route> = {
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,
   ...scheduleRoutes(tableName),
+  'GET /v1/reports/funnel': funnelReportRoute(tableName),
 };
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {

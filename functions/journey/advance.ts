@@ -110,7 +110,7 @@ export const advanceJourney = async (
 
   const continues = phase !== 'ended' && steps >= maxStepsPerExecution;
   if (continues) standing.journey.generation = input.generation + 1;
-  await deps.journeys.saveStanding(input.contactId, standing, events, now);
+  await deps.journeys.saveStanding(input.contactId, standing, events, now, contact.firstTouch.where.channel);
   if (phase === 'ended') return decision('ended', 0);
   if (!continues) return decision(phase, waitMs);
   const generation = standing.journey.generation;

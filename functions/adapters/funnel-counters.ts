@@ -1,0 +1,78 @@
+import { QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type CounterDelta, type MoveCount, type StageCount, shardOf } from '../domain/funnel-report.js';
+import { documentClient } from './dynamodb.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const stagePk = 'REPORT#FUNNEL';
+const dayPk = (day: string) => `REPORT#FUNNEL#${day}`;
+
+/**
+ * Counter updates to put in the same transaction as the stage change they count: the counters
+ * move only when the change is written, so a retried or refused write counts nothing.
+ */
+export const counterUpdates = (
+  tableName: string,
+  contactId: string,
+  deltas: CounterDelta[],
+): TransactItem[] => {
+  const shard = shardOf(contactId);
+  return deltas.map((delta) => {
+    const key =
+      delta.kind === 'stage'
+        ? { pk: stagePk, sk: `STAGE#${delta.stage}#${delta.channel}#${shard}` }
+        : { pk: dayPk(delta.day), sk: `MOVE#${delta.from}#${delta.to}#${delta.channel}#${shard}` };
+    const labels =
+      delta.kind === 'stage'
+        ? { stage: delta.stage, channel: delta.channel }
+        : { from: delta.from, to: delta.to, channel: delta.channel };
+    const names = Object.keys(labels);
+    return {
+      Update: {
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')} ADD #count :delta`,
+        ExpressionAttributeNames: Object.fromEntries([...names, 'count'].map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(Object.entries(labels).map(([name, value]) => [`:${name}`, value])),
+          ':delta': delta.delta,
+        },
+      },
+    };
+  });
+};
+
+const queryAll = async (tableName: string, pk: string): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
+
+/** The current counts: one partition, a few hundred small items at most. */
+export const stageCounts = async (tableName: string): Promise<StageCount[]> =>
+  (await queryAll(tableName, stagePk)).map((item) => ({
+    stage: String(item.stage),
+    channel: String(item.channel),
+    count: Number(item.count),
+  }));
+
+/** The moves of each day in the period: one query per day. */
+export const moveCounts = async (tableName: string, days: string[]): Promise<MoveCount[]> =>
+  (await Promise.all(days.map((day) => queryAll(tableName, dayPk(day))))).flat().map((item) => ({
+    from: String(item.from),
+    to: String(item.to),
+    channel: String(item.channel),
+    count: Number(item.count),
+  }));

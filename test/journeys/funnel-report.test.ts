@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FunnelReport } from '../../functions/domain/funnel-report.js';
+import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+
+let runtime: RunningRuntime;
+
+beforeAll(async () => {
+  runtime = await startRuntime();
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+const submit = async (fields: Record<string, unknown>) => {
+  const response = await runtime.call('/v1/contacts', { method: 'POST', json: { consent: true, ...fields } });
+  return ((await response.json()) as { contactId: string }).contactId;
+};
+
+const event = (contactId: string, type: string) =>
+  runtime.call(`/v1/contacts/${contactId}/events`, { method: 'POST', admin: true, json: { type } });
+
+const report = async (query = '') => {
+  const response = await runtime.call(`/v1/reports/funnel${query}`, { admin: true });
+  expect(response.status).toBe(200);
+  return (await response.json()) as FunnelReport;
+};
+
+describe('GET /v1/reports/funnel', () => {
+  it('counts contacts per stage and the period’s conversions, by source channel', async () => {
+    await submit({ email: 'search@example.com', source: { utm_source: 'google', utm_medium: 'cpc' } });
+    const direct = await submit({ email: 'direct@example.com' });
+    const buyer = await submit({
+      email: 'buyer@example.com',
+      buyingStage: 'ready_to_talk',
+      source: { utm_source: 'newsletter', utm_medium: 'email' },
+    });
+    await runtime.settle();
+    await event(buyer, 'sales_accepted');
+    await runtime.settle();
+    await event(buyer, 'won');
+    await runtime.settle();
+    await event(direct, 'engaged');
+    await runtime.settle();
+
+    const funnel = await report();
+
+    expect(funnel.stages).toEqual({ name: 1, engagement: 1, customer: 1 });
+    expect(funnel.stagesByChannel).toEqual({
+      paid_search: { name: 1 },
+      direct: { engagement: 1 },
+      email: { customer: 1 },
+    });
+    const conversion = Object.fromEntries(funnel.conversion.map((stage) => [stage.stage, stage]));
+    expect(conversion.sales_lead).toMatchObject({ entered: 1, movedOn: { opportunity: 1 }, rate: 1 });
+    expect(conversion.opportunity).toMatchObject({ entered: 1, movedOn: { customer: 1 }, rate: 1 });
+    expect(conversion.name).toMatchObject({ entered: 2, movedOn: { engagement: 1 }, rate: 0.5 });
+    expect(conversion.name?.byChannel).toEqual({
+      paid_search: { entered: 1, movedOn: 0 },
+      direct: { entered: 1, movedOn: 1 },
+    });
+  });
+
+  it('takes an erased contact out of the current counts', async () => {
+    const contactId = await submit({
+      email: 'leaving@example.com',
+      source: { utm_source: 'linkedin', utm_medium: 'social' },
+    });
+    await runtime.settle();
+    const before = (await report()).stages.name ?? 0;
+
+    await runtime.call(`/v1/contacts/${contactId}`, { method: 'DELETE', admin: true });
+    await runtime.settle();
+
+    expect((await report()).stages.name ?? 0).toBe(before - 1);
+  });
+
+  it('reports nothing moved in a period before any contact came', async () => {
+    const funnel = await report('?from=2020-01-01&to=2020-01-31');
+    expect(funnel.conversion).toEqual([]);
+    expect(funnel.period).toEqual({ from: '2020-01-01', to: '2020-01-31' });
+  });
+
+  it.each([
+    ['?from=yesterday', 'from'],
+    ['?from=2026-02-01&to=2026-01-01', 'to'],
+    ['?from=2020-01-01&to=2026-01-01', 'from'],
+  ])('refuses the period %s, naming the field', async (query, path) => {
+    const response = await runtime.call(`/v1/reports/funnel${query}`, { admin: true });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { issues: { path: string }[] } };
+    expect(error.issues.map((issue) => issue.path)).toContain(path);
+  });
+
+  it('needs the admin token', async () => {
+    expect((await runtime.call('/v1/reports/funnel')).status).toBe(401);
+  });
+});
