@@ -6,6 +6,7 @@ import {
   defaultDeliveryLimits,
   type Schedule,
   type ScheduleStep,
+  type SendWindow,
   stepDelayMs,
   type Track,
 } from './schedule.js';
@@ -208,6 +209,33 @@ const offsetOf = (contactId: string, spreadMs: number): number => {
   return (hash >>> 0) % spreadMs;
 };
 
+const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const quarterHour = 15 * 60_000;
+
+/**
+ * The earliest time at or after `at` inside the step's send window (weekdays and hours, read in
+ * `timeZone`), checked quarter-hour by quarter-hour so zones with half-hour offsets work too.
+ */
+export const nextInWindow = (at: number, window: SendWindow | undefined, timeZone: string): number => {
+  if (!window) return at;
+  const local = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    weekday: 'short',
+    hour: 'numeric',
+    hourCycle: 'h23',
+  });
+  const inside = (time: number) => {
+    const parts = local.formatToParts(time);
+    const day = weekdays.indexOf(parts.find((part) => part.type === 'weekday')?.value ?? '');
+    const hour = Number(parts.find((part) => part.type === 'hour')?.value);
+    return window.days.includes(day) && hour >= window.hours.from && hour < window.hours.to;
+  };
+  if (inside(at)) return at;
+  let time = Math.ceil(at / quarterHour) * quarterHour;
+  for (let step = 0; step < 8 * 96; step++, time += quarterHour) if (inside(time)) return time;
+  return at;
+};
+
 /** The earliest time at or after `at` that keeps the frequency cap, given the recent sends. */
 const capAllows = (at: number, recentSends: readonly string[], limits: DeliveryLimits): number => {
   const { emails, perMs } = limits.frequencyCap;
@@ -249,7 +277,9 @@ export const nextTouch = (
   if (catchUp && dueAt < Date.parse(catchUp.from)) {
     dueAt = Date.parse(catchUp.from) + offsetOf(bounds.contactId, catchUp.spreadMs);
   }
-  dueAt = capAllows(dueAt, bounds.recentSends, bounds.limits);
+  // The window, then the cap, then the window again: a later time never breaks the cap.
+  const inWindow = (time: number) => nextInWindow(time, first.window, schedule.timezone);
+  dueAt = inWindow(capAllows(inWindow(dueAt), bounds.recentSends, bounds.limits));
   if (dueAt > now.getTime()) return { anchorAt, waitMs: Math.min(dueAt - now.getTime(), idleWaitMs) };
   const sentAt = now.toISOString();
   return {

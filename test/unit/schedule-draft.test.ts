@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextTouch } from '../../functions/domain/journey.js';
+import { nextInWindow, nextTouch } from '../../functions/domain/journey.js';
 import { defaultDeliveryLimits, defaultSchedules } from '../../functions/domain/schedule.js';
 import { parseDraft } from '../../functions/domain/schedule-draft.js';
 
@@ -102,5 +102,32 @@ describe('nextTouch after an edit', () => {
     expect(
       nextTouch(dueNow, new Set(['welcome']), anchorAt, now, true, { ...bounds, recentSends: [] }).send?.id,
     ).toBe('case-study');
+  });
+});
+
+describe('send windows', () => {
+  const weekdaysNineToFive = { days: [1, 2, 3, 4, 5], hours: { from: 9, to: 17 } };
+
+  it('keeps a time inside the window', () => {
+    const monday10 = Date.parse('2026-11-23T10:00:00.000Z');
+    expect(nextInWindow(monday10, weekdaysNineToFive, 'UTC')).toBe(monday10);
+  });
+
+  it('moves a Saturday send to Monday 9:00 in the schedule’s time zone', () => {
+    const saturday = Date.parse('2026-11-28T12:00:00.000Z');
+    expect(new Date(nextInWindow(saturday, weekdaysNineToFive, 'Europe/Berlin')).toISOString()).toBe(
+      '2026-11-30T08:00:00.000Z',
+    );
+  });
+
+  it('holds a due step until its window opens', () => {
+    const schedule = {
+      ...defaultSchedules.nurture,
+      steps: [{ id: 'welcome', delay: '0m', template: 'welcome', window: weekdaysNineToFive }],
+    };
+    const friday18 = new Date('2026-11-27T18:00:00.000Z');
+    const touch = nextTouch(schedule, new Set(), friday18.toISOString(), friday18, true);
+    expect(touch.send).toBeUndefined();
+    expect(touch.waitMs).toBe(Date.parse('2026-11-30T09:00:00.000Z') - friday18.getTime());
   });
 });
