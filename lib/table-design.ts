@@ -2,16 +2,22 @@
  * The single-table design: one definition read by the CDK construct and by the local runtime,
  * so the table DynamoDB Local serves is the table the stack deploys.
  *
- * | item            | pk                      | sk                         | notes                              |
- * | --------------- | ----------------------- | -------------------------- | ---------------------------------- |
- * | contact         | CONTACT#<contactId>     | PROFILE                    | stage, consent, first/latest touch |
- * | email claim     | EMAIL#<normalisedEmail> | EMAIL                      | contactId; the dedupe lock         |
- * | touch           | CONTACT#<contactId>     | TOUCH#<receivedAt>#<id>    | where / what / why of a submission |
- * | send ledger     | CONTACT#<contactId>     | SEND#<track>#<step>        | an email goes out at most once     |
- * | schedule        | SCHEDULE#<track>        | VERSION#<n> / CURRENT      | nurture, recycle, customer         |
- * | funnel counters | REPORT#FUNNEL           | STAGE#<stage>              | kept cheap: no scans per request   |
+ * | item            | pk                      | sk                                    | notes                                 |
+ * | --------------- | ----------------------- | ------------------------------------- | ------------------------------------- |
+ * | contact         | CONTACT#<contactId>     | PROFILE                               | stage, consent, journey, task token   |
+ * | email claim     | EMAIL#<normalisedEmail> | EMAIL                                 | contactId; the dedupe lock            |
+ * | touch           | CONTACT#<contactId>     | TOUCH#<receivedAt>#<id>               | where / what / why of a submission    |
+ * | event           | CONTACT#<contactId>     | EVENT#<at>#<eventId>                  | waits for the journey's next step     |
+ * | send ledger     | CONTACT#<contactId>     | SEND#<track>#<round>#<stepId>         | an email goes out at most once        |
+ * | schedule        | SCHEDULE#<track>        | VERSION#<n> / CURRENT                 | nurture, recycle, customer            |
+ * | stage counts    | REPORT#FUNNEL           | STAGE#<stage>#<source>#<shard>        | contacts per stage now, by source     |
+ * | daily moves     | REPORT#FUNNEL#<day>     | MOVE#<from>#<to>#<source>#<shard>     | stage moves of the day, by source     |
+ * | signing key     | CONFIG#SECRETS          | UNSUBSCRIBE                           | signs unsubscribe links               |
  *
- * GSI1 (gsi1pk / gsi1sk) lists items by a secondary grouping (contacts by stage, by track).
+ * A source is `channel:<where>`, `form:<what>` or `offer:<why>` of the contact's first touch.
+ * Counters change only in the transaction that moves the stage, spread over 8 shards.
+ *
+ * GSI1 (gsi1pk / gsi1sk): contacts by stage (`STAGE#<stage>`, newest move first).
  * `expiresAt` (epoch seconds) is the TTL attribute for items that should age out.
  */
 export const tableDesign = {

@@ -1,5 +1,6 @@
 import { BatchWriteCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { counterDeltas } from '../domain/funnel-report.js';
+import type { Touch } from '../domain/contact.js';
+import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { Stage } from '../domain/stages.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
@@ -17,9 +18,6 @@ export interface Erased {
  * address may sign up afresh at once, then everything else kept under the contact (touches,
  * events, the send ledger). Undefined when there is no such contact.
  */
-const channelOf = (profile: Record<string, unknown>): string =>
-  String((profile.firstTouch as { where?: { channel?: string } } | undefined)?.where?.channel ?? 'other');
-
 export const eraseContact = async (
   tableName: string,
   contactId: string,
@@ -34,8 +32,7 @@ export const eraseContact = async (
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'pk, sk, emailNormalised, taskToken, stage, firstTouch.#where.channel',
-        ExpressionAttributeNames: { '#where': 'where' },
+        ProjectionExpression: 'pk, sk, emailNormalised, taskToken, stage, firstTouch',
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }),
@@ -63,7 +60,7 @@ export const eraseContact = async (
         ...counterUpdates(
           tableName,
           contactId,
-          counterDeltas([], channelOf(profile), now, profile.stage as Stage),
+          counterDeltas([], sourcesOf(profile.firstTouch as Touch), now, profile.stage as Stage),
         ),
       ],
     }),

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact, Touch } from '../domain/contact.js';
-import { counterDeltas } from '../domain/funnel-report.js';
+import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { StageChange } from '../domain/journey.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
@@ -55,11 +55,7 @@ export class ContactRepository {
         ...counterUpdates(
           this.tableName,
           contact.contactId,
-          counterDeltas(
-            [{ to: contact.stage }],
-            contact.firstTouch.where.channel,
-            new Date(contact.createdAt),
-          ),
+          counterDeltas([{ to: contact.stage }], sourcesOf(contact.firstTouch), new Date(contact.createdAt)),
         ),
       ]);
       return true;
@@ -177,7 +173,7 @@ export class ContactRepository {
           : counterUpdates(
               this.tableName,
               contactId,
-              counterDeltas([{ from, to }], contact.firstTouch.where.channel, now),
+              counterDeltas([{ from, to }], sourcesOf(contact.firstTouch), now),
             );
       try {
         await documentClient.send(

@@ -20,12 +20,12 @@ export const counterUpdates = (
   return deltas.map((delta) => {
     const key =
       delta.kind === 'stage'
-        ? { pk: stagePk, sk: `STAGE#${delta.stage}#${delta.channel}#${shard}` }
-        : { pk: dayPk(delta.day), sk: `MOVE#${delta.from}#${delta.to}#${delta.channel}#${shard}` };
+        ? { pk: stagePk, sk: `STAGE#${delta.stage}#${delta.source}#${shard}` }
+        : { pk: dayPk(delta.day), sk: `MOVE#${delta.from}#${delta.to}#${delta.source}#${shard}` };
     const labels =
       delta.kind === 'stage'
-        ? { stage: delta.stage, channel: delta.channel }
-        : { from: delta.from, to: delta.to, channel: delta.channel };
+        ? { stage: delta.stage, source: delta.source }
+        : { from: delta.from, to: delta.to, source: delta.source };
     const names = Object.keys(labels);
     return {
       Update: {
@@ -64,7 +64,7 @@ const queryAll = async (tableName: string, pk: string): Promise<Record<string, u
 export const stageCounts = async (tableName: string): Promise<StageCount[]> =>
   (await queryAll(tableName, stagePk)).map((item) => ({
     stage: String(item.stage),
-    channel: String(item.channel),
+    source: String(item.source),
     count: Number(item.count),
   }));
 
@@ -73,6 +73,6 @@ export const moveCounts = async (tableName: string, days: string[]): Promise<Mov
   (await Promise.all(days.map((day) => queryAll(tableName, dayPk(day))))).flat().map((item) => ({
     from: String(item.from),
     to: String(item.to),
-    channel: String(item.channel),
+    source: String(item.source),
     count: Number(item.count),
   }));

@@ -116,7 +116,7 @@ export class JourneyRepository {
     standing: Standing,
     consumed: ContactEvent[],
     now: Date,
-    channel: string,
+    sources: readonly string[],
   ): Promise<void> {
     // Holds only if the stage is still the one the step started from: an unsubscribe or a bounce
     // written meanwhile fails this step, and its retry starts from the new stage.
@@ -126,7 +126,7 @@ export class JourneyRepository {
       contactId,
       counterDeltas(
         standing.changes.map(({ from, to }) => ({ from, to })),
-        channel,
+        sources,
         now,
       ),
     );

@@ -9,10 +9,24 @@ export interface StageMove {
   to: Stage;
 }
 
-/** A counter change: current contacts per stage and channel, or one day's moves. */
+/** A counter change: current contacts per stage and source, or one day's moves. */
 export type CounterDelta =
-  | { kind: 'stage'; stage: Stage; channel: string; delta: number }
-  | { kind: 'move'; day: string; from: Stage | 'new'; to: Stage; channel: string; delta: 1 };
+  | { kind: 'stage'; stage: Stage; source: string; delta: number }
+  | { kind: 'move'; day: string; from: Stage | 'new'; to: Stage; source: string; delta: 1 };
+
+/** The dimensions a report splits by, from the contact's first touch: where, what, why. */
+export const sourceDimensions = ['channel', 'form', 'offer'] as const;
+
+/** `channel:paid_search`, `form:pricing-page`, `offer:ebook`: each counted on its own. */
+export const sourcesOf = (touch: {
+  where: { channel: string };
+  what?: { form?: string | undefined };
+  why?: { offer?: { type: string } | undefined };
+}): string[] => [
+  `channel:${touch.where.channel}`,
+  `form:${touch.what?.form ?? '(none)'}`,
+  `offer:${touch.why?.offer?.type ?? '(none)'}`,
+];
 
 /**
  * What a contact's moves do to the funnel counters: the stage it left loses it and the stage it
@@ -21,7 +35,7 @@ export type CounterDelta =
  */
 export const counterDeltas = (
   moves: readonly StageMove[],
-  channel: string,
+  sources: readonly string[],
   at: Date,
   removed?: Stage,
 ): CounterDelta[] => {
@@ -33,19 +47,19 @@ export const counterDeltas = (
   }
   if (removed) bump(removed, -1);
   const day = at.toISOString().slice(0, 10);
-  return [
+  return sources.flatMap((source) => [
     ...[...net].flatMap(([stage, delta]) =>
-      delta === 0 ? [] : [{ kind: 'stage' as const, stage, channel, delta }],
+      delta === 0 ? [] : [{ kind: 'stage' as const, stage, source, delta }],
     ),
     ...moves.map((move) => ({
       kind: 'move' as const,
       day,
       from: move.from ?? ('new' as const),
       to: move.to,
-      channel,
+      source,
       delta: 1 as const,
     })),
-  ];
+  ]);
 };
 
 export const shardOf = (contactId: string): number => {
@@ -56,29 +70,32 @@ export const shardOf = (contactId: string): number => {
 
 export interface StageCount {
   stage: string;
-  channel: string;
+  source: string;
   count: number;
 }
 
 export interface MoveCount {
   from: string;
   to: string;
-  channel: string;
+  source: string;
   count: number;
 }
 
+type Split = Record<string, Record<string, { entered: number; movedOn: number }>>;
+
 export interface FunnelReport {
   period: { from: string; to: string };
-  /** Contacts per stage now, in all and by the channel of their first touch. */
+  /** Contacts per stage now. */
   stages: Record<string, number>;
-  stagesByChannel: Record<string, Record<string, number>>;
+  /** The same by the first touch's channel (where), form (what) and offer (why). */
+  stagesBySource: Record<string, Record<string, Record<string, number>>>;
   /** For each stage entered in the period: how many entered, and where they went next. */
   conversion: {
     stage: string;
     entered: number;
     movedOn: Record<string, number>;
     rate: number;
-    byChannel: Record<string, { entered: number; movedOn: number }>;
+    bySource: Split;
   }[];
 }
 
@@ -86,47 +103,68 @@ const add = (record: Record<string, number>, key: string, count: number) => {
   record[key] = (record[key] ?? 0) + count;
 };
 
-/** Sums the shards into the report. */
+const within = <T>(record: Record<string, T>, key: string, empty: () => T): T => {
+  const found = record[key] ?? empty();
+  record[key] = found;
+  return found;
+};
+
+const splitSource = (source: string) => {
+  const at = source.indexOf(':');
+  return { dimension: source.slice(0, at), value: source.slice(at + 1) };
+};
+
+/** Sums the shards into the report; totals come from the channel split, which counts each contact once. */
 export const funnelReport = (
   stageCounts: readonly StageCount[],
   moves: readonly MoveCount[],
   period: { from: string; to: string },
 ): FunnelReport => {
   const stages: Record<string, number> = {};
-  const stagesByChannel: Record<string, Record<string, number>> = {};
-  for (const { stage, channel, count } of stageCounts) {
+  const stagesBySource: FunnelReport['stagesBySource'] = {};
+  for (const { stage, source, count } of stageCounts) {
     if (count === 0) continue;
-    add(stages, stage, count);
-    const channelStages = stagesByChannel[channel] ?? {};
-    stagesByChannel[channel] = channelStages;
-    add(channelStages, stage, count);
+    const { dimension, value } = splitSource(source);
+    if (dimension === 'channel') add(stages, stage, count);
+    add(
+      within(
+        within(stagesBySource, dimension, () => ({})),
+        value,
+        () => ({}),
+      ),
+      stage,
+      count,
+    );
   }
   const byStage = new Map<string, FunnelReport['conversion'][number]>();
-  const entry = (stage: string) => {
-    let found = byStage.get(stage);
-    if (!found) {
-      found = { stage, entered: 0, movedOn: {}, rate: 0, byChannel: {} };
-      byStage.set(stage, found);
-    }
-    return found;
-  };
-  const channelOf = (stage: FunnelReport['conversion'][number], channel: string) => {
-    const split = stage.byChannel[channel] ?? { entered: 0, movedOn: 0 };
-    stage.byChannel[channel] = split;
-    return split;
-  };
-  for (const { from, to, channel, count } of moves) {
+  const entry = (stage: string) =>
+    byStage.get(stage) ??
+    byStage.set(stage, { stage, entered: 0, movedOn: {}, rate: 0, bySource: {} }).get(stage) ?? {
+      stage,
+      entered: 0,
+      movedOn: {},
+      rate: 0,
+      bySource: {},
+    };
+  for (const { from, to, source, count } of moves) {
+    const { dimension, value } = splitSource(source);
+    const split = (stage: FunnelReport['conversion'][number]) =>
+      within(
+        within(stage.bySource, dimension, () => ({})),
+        value,
+        () => ({ entered: 0, movedOn: 0 }),
+      );
     const into = entry(to);
-    into.entered += count;
-    channelOf(into, channel).entered += count;
+    if (dimension === 'channel') into.entered += count;
+    split(into).entered += count;
     if (from === 'new') continue;
     const out = entry(from);
-    add(out.movedOn, to, count);
-    channelOf(out, channel).movedOn += count;
+    if (dimension === 'channel') add(out.movedOn, to, count);
+    split(out).movedOn += count;
   }
   const conversion = [...byStage.values()].map((stage) => {
     const movedOn = Object.values(stage.movedOn).reduce((sum, n) => sum + n, 0);
     return { ...stage, rate: stage.entered > 0 ? Math.round((movedOn / stage.entered) * 1000) / 1000 : 0 };
   });
-  return { period, stages, stagesByChannel, conversion };
+  return { period, stages, stagesBySource, conversion };
 };

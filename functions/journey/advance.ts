@@ -3,6 +3,7 @@ import type { JourneyRepository } from '../adapters/journey-repository.js';
 import type { ScheduleRepository } from '../adapters/schedule-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
 import { type Contact, mayEmail } from '../domain/contact.js';
+import { sourcesOf } from '../domain/funnel-report.js';
 import { nextTouch, type Phase, phaseOf, salesWaitMs, standingAfter, trackRound } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
@@ -110,7 +111,7 @@ export const advanceJourney = async (
 
   const continues = phase !== 'ended' && steps >= maxStepsPerExecution;
   if (continues) standing.journey.generation = input.generation + 1;
-  await deps.journeys.saveStanding(input.contactId, standing, events, now, contact.firstTouch.where.channel);
+  await deps.journeys.saveStanding(input.contactId, standing, events, now, sourcesOf(contact.firstTouch));
   if (phase === 'ended') return decision('ended', 0);
   if (!continues) return decision(phase, waitMs);
   const generation = standing.journey.generation;

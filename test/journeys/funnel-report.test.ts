@@ -33,6 +33,7 @@ describe('GET /v1/reports/funnel', () => {
     const buyer = await submit({
       email: 'buyer@example.com',
       buyingStage: 'ready_to_talk',
+      offer: { type: 'white_paper', id: 'pipeline-report-2027' },
       source: { utm_source: 'newsletter', utm_medium: 'email' },
     });
     await runtime.settle();
@@ -46,16 +47,20 @@ describe('GET /v1/reports/funnel', () => {
     const funnel = await report();
 
     expect(funnel.stages).toEqual({ name: 1, engagement: 1, customer: 1 });
-    expect(funnel.stagesByChannel).toEqual({
+    expect(funnel.stagesBySource.channel).toEqual({
       paid_search: { name: 1 },
       direct: { engagement: 1 },
       email: { customer: 1 },
+    });
+    expect(funnel.stagesBySource.offer).toEqual({
+      '(none)': { name: 1, engagement: 1 },
+      white_paper: { customer: 1 },
     });
     const conversion = Object.fromEntries(funnel.conversion.map((stage) => [stage.stage, stage]));
     expect(conversion.sales_lead).toMatchObject({ entered: 1, movedOn: { opportunity: 1 }, rate: 1 });
     expect(conversion.opportunity).toMatchObject({ entered: 1, movedOn: { customer: 1 }, rate: 1 });
     expect(conversion.name).toMatchObject({ entered: 2, movedOn: { engagement: 1 }, rate: 0.5 });
-    expect(conversion.name?.byChannel).toEqual({
+    expect(conversion.name?.bySource.channel).toEqual({
       paid_search: { entered: 1, movedOn: 0 },
       direct: { entered: 1, movedOn: 1 },
     });
