@@ -9,6 +9,8 @@
   }
   form.elements.referrer.value = document.referrer;
   form.elements.landingPage.value = window.location.origin + window.location.pathname;
+  // Send windows are read in the contact's own time zone when it is known.
+  form.elements['fields[timezone]'].value = Intl.DateTimeFormat().resolvedOptions().timeZone ?? '';
 
   const formError = document.getElementById('form-error');
   const clearErrors = () => {

@@ -196,10 +196,24 @@ export interface NextTouch {
 /** What else bounds a contact's next email besides its schedule. */
 export interface TouchLimits {
   contactId: string;
+  /** The contact's own IANA time zone when it is known: send windows are read in it. */
+  timeZone?: string | undefined;
   /** When the contact's recent marketing emails went out, on any track. */
   recentSends: readonly string[];
   limits: DeliveryLimits;
 }
+
+/** A time zone the contact gave (a landing page sends `fields[timezone]`), if it is a real one. */
+export const contactTimeZone = (fields: Record<string, unknown> | undefined): string | undefined => {
+  const zone = fields?.timezone;
+  if (typeof zone !== 'string') return undefined;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
+};
 
 /** A fixed offset in [0, spreadMs) per contact, so an edit's catch-up sends spread evenly. */
 const offsetOf = (contactId: string, spreadMs: number): number => {
@@ -278,7 +292,7 @@ export const nextTouch = (
     dueAt = Date.parse(catchUp.from) + offsetOf(bounds.contactId, catchUp.spreadMs);
   }
   // The window, then the cap, then the window again: a later time never breaks the cap.
-  const inWindow = (time: number) => nextInWindow(time, first.window, schedule.timezone);
+  const inWindow = (time: number) => nextInWindow(time, first.window, bounds.timeZone ?? schedule.timezone);
   dueAt = inWindow(capAllows(inWindow(dueAt), bounds.recentSends, bounds.limits));
   if (dueAt > now.getTime()) return { anchorAt, waitMs: Math.min(dueAt - now.getTime(), idleWaitMs) };
   const sentAt = now.toISOString();

@@ -6,6 +6,7 @@ export interface ContactInFlight {
   contactId: string;
   journey: JourneyState;
   mayEmail: boolean;
+  timeZone?: string | undefined;
   sentStepIds: ReadonlySet<string>;
   recentSends: readonly string[];
 }
@@ -37,6 +38,7 @@ export const plannedSends = (
   while (at <= until.getTime() && planned.length < maxPlannedSends) {
     const touch = nextTouch(schedule, sent, anchorAt, new Date(at), contact.mayEmail, {
       contactId: contact.contactId,
+      timeZone: contact.timeZone,
       recentSends,
       limits,
     });

@@ -4,7 +4,15 @@ import type { ScheduleRepository } from '../adapters/schedule-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
 import { type Contact, mayEmail } from '../domain/contact.js';
 import { sourcesOf } from '../domain/funnel-report.js';
-import { nextTouch, type Phase, phaseOf, salesWaitMs, standingAfter, trackRound } from '../domain/journey.js';
+import {
+  contactTimeZone,
+  nextTouch,
+  type Phase,
+  phaseOf,
+  salesWaitMs,
+  standingAfter,
+  trackRound,
+} from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
 
@@ -90,6 +98,7 @@ export const advanceJourney = async (
     );
     const touch = nextTouch(schedule, sent, standing.journey.anchorAt, now, mayEmail(contact), {
       contactId: input.contactId,
+      timeZone: contactTimeZone(contact.fields),
       recentSends,
       limits: deps.limits,
     });

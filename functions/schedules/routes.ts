@@ -8,7 +8,7 @@ import { wakeTask } from '../adapters/stepfunctions.js';
 import { type TrackMember, trackMembers } from '../adapters/track-members.js';
 import { deliveryLimits } from '../config/env.js';
 import { mayEmail } from '../domain/contact.js';
-import { trackRound } from '../domain/journey.js';
+import { contactTimeZone, trackRound } from '../domain/journey.js';
 import { catchUpSpreadMs, type Schedule, type Track, tracks } from '../domain/schedule.js';
 import { parseDraft } from '../domain/schedule-draft.js';
 import { type ContactInFlight, previewSchedule } from '../domain/schedule-preview.js';
@@ -67,7 +67,14 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
           ledger.stepIds(contactId, track, round),
           ledger.sendTimes(contactId, since),
         ]);
-        return { contactId, journey: contact.journey, mayEmail: mayEmail(contact), sentStepIds, recentSends };
+        return {
+          contactId,
+          journey: contact.journey,
+          mayEmail: mayEmail(contact),
+          timeZone: contactTimeZone(contact.fields),
+          sentStepIds,
+          recentSends,
+        };
       }),
     );
     return states.filter((state) => state !== undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextInWindow, nextTouch } from '../../functions/domain/journey.js';
+import { contactTimeZone, nextInWindow, nextTouch } from '../../functions/domain/journey.js';
 import { defaultDeliveryLimits, defaultSchedules } from '../../functions/domain/schedule.js';
 import { parseDraft } from '../../functions/domain/schedule-draft.js';
 
@@ -129,5 +129,23 @@ describe('send windows', () => {
     const touch = nextTouch(schedule, new Set(), friday18.toISOString(), friday18, true);
     expect(touch.send).toBeUndefined();
     expect(touch.waitMs).toBe(Date.parse('2026-11-30T09:00:00.000Z') - friday18.getTime());
+  });
+
+  it('reads the window in the contact’s own time zone when it gave one', () => {
+    const schedule = {
+      ...defaultSchedules.nurture,
+      steps: [{ id: 'welcome', delay: '0m', template: 'welcome', window: weekdaysNineToFive }],
+    };
+    const monday8utc = new Date('2026-11-30T08:00:00.000Z');
+    const timeZone = contactTimeZone({ timezone: 'America/New_York' });
+    const touch = nextTouch(schedule, new Set(), monday8utc.toISOString(), monday8utc, true, {
+      contactId: 'a',
+      timeZone,
+      recentSends: [],
+      limits: defaultDeliveryLimits,
+    });
+    expect(timeZone).toBe('America/New_York');
+    expect(contactTimeZone({ timezone: 'Mars/Olympus' })).toBeUndefined();
+    expect(touch.waitMs).toBe(Date.parse('2026-11-30T14:00:00.000Z') - monday8utc.getTime());
   });
 });
