@@ -1,8 +1,8 @@
-import { BatchWriteCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Touch } from '../domain/contact.js';
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { Stage } from '../domain/stages.js';
-import { documentClient } from './dynamodb.js';
+import { documentClient, queryAll } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
 
 /** DynamoDB's BatchWriteItem limit. */
@@ -24,22 +24,13 @@ export const eraseContact = async (
   now: Date,
 ): Promise<Erased | undefined> => {
   const pk = `CONTACT#${contactId}`;
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'pk, sk, emailNormalised, taskToken, stage, firstTouch',
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const items = await queryAll({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ProjectionExpression: 'pk, sk, emailNormalised, taskToken, stage, firstTouch',
+    ConsistentRead: true,
+  });
 
   const profile = items.find((item) => item.sk === 'PROFILE');
   if (!profile) return undefined;

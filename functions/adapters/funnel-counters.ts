@@ -1,6 +1,6 @@
-import { QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type CounterDelta, type MoveCount, type StageCount, shardOf } from '../domain/funnel-report.js';
-import { documentClient } from './dynamodb.js';
+import { queryAll } from './dynamodb.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -42,27 +42,16 @@ export const counterUpdates = (
   });
 };
 
-const queryAll = async (tableName: string, pk: string): Promise<Record<string, unknown>[]> => {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-};
+const partition = (tableName: string, pk: string) =>
+  queryAll({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+  });
 
 /** The current counts: one partition, a few hundred small items at most. */
 export const stageCounts = async (tableName: string): Promise<StageCount[]> =>
-  (await queryAll(tableName, stagePk)).map((item) => ({
+  (await partition(tableName, stagePk)).map((item) => ({
     stage: String(item.stage),
     source: String(item.source),
     count: Number(item.count),
@@ -70,7 +59,7 @@ export const stageCounts = async (tableName: string): Promise<StageCount[]> =>
 
 /** The moves of each day in the period: one query per day. */
 export const moveCounts = async (tableName: string, days: string[]): Promise<MoveCount[]> =>
-  (await Promise.all(days.map((day) => queryAll(tableName, dayPk(day))))).flat().map((item) => ({
+  (await Promise.all(days.map((day) => partition(tableName, dayPk(day))))).flat().map((item) => ({
     from: String(item.from),
     to: String(item.to),
     source: String(item.source),

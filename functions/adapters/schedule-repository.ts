@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { defaultSchedules, type Schedule, type Track } from '../domain/schedule.js';
-import { documentClient } from './dynamodb.js';
+import { documentClient, queryAll } from './dynamodb.js';
 
 const scheduleKey = (track: Track) => `SCHEDULE#${track}`;
 const versionKey = (version: number) => `VERSION#${String(version).padStart(6, '0')}`;
@@ -26,21 +26,13 @@ export class ScheduleRepository {
 
   /** Newest first, the built-in default last. */
   async versions(track: Track): Promise<Schedule[]> {
-    const versions: Schedule[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
-          ExpressionAttributeValues: { ':pk': scheduleKey(track), ':version': 'VERSION#' },
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
-      versions.push(...(page.Items ?? []).map((item) => item.schedule as Schedule));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+      ExpressionAttributeValues: { ':pk': scheduleKey(track), ':version': 'VERSION#' },
+      ScanIndexForward: false,
+    });
+    const versions = items.map((item) => item.schedule as Schedule);
     return [...versions, defaultSchedules[track]];
   }
 

@@ -1,8 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { trackOf } from '../domain/journey.js';
 import type { Track } from '../domain/schedule.js';
 import { funnelStages, type Stage } from '../domain/stages.js';
-import { documentClient } from './dynamodb.js';
+import { queryAll } from './dynamodb.js';
 
 export interface TrackMember {
   contactId: string;
@@ -19,25 +18,18 @@ const stagesOf = (track: Track): Stage[] => funnelStages.filter((stage) => track
 export const trackMembers = async (tableName: string, track: Track): Promise<TrackMember[]> => {
   const members: TrackMember[] = [];
   for (const stage of stagesOf(track)) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :stage',
-          ExpressionAttributeValues: { ':stage': `STAGE#${stage}` },
-          ProjectionExpression: 'contactId, taskToken',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const member: TrackMember = { contactId: String(item.contactId) };
-        if (typeof item.taskToken === 'string') member.taskToken = item.taskToken;
-        members.push(member);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll({
+      TableName: tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :stage',
+      ExpressionAttributeValues: { ':stage': `STAGE#${stage}` },
+      ProjectionExpression: 'contactId, taskToken',
+    });
+    for (const item of items) {
+      const member: TrackMember = { contactId: String(item.contactId) };
+      if (typeof item.taskToken === 'string') member.taskToken = item.taskToken;
+      members.push(member);
+    }
   }
   return members;
 };
