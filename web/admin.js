@@ -2,18 +2,6 @@
 // preview its impact on contacts in flight, publish, browse versions and roll back, see the funnel.
 (() => {
   const $ = (id) => document.getElementById(id);
-  const stageOrder = [
-    'name',
-    'engagement',
-    'target',
-    'lead',
-    'sales_lead',
-    'opportunity',
-    'customer',
-    'recycled',
-    'unsubscribed',
-    'suppressed',
-  ];
   const durationPattern = /^\d+(\.\d+)?\s*[smhdw]$/i;
   const state = {
     token: sessionStorage.getItem('leadflow-admin-token'),
@@ -220,11 +208,11 @@
 
   const loadFunnel = async () => {
     const { body } = await api('/v1/reports/funnel');
-    const stages = body?.stages ?? {};
-    const max = Math.max(1, ...Object.values(stages));
+    // The report lists every stage in funnel order.
+    const stages = Object.entries(body?.stages ?? {}).filter(([stage]) => stage !== 'awareness');
+    const max = Math.max(1, ...stages.map(([, count]) => count));
     $('funnel').replaceChildren(
-      ...stageOrder.map((stage) => {
-        const count = stages[stage] ?? 0;
+      ...stages.map(([stage, count]) => {
         const row = document.createElement('div');
         row.className = 'row';
         row.innerHTML = '<span></span><div><div class="bar-fill"></div></div><span></span>';

@@ -85,7 +85,7 @@ type Split = Record<string, Record<string, { entered: number; movedOn: number }>
 
 export interface FunnelReport {
   period: { from: string; to: string };
-  /** Contacts per stage now. */
+  /** Contacts per stage now, every stage in funnel order. */
   stages: Record<string, number>;
   /** The same by the first touch's channel (where), form (what) and offer (why). */
   stagesBySource: Record<string, Record<string, Record<string, number>>>;
@@ -119,8 +119,9 @@ export const funnelReport = (
   stageCounts: readonly StageCount[],
   moves: readonly MoveCount[],
   period: { from: string; to: string },
+  stageOrder: readonly string[] = [],
 ): FunnelReport => {
-  const stages: Record<string, number> = {};
+  const stages: Record<string, number> = Object.fromEntries(stageOrder.map((stage) => [stage, 0]));
   const stagesBySource: FunnelReport['stagesBySource'] = {};
   for (const { stage, source, count } of stageCounts) {
     if (count === 0) continue;

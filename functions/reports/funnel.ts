@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
 import { moveCounts, stageCounts } from '../adapters/funnel-counters.js';
 import { funnelReport } from '../domain/funnel-report.js';
+import { funnelStages, sideStates } from '../domain/stages.js';
 import type { FieldIssue } from '../domain/validation.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 
@@ -39,5 +40,5 @@ export const funnelReportRoute =
       new Date(Date.parse(from) + i * day).toISOString().slice(0, 10),
     );
     const [stages, moves] = await Promise.all([stageCounts(tableName), moveCounts(tableName, dayList)]);
-    return json(200, funnelReport(stages, moves, { from, to }));
+    return json(200, funnelReport(stages, moves, { from, to }, [...funnelStages, ...sideStates]));
   };
