@@ -8,8 +8,14 @@
  *   array or comma-separated. Default: `["http://localhost:3000"]`.
  * - `leadflow:senderAddress`: the From of every email, e.g. `Acme <hello@acme.com>`; its domain
  *   (or the address) must be a verified SES identity. Default: `Leadflow <hello@example.com>`.
- * - `leadflow:postalAddress`: the sender's postal address, printed in every marketing email.
+ * - `leadflow:postalAddress`: the sender's postal address, printed in every marketing email (the
+ *   law asks for a real one). Default: an example address.
  * - `leadflow:siteUrl`: the website the emails link into. Default: https://<the sender's domain>.
+ * - `leadflow:sesIdentity`: the SES identity to send through, a domain (recommended: DKIM-signed mail;
+ *   the stack outputs the DNS records) or an address. Default: the sender's address.
+ * - `leadflow:existingSesIdentity`: `true` when that identity is already verified in the account and
+ *   region (the company already sends from the domain, or another stage created it): the stack uses
+ *   it instead of creating it, which would fail. Default: false.
  *
  * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
  * time) and makes no lookups, so `cdk synth` works offline without credentials.

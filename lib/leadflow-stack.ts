@@ -12,6 +12,8 @@ export const contextKeys = {
   senderAddress: 'leadflow:senderAddress',
   postalAddress: 'leadflow:postalAddress',
   siteUrl: 'leadflow:siteUrl',
+  sesIdentity: 'leadflow:sesIdentity',
+  existingSesIdentity: 'leadflow:existingSesIdentity',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -35,11 +37,26 @@ export interface LeadflowStackProps extends StackProps {
    * @default - context `leadflow:siteUrl`, else https://<the sender's domain>
    */
   readonly siteUrl?: string;
+  /**
+   * The SES identity mail is sent through: a domain (DKIM-signed, any address under it) or the
+   * sender's address.
+   * @default - context `leadflow:sesIdentity`, else the sender's address
+   */
+  readonly sesIdentity?: string;
+  /**
+   * The SES identity is already verified in the account and region (the company's domain, or
+   * another stage's): use it rather than create it.
+   * @default - context `leadflow:existingSesIdentity` (`true`), else false
+   */
+  readonly existingSesIdentity?: boolean;
 }
 
 /**
- * Leadflow in one stack: state, intake and admin, one construct per capability. Environment-agnostic
- * and without physical names, so it synthesizes offline and two stages deploy side by side.
+ * Leadflow in one stack: state, intake, admin, journey and mail, one construct per capability.
+ * Environment-agnostic, so it synthesizes offline. The only physical names (the journey's state
+ * machine and its log group) are generated from the stack's name, so two stages deploy side by
+ * side; the SES identity is once per account and region, so a second stage uses the first one's
+ * (`existingSesIdentity`).
  */
 export class LeadflowStack extends Stack {
   public readonly store: ContactStore;
@@ -65,10 +82,14 @@ export class LeadflowStack extends Stack {
       return typeof value === 'string' && value.trim() !== '' ? value : undefined;
     };
     const siteUrl = props.siteUrl ?? context(contextKeys.siteUrl);
+    const identity = props.sesIdentity ?? context(contextKeys.sesIdentity);
     this.mailer = new Mailer(this, 'Mailer', {
       table: this.store.table,
       senderAddress:
         props.senderAddress ?? context(contextKeys.senderAddress) ?? 'Leadflow <hello@example.com>',
+      ...(identity ? { identity } : {}),
+      existingIdentity:
+        props.existingSesIdentity ?? readBoolean(this, contextKeys.existingSesIdentity) ?? false,
       postalAddress:
         props.postalAddress ??
         context(contextKeys.postalAddress) ??
@@ -79,7 +100,7 @@ export class LeadflowStack extends Stack {
     this.mailer.grantSend(this.journey.advance.function);
 
     // Intake starts journeys and hands new touches of known contacts to them; admin (sales
-    // decisions, erasure), unsubscribe and SES events resume them.
+    // decisions, erasure, schedule edits), unsubscribe and SES events resume them.
     this.journey.grantStart(this.api.handler.function);
     for (const fn of [
       this.api.handler.function,
@@ -115,4 +136,13 @@ const readStringList = (scope: Construct, key: string): string[] | undefined => 
     throw new Error(`Context ${key} must be a list of strings, got ${JSON.stringify(value)}`);
   }
   return items.map((item) => item.trim()).filter((item) => item !== '');
+};
+
+/** A flag from context: `true`/`false` in cdk.json, or the strings from the command line. */
+const readBoolean = (scope: Construct, key: string): boolean | undefined => {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
 };

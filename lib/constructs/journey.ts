@@ -24,7 +24,10 @@ export class Journey extends Construct {
   public readonly advance: LeadflowFunction;
   public readonly await: LeadflowFunction;
   public readonly logGroup: LogGroup;
+  /** A journey failed (a step still failing after its retries): its contact is stuck. */
   public readonly failedAlarm: Alarm;
+  /** A journey ran into Standard workflows' one-year limit: its contact is stuck. */
+  public readonly timedOutAlarm: Alarm;
   /** The state machine's ARN built from its name: grants to its own task functions cannot use its Ref. */
   private readonly arnByName: string;
 
@@ -62,8 +65,10 @@ export class Journey extends Construct {
         buildJourney(this, { advance: this.advance.function, await: this.await.function }),
       ),
       tracingEnabled: true,
-      // Every state's events, but not their data: inputs and outputs carry contact ids only, yet
-      // the logs should never become a second copy of anyone's journey.
+      // ALL: every state's events, which is what tells why a contact's journey did what it did (and
+      // what cdk-nag AwsSolutions-SF1 asks for; ERROR would log failures only). Without their data:
+      // inputs and outputs carry contact ids and task tokens only, yet the logs should never become
+      // a second copy of anyone's journey, and events without data stay small at this volume.
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
     this.arnByName = Stack.of(this).formatArn({
@@ -93,13 +98,26 @@ export class Journey extends Construct {
     // The await task wakes its own journey when events arrived before its token was parked.
     this.grantSignal(this.await.function);
 
-    this.failedAlarm = new Alarm(this, 'ExecutionsFailed', {
-      alarmDescription: 'A contact journey failed: its contact is stuck until the journey is restarted',
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5) }),
+    // No actions: where alarms go (SNS, chat, paging) is the deploying company's choice; add them
+    // with `alarm.addAlarmAction(...)`.
+    const whenAny = {
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
+    };
+    this.failedAlarm = new Alarm(this, 'ExecutionsFailed', {
+      alarmDescription: 'A contact journey failed: its contact is stuck until the journey is restarted',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5) }),
+      ...whenAny,
+    });
+    // The definition sets no execution timeout, so only Standard's one-year maximum ends a journey
+    // this way; a quiet contact's journey must continue as a new execution before then.
+    this.timedOutAlarm = new Alarm(this, 'ExecutionsTimedOut', {
+      alarmDescription:
+        'A contact journey reached the one-year execution limit: its contact is stuck until the journey is restarted',
+      metric: this.stateMachine.metricTimedOut({ period: Duration.minutes(5) }),
+      ...whenAny,
     });
   }
 
@@ -109,7 +127,11 @@ export class Journey extends Construct {
     this.stateMachine.grantStartExecution(fn);
   }
 
-  /** Lets `fn` resume a waiting journey with its task token (SendTaskSuccess / Failure / Heartbeat). */
+  /**
+   * Lets `fn` resume a waiting journey with its task token: what `stateMachine.grantTaskResponse`
+   * grants (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat), but on the ARN built from the
+   * name, so the await function, which the definition itself references, gets it without a cycle.
+   */
   public grantSignal(fn: IFunction): void {
     fn.addToRolePolicy(
       new PolicyStatement({

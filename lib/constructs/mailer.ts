@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -19,6 +20,14 @@ export interface MailerProps {
    * address (SES emails it a verification link). @default the sender's address
    */
   readonly identity?: string;
+  /**
+   * The identity is already verified in this account and region (the company's own domain, or
+   * another stage's): use it instead of creating it. An SES identity exists once per account and
+   * region, so a second stage beside the first, or an account that already sends from the domain,
+   * cannot create it again. Nothing changes for sending: every send names the configuration set.
+   * @default false: the stack creates (and on deletion removes) the identity
+   */
+  readonly existingIdentity?: boolean;
   /** Printed in every email's footer (CAN-SPAM requires a valid physical postal address). */
   readonly postalAddress: string;
   /** The public unsubscribe endpoint, e.g. `${httpApi.apiEndpoint}/v1/unsubscribe`. */
@@ -39,20 +48,33 @@ const bareAddress = (address: string) => /<([^>]+)>/.exec(address)?.[1] ?? addre
  */
 export class Mailer extends Construct {
   readonly configurationSet: ses.ConfigurationSet;
-  readonly identity: ses.EmailIdentity;
+  readonly identity: ses.IEmailIdentity;
   readonly eventsTopic: sns.Topic;
   /**
-   * Handles the SES events. It wakes journeys, so the stack grants it the journey's task
-   * responses: `stateMachine.grantTaskResponse(mailer.eventsFunction)`.
+   * Handles the SES events. It wakes journeys, so the stack lets it signal them:
+   * `journey.grantSignal(mailer.eventsFunction)`.
    */
   readonly eventsFunction: lambda.IFunction;
   readonly eventsHandler: LeadflowFunction;
-  /** Behind the public `GET|POST /v1/unsubscribe` routes; it wakes journeys too (`grantTaskResponse`). */
+  /** SES events the events function still failed on after Lambda's retries. */
+  readonly eventsDeadLetters: sqs.Queue;
+  /** Fires when an SES event lands in the dead-letter queue: a bounce or complaint went unrecorded. */
+  readonly eventsDeadLettersAlarm: cloudwatch.Alarm;
+  /** Behind the public `GET|POST /v1/unsubscribe` routes; it wakes journeys too (`journey.grantSignal`). */
   readonly unsubscribeHandler: LeadflowFunction;
   private readonly props: MailerProps;
+  /** The identity's name as given: a domain or an address (the construct's own is a token). */
+  private readonly identityName: string;
 
   constructor(scope: Construct, id: string, props: MailerProps) {
     super(scope, id);
+    // Checked here rather than at the first send, which would fail every journey step instead.
+    const sender = bareAddress(props.senderAddress);
+    if (!Token.isUnresolved(sender) && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(sender)) {
+      throw new Error(
+        `The sender address must be an email address, got ${JSON.stringify(props.senderAddress)}`,
+      );
+    }
     this.props = props;
 
     // Bounces and complaints also reach the account-level suppression list, left as configured.
@@ -62,21 +84,35 @@ export class Mailer extends Construct {
       sendingEnabled: true,
     });
 
-    const identityName = props.identity ?? bareAddress(props.senderAddress);
-    this.identity = new ses.EmailIdentity(this, 'Identity', {
-      identity: identityName.includes('@')
-        ? ses.Identity.email(identityName)
-        : ses.Identity.domain(identityName),
-      // The default set for the identity: even a send that names none publishes its events.
-      configurationSet: this.configurationSet,
-    });
-    if (!identityName.includes('@')) {
-      this.identity.dkimRecords.forEach((record, index) => {
-        new CfnOutput(this, `DkimRecord${index + 1}`, {
-          description: `Add to ${identityName}'s DNS so SES can verify and DKIM-sign its mail`,
-          value: `${record.name} CNAME ${record.value}`,
-        });
+    const identityName = props.identity ?? sender;
+    this.identityName = identityName;
+    const senderDomain = sender.split('@')[1]?.toLowerCase() ?? '';
+    const name = identityName.toLowerCase();
+    const covers = name.includes('@')
+      ? name === sender.toLowerCase()
+      : senderDomain === name || senderDomain.endsWith(`.${name}`);
+    if (!Token.isUnresolved(sender) && !Token.isUnresolved(identityName) && !covers) {
+      throw new Error(`The SES identity ${identityName} does not cover the sender address ${sender}`);
+    }
+    if (props.existingIdentity) {
+      this.identity = ses.EmailIdentity.fromEmailIdentityName(this, 'Identity', identityName);
+    } else {
+      const identity = new ses.EmailIdentity(this, 'Identity', {
+        identity: identityName.includes('@')
+          ? ses.Identity.email(identityName)
+          : ses.Identity.domain(identityName),
+        // The default set for the identity: even a send that names none publishes its events.
+        configurationSet: this.configurationSet,
       });
+      if (!identityName.includes('@')) {
+        identity.dkimRecords.forEach((record, index) => {
+          new CfnOutput(this, `DkimRecord${index + 1}`, {
+            description: `Add to ${identityName}'s DNS so SES can verify and DKIM-sign its mail`,
+            value: `${record.name} CNAME ${record.value}`,
+          });
+        });
+      }
+      this.identity = identity;
     }
 
     // SES can publish to an encrypted topic only with a customer managed key it may use; the
@@ -120,6 +156,17 @@ export class Mailer extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    this.eventsDeadLetters = deadLetters;
+    // Kept is not handled: someone has to look (and redrive) within the 14 days.
+    this.eventsDeadLettersAlarm = new cloudwatch.Alarm(this, 'EventsDeadLettersAlarm', {
+      alarmDescription:
+        'An SES event (bounce, complaint, delivery, open or click) could not be recorded; it waits in the dead-letter queue for 14 days',
+      metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.eventsHandler = new LeadflowFunction(this, 'EventsHandler', {
       entry: handlerEntry('mail-events/handler.ts'),
       serviceName: 'mail-events',
@@ -143,14 +190,27 @@ export class Mailer extends Construct {
 
   /**
    * Lets the function send marketing email through this identity and configuration set only,
-   * and gives it the settings `sendMarketingEmail` reads. The function also needs the table
-   * (for the unsubscribe-link key) and `TABLE_NAME`, which it has as a journey function.
+   * and gives it the settings `sendMarketingEmail` (functions/adapters/mailer.ts) reads. The
+   * function also needs the table (for the unsubscribe-link key) and `TABLE_NAME`, which it has as
+   * a journey function.
    */
   grantSend(fn: lambda.Function): void {
+    // SES v2 `SendEmail` (raw content included) is authorized as `ses:SendEmail` alone, against
+    // the sending identity and the configuration set the call names.
+    const identities = [this.identity.emailIdentityArn];
+    const sender = bareAddress(this.props.senderAddress);
+    if (sender.toLowerCase() !== this.identityName.toLowerCase()) {
+      // Sending from an address under a domain identity: should that address also be verified
+      // on its own (in an account that already sends mail, say), SES authorizes the send against
+      // the address identity, so name it too. Still this one sender and nothing else.
+      identities.push(
+        Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: sender }),
+      );
+    }
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-        resources: [this.identity.emailIdentityArn, this.configurationSetArn()],
+        actions: ['ses:SendEmail'],
+        resources: [...identities, this.configurationSetArn()],
       }),
     );
     const environment: Record<string, string | undefined> = {

@@ -14,6 +14,11 @@ type Statement = { Action: string | string[]; Resource: unknown };
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
+/** The context `cdk synth` reads from cdk.json: the feature flags and the example deployment settings. */
+const { context: cdkJsonContext } = JSON.parse(
+  readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'),
+) as { context: Record<string, unknown> };
+
 let template: Template;
 let stack: LeadflowStack;
 let app: App;
@@ -22,10 +27,7 @@ let tableLogicalId: string;
 
 beforeAll(() => {
   // Prepare: the same feature flags `cdk synth` uses, and cdk-nag, whose findings fail the synthesis.
-  const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  app = new App({ context: { ...context, 'leadflow:allowedOrigins': origins } });
+  app = new App({ context: { ...cdkJsonContext, 'leadflow:allowedOrigins': origins } });
   nag = new AwsSolutionsChecks(app);
   Validations.of(app).addPlugins(nag);
   stack = new LeadflowStack(app, 'Leadflow');
@@ -129,6 +131,38 @@ describe('functions', () => {
     expect(senders.map((fn) => variablesOf(fn).POWERTOOLS_SERVICE_NAME)).toEqual(['journey']);
   });
 
+  it('give the journey step the mail settings: cdk.json context, the set, and the API’s unsubscribe URL', () => {
+    const [advance] = Object.entries(template.findResources('AWS::Lambda::Function') as Resources)
+      .filter(([id]) => id.startsWith('JourneyAdvanceFunction'))
+      .map(([, fn]) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+    const [httpApiId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'));
+    const [configurationSetId] = Object.keys(template.findResources('AWS::SES::ConfigurationSet'));
+
+    expect(advance).toMatchObject({
+      SENDER_ADDRESS: cdkJsonContext['leadflow:senderAddress'],
+      POSTAL_ADDRESS: cdkJsonContext['leadflow:postalAddress'],
+      SES_CONFIGURATION_SET: { Ref: configurationSetId },
+      // The stage URL ends in `/`: one slash before the path, not two.
+      UNSUBSCRIBE_URL: {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: httpApiId },
+            '.execute-api.',
+            { Ref: 'AWS::Region' },
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            '/v1/unsubscribe',
+          ],
+        ],
+      },
+    });
+    // Not configured: the adapter falls back to https://<the sender's domain> and no mailto.
+    expect(advance).not.toHaveProperty('SITE_URL');
+    expect(advance).not.toHaveProperty('UNSUBSCRIBE_MAILTO');
+  });
+
   it('give admin the table and its service name', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -225,33 +259,119 @@ describe('IAM', () => {
     expect(signalling).toHaveLength(5);
   });
 
-  it('lets only the journey step send email, through the identity and configuration set', () => {
+  it('lets only the journey step send email, with ses:SendEmail on the identity and configuration set', () => {
     const sends = policies().flatMap((policy) =>
-      statementsOf(policy).filter((statement) => asList(statement.Action).includes('ses:SendEmail')),
+      statementsOf(policy)
+        .filter((statement) => asList(statement.Action).some((action) => action.startsWith('ses:')))
+        .map((statement) => ({ roles: policy.Properties.Roles, statement })),
     );
     expect(sends).toHaveLength(1);
-    expect(JSON.stringify(sends[0]?.Resource)).toMatch(/configuration-set/);
-    expect(JSON.stringify(sends[0]?.Resource)).not.toMatch(/"\*"/);
+    expect(sends[0]?.roles).toEqual([{ Ref: expect.stringMatching(/^JourneyAdvanceRole/) }]);
+    // SES v2 SendEmail, raw content included, is authorized as ses:SendEmail alone.
+    expect(sends[0]?.statement.Action).toBe('ses:SendEmail');
+    const [identityId] = Object.keys(template.findResources('AWS::SES::EmailIdentity'));
+    const [configurationSetId] = Object.keys(template.findResources('AWS::SES::ConfigurationSet'));
+    const sesArn = (resource: string, ref: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ses:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:${resource}/`,
+          { Ref: ref },
+        ],
+      ],
+    });
+    expect(asList(sends[0]?.statement.Resource)).toEqual(
+      expect.arrayContaining([
+        sesArn('identity', identityId ?? 'no identity'),
+        sesArn('configuration-set', configurationSetId ?? 'no configuration set'),
+      ]),
+    );
+    expect(asList(sends[0]?.statement.Resource)).toHaveLength(2);
+  });
+
+  it('lets the SNS topic invoke the mail-events function, and SES publish to the topic and use its key', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'sns.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MailerEventsHandlerFunction'), 'Arn'] },
+    });
+    const fromSes = Match.objectLike({
+      Principal: { Service: 'ses.amazonaws.com' },
+      Condition: {
+        StringEquals: Match.objectLike({ 'AWS:SourceArn': Match.anyValue() }),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([fromSes]) },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'ses.amazonaws.com' },
+            Condition: { StringEquals: Match.objectLike({ 'aws:SourceArn': Match.anyValue() }) },
+          }),
+        ]),
+      },
+    });
   });
 });
 
 describe('journey', () => {
   it('is a Standard state machine, traced, logging to a vended-logs group without execution data', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    const logGroups = template.findResources('AWS::Logs::LogGroup', {
+      Properties: { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/') },
+    });
+    const [logGroupId] = Object.keys(logGroups);
+    expect(Object.keys(logGroups)).toHaveLength(1);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
+      StateMachineName: Match.stringLikeRegexp('^LeadflowJourney'),
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
-    });
-    template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
+      },
     });
   });
 
-  it('raises an alarm when a journey fails', () => {
+  it('raises an alarm when a journey fails or reaches the execution time limit', () => {
+    const [machineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Namespace: 'AWS/States',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machineId } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('raises an alarm when an SES event lands in the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      DeadLetterConfig: {
+        TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MailerEventsDeadLetters'), 'Arn'] },
+      },
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ExecutionsFailed',
-      Namespace: 'AWS/States',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MailerEventsDeadLetters'), 'QueueName'] },
+        },
+      ],
       Threshold: 1,
     });
   });
@@ -373,5 +493,80 @@ describe('cdk-nag AwsSolutions', () => {
         ),
       ].sort(),
     );
+  });
+});
+
+describe('deployment settings from context', () => {
+  /** A synthesis without bundling (the handlers' code is not what these tests look at). */
+  const synth = (context: Record<string, unknown>) => {
+    const settingsApp = new App({
+      context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context },
+    });
+    return Template.fromStack(new LeadflowStack(settingsApp, 'Leadflow'));
+  };
+  const advanceVariables = (settings: Template) => {
+    const [variables] = Object.entries(settings.findResources('AWS::Lambda::Function') as Resources)
+      .filter(([id]) => id.startsWith('JourneyAdvanceFunction'))
+      .map(([, fn]) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+    return variables;
+  };
+  const sendResources = (settings: Template) =>
+    Object.values(settings.findResources('AWS::IAM::Policy') as Resources)
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => asList(statement.Action).includes('ses:SendEmail'))
+      .flatMap((statement) => asList(statement.Resource));
+
+  it('reach the journey step, and a domain identity gets its DKIM records as outputs', () => {
+    const settings = synth({
+      'leadflow:senderAddress': 'Acme Marketing <hello@acme.example>',
+      'leadflow:postalAddress': 'Acme Ltd., 1 Harbour Road, Bristol BS1 5TT, UK',
+      'leadflow:siteUrl': 'https://www.acme.example',
+      'leadflow:sesIdentity': 'acme.example',
+    });
+    expect(advanceVariables(settings)).toMatchObject({
+      SENDER_ADDRESS: 'Acme Marketing <hello@acme.example>',
+      POSTAL_ADDRESS: 'Acme Ltd., 1 Harbour Road, Bristol BS1 5TT, UK',
+      SITE_URL: 'https://www.acme.example',
+    });
+    settings.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'acme.example' });
+    expect(Object.keys(settings.findOutputs('*')).filter((name) => name.includes('DkimRecord'))).toHaveLength(
+      3,
+    );
+    // The domain identity, the sender's own address under it, and the configuration set: nothing else.
+    const resources = JSON.stringify(sendResources(settings));
+    expect(sendResources(settings)).toHaveLength(3);
+    expect(resources).toContain(':identity/hello@acme.example');
+    expect(resources).not.toContain('"*"');
+  });
+
+  it('use an existing SES identity without creating it', () => {
+    const settings = synth({
+      'leadflow:senderAddress': 'hello@acme.example',
+      'leadflow:sesIdentity': 'acme.example',
+      'leadflow:existingSesIdentity': 'true',
+    });
+    settings.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    settings.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+    const resources = JSON.stringify(sendResources(settings));
+    expect(resources).toContain(':identity/acme.example');
+    expect(resources).toContain(':identity/hello@acme.example');
+    expect(resources).toContain(':configuration-set/');
+  });
+
+  it('default when none are given, so `cdk synth` needs no settings', () => {
+    const settings = synth({ 'leadflow:senderAddress': undefined, 'leadflow:postalAddress': undefined });
+    expect(advanceVariables(settings)).toMatchObject({
+      SENDER_ADDRESS: 'Leadflow <hello@example.com>',
+      POSTAL_ADDRESS: expect.stringMatching(/\S/),
+    });
+    settings.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'hello@example.com' });
+  });
+
+  it('refuse a sender SES could not send from, at synth rather than at the first send', () => {
+    expect(() => synth({ 'leadflow:senderAddress': 'Leadflow Marketing' })).toThrow(/sender address/);
+    expect(() => synth({ 'leadflow:existingSesIdentity': 'yes' })).toThrow(/true or false/);
+    // SES would refuse every send from an address the identity does not cover.
+    expect(() => synth({ 'leadflow:sesIdentity': 'acme.example' })).toThrow(/does not cover/);
+    expect(() => synth({ 'leadflow:sesIdentity': 'news@example.com' })).toThrow(/does not cover/);
   });
 });
