@@ -260,8 +260,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         server.close(() => closed());
         server.closeAllConnections();
       });
-      // Journeys pause where they stand (the next start resumes them); the steps already running
-      // finish first, while DynamoDB and SES are still there to finish against.
+      // Requests in flight finish against running services (an intake still starts its journey);
+      // then journeys pause where they stand (the next start resumes them) once their running
+      // steps finish, while DynamoDB and SES are still there.
+      await work.settled();
       await stepFunctions.stop();
       await work.settled();
       await ses.stop();

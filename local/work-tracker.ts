@@ -22,7 +22,7 @@ export class WorkTracker {
    * Resolves once nothing has run for `quietMs` of real time: the engine moves from one task to
    * the next through promise callbacks and loopback HTTP, so a short quiet spell means it is idle.
    */
-  async settled(quietMs = 40): Promise<void> {
+  async settled(quietMs = 100): Promise<void> {
     const asked = Date.now();
     for (;;) {
       const quietFor = Date.now() - Math.max(this.lastFinished, asked);

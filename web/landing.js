@@ -2,6 +2,9 @@
 // validation errors show next to their fields.
 (() => {
   const form = document.getElementById('lead-form');
+  // Without this script the browser checks the required address itself; with it, the intake's own
+  // answer is shown next to each field.
+  form.noValidate = true;
   const params = new URLSearchParams(window.location.search);
   for (const name of ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content']) {
     const value = params.get(name);

@@ -42,7 +42,12 @@ export class ContactRepository {
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...contactKey(contact.contactId), ...contact, gsi1pk: `STAGE#${contact.stage}` },
+            Item: {
+              ...contactKey(contact.contactId),
+              ...contact,
+              gsi1pk: `STAGE#${contact.stage}`,
+              gsi1sk: contact.createdAt,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

@@ -19,6 +19,11 @@ export const contactEventTypes = [
   /** SES told us the address hard-bounced or the recipient complained. */
   'bounced',
   'complained',
+  /**
+   * The contact's track got a new schedule version: the journey plans its next touch again. Not a
+   * touch, scores nothing and moves no stage.
+   */
+  'schedule_changed',
 ] as const;
 
 export type ContactEventType = (typeof contactEventTypes)[number];

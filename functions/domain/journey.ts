@@ -10,7 +10,7 @@ import {
   stepDelayMs,
   type Track,
 } from './schedule.js';
-import type { BuyingStage, Stage } from './stages.js';
+import { type BuyingStage, funnelStages, type Stage, sideStates } from './stages.js';
 
 /**
  * A contact's journey as pure decisions: given the contact, what happened since the last step and
@@ -80,6 +80,10 @@ export const trackOf = (stage: Stage): Track | undefined => {
   return phase === 'nurture' || phase === 'recycle' || phase === 'customer' ? phase : undefined;
 };
 
+/** The stages whose contacts are on `track`: who an edit of its schedule reaches. */
+export const stagesOnTrack = (track: Track): Stage[] =>
+  [...funnelStages, ...sideStates].filter((stage) => trackOf(stage) === track);
+
 const unreachable: ReadonlySet<Stage> = new Set(['unsubscribed', 'suppressed']);
 
 /** What one event does to the stage on its own, before score and fit are weighed. */
@@ -142,6 +146,8 @@ export const standingAfter = (
   };
 
   for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
+    // Only asks the journey to plan again: not a touch, no score, no stage move.
+    if (event.type === 'schedule_changed') continue;
     const after = stageAfterEvent(stage, event);
     moveTo(after.stage, after.reason);
     if (unreachable.has(stage)) continue;
@@ -263,6 +269,18 @@ const capAllows = (at: number, recentSends: readonly string[], limits: DeliveryL
 };
 
 /**
+ * The steps a contact may still get, in order: those after the furthest step it was sent. A step
+ * edited in behind the contact is skipped, not sent late.
+ */
+export const pendingSteps = (schedule: Schedule, sentStepIds: ReadonlySet<string>): ScheduleStep[] => {
+  const furthest = schedule.steps.reduce(
+    (last, step, index) => (sentStepIds.has(step.id) ? index : last),
+    -1,
+  );
+  return schedule.steps.slice(furthest + 1).filter((step) => !sentStepIds.has(step.id));
+};
+
+/**
  * The next email on the track: the first step of the current schedule not yet sent (and after
  * the furthest one sent), due its delay after the previous touch. One email per step at most, so
  * emails that fell due together still go out spaced by their delays; an edit's catch-up sends are
@@ -276,15 +294,7 @@ export const nextTouch = (
   mayEmail: boolean,
   bounds: TouchLimits = { contactId: '', recentSends: [], limits: defaultDeliveryLimits },
 ): NextTouch => {
-  // Only steps after the furthest one sent: a step edited in behind the contact is skipped, not sent late.
-  const furthest = schedule.steps.reduce(
-    (last, step, index) => (sentStepIds.has(step.id) ? index : last),
-    -1,
-  );
-  const pending = mayEmail
-    ? schedule.steps.slice(furthest + 1).filter((step) => !sentStepIds.has(step.id))
-    : [];
-  const [first, second] = pending;
+  const [first, second] = mayEmail ? pendingSteps(schedule, sentStepIds) : [];
   if (!first) return { anchorAt, waitMs: idleWaitMs };
   let dueAt = Date.parse(anchorAt) + stepDelayMs(first);
   const catchUp = schedule.catchUp;
@@ -292,7 +302,8 @@ export const nextTouch = (
     dueAt = Date.parse(catchUp.from) + offsetOf(bounds.contactId, catchUp.spreadMs);
   }
   // The window, then the cap, then the window again: a later time never breaks the cap.
-  const inWindow = (time: number) => nextInWindow(time, first.window, bounds.timeZone ?? schedule.timezone);
+  const zone = first.window?.timezone ?? bounds.timeZone ?? schedule.timezone;
+  const inWindow = (time: number) => nextInWindow(time, first.window, zone);
   dueAt = inWindow(capAllows(inWindow(dueAt), bounds.recentSends, bounds.limits));
   if (dueAt > now.getTime()) return { anchorAt, waitMs: Math.min(dueAt - now.getTime(), idleWaitMs) };
   const sentAt = now.toISOString();

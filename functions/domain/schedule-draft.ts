@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import type { Schedule, ScheduleStep, Track } from './schedule.js';
 import { templateIds } from './templates.js';
-import { type Parsed, parseWith } from './validation.js';
+import { type FieldIssue, type Parsed, parseWith } from './validation.js';
 
 export const maxSteps = 20;
 export const maxDelayMs = 365 * 86_400_000;
@@ -16,7 +16,12 @@ const isTimeZone = (zone: string) => {
   }
 };
 
-const noLineBreaks = (value: string) => !/[\r\n]/.test(value);
+const timeZoneSchema = z
+  .string('must be an IANA time zone such as Europe/Berlin')
+  .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+
+/** CR and LF above all (a header injection), and any other control or line-separator character. */
+const oneLine = (value: string) => !/[\p{Cc}\u2028\u2029]/u.test(value);
 
 const windowSchema = z.strictObject({
   days: z
@@ -26,6 +31,7 @@ const windowSchema = z.strictObject({
   hours: z
     .strictObject({ from: z.int().min(0).max(23), to: z.int().min(1).max(24) })
     .refine((hours) => hours.from < hours.to, 'must start before it ends'),
+  timezone: timeZoneSchema.optional(),
 });
 
 const stepSchema = z.strictObject({
@@ -43,13 +49,13 @@ const stepSchema = z.strictObject({
     .trim()
     .min(1, 'must not be empty')
     .max(200, 'must be at most 200 characters')
-    .refine(noLineBreaks, 'must not contain line breaks')
+    .refine(oneLine, 'must be one line: no line breaks or control characters')
     .optional(),
   window: windowSchema.optional(),
 });
 
 export const draftSchema = z.strictObject({
-  timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
+  timezone: timeZoneSchema.optional(),
   steps: z
     .array(stepSchema)
     .min(1, 'must have at least one step')
@@ -59,14 +65,59 @@ export const draftSchema = z.strictObject({
 export type ScheduleDraft = z.infer<typeof draftSchema>;
 
 /**
- * A step keeps its id across versions: that id is what the send ledger records, so a contact never
- * gets a step twice and a removed step is simply skipped. A step given without one is named after
- * its template (`welcome`, `nurture-how-to`), numbered when the template repeats.
+ * Rules that span steps, read from the raw input so they are reported together with the
+ * per-field ones: ids are unique, and only the first step may have no delay (a zero delay later
+ * would send two emails at the same moment).
  */
-const withIds = (steps: ScheduleDraft['steps']): ScheduleStep[] => {
+const crossStepIssues = (input: unknown): FieldIssue[] => {
+  const steps =
+    typeof input === 'object' && input !== null ? (input as { steps?: unknown }).steps : undefined;
+  if (!Array.isArray(steps)) return [];
+  const issues: FieldIssue[] = [];
+  const seen = new Set<string>();
+  steps.forEach((step: unknown, index) => {
+    if (typeof step !== 'object' || step === null) return;
+    const { id, delay } = step as { id?: unknown; delay?: unknown };
+    if (typeof id === 'string') {
+      if (seen.has(id))
+        issues.push({ path: `steps.${index}.id`, message: 'is already used by another step' });
+      seen.add(id);
+    }
+    if (index > 0 && typeof delay === 'string' && parseDuration(delay) === 0) {
+      issues.push({
+        path: `steps.${index}.delay`,
+        message: 'must be more than 0 after the first step, or two emails go out at the same moment',
+      });
+    }
+  });
+  return issues;
+};
+
+/** Each template's step ids in the newest version that used the template, in step order. */
+const idsByTemplate = (history: readonly Schedule[]): Map<string, string[]> => {
+  const known = new Map<string, string[]>();
+  for (const version of [...history].sort((a, b) => b.version - a.version)) {
+    const here = new Map<string, string[]>();
+    for (const step of version.steps) here.set(step.template, [...(here.get(step.template) ?? []), step.id]);
+    for (const [template, ids] of here) if (!known.has(template)) known.set(template, ids);
+  }
+  return known;
+};
+
+/**
+ * A step's id is its identity across versions: it is what the send ledger records, so a contact
+ * never gets a step twice and a removed step is simply skipped. A step given without one takes the
+ * id its template had in the newest version that used it (the second unnamed step of a template
+ * the id of its second step there, and so on), so omitting ids never turns an email a contact
+ * already had into a new step. A template new to the track is named after the template
+ * (`nurture-how-to`), then `nurture-how-to-2`, `-3` when that is taken. To send a template again
+ * as a new step, give the step a new id.
+ */
+const withIds = (steps: ScheduleDraft['steps'], history: readonly Schedule[]): ScheduleStep[] => {
   const taken = new Set(steps.flatMap((step) => (step.id ? [step.id] : [])));
+  const known = idsByTemplate(history);
   return steps.map(({ id, ...step }) => {
-    let stepId = id;
+    let stepId = id ?? known.get(step.template)?.find((candidate) => !taken.has(candidate));
     for (let n = 1; !stepId; n++) {
       const candidate = n === 1 ? step.template : `${step.template}-${n}`;
       if (!taken.has(candidate)) stepId = candidate;
@@ -79,22 +130,35 @@ const withIds = (steps: ScheduleDraft['steps']): ScheduleStep[] => {
   });
 };
 
-/** Validates a marketer's draft and turns it into the next version of the track's schedule. */
-export const parseDraft = (input: unknown, track: Track, current: Schedule, now: Date): Parsed<Schedule> => {
+/**
+ * Validates a marketer's draft and turns it into the next version of the track's schedule.
+ * `history` holds the track's versions (the current one included) that unnamed steps take their
+ * ids from.
+ */
+export const parseDraft = (
+  input: unknown,
+  track: Track,
+  current: Schedule,
+  now: Date,
+  history: readonly Schedule[] = [current],
+): Parsed<Schedule> => {
   const parsed = parseWith(draftSchema, input);
-  if (!parsed.ok) return parsed;
-  const ids = parsed.value.steps.flatMap((step, index) => (step.id ? [{ id: step.id, index }] : []));
-  const issues = ids
-    .filter(({ id }, i) => ids.findIndex((other) => other.id === id) !== i)
-    .map(({ index }) => ({ path: `steps.${index}.id`, message: 'is already used by another step' }));
-  if (issues.length > 0) return { ok: false, issues };
+  const crossStep = crossStepIssues(input);
+  if (!parsed.ok) {
+    const reported = new Set(parsed.issues.map((issue) => issue.path));
+    return {
+      ok: false,
+      issues: [...parsed.issues, ...crossStep.filter((issue) => !reported.has(issue.path))],
+    };
+  }
+  if (crossStep.length > 0) return { ok: false, issues: crossStep };
   return {
     ok: true,
     value: {
       track,
       version: current.version + 1,
       timezone: parsed.value.timezone ?? current.timezone,
-      steps: withIds(parsed.value.steps),
+      steps: withIds(parsed.value.steps, [current, ...history]),
       updatedAt: now.toISOString(),
     },
   };

@@ -1,4 +1,4 @@
-import { type JourneyState, nextTouch, type TouchLimits } from './journey.js';
+import { type JourneyState, nextTouch, pendingSteps, type TouchLimits } from './journey.js';
 import type { Schedule } from './schedule.js';
 
 /** A contact on the track, as the journey sees it at its next step. */
@@ -50,19 +50,23 @@ export const plannedSends = (
       anchorAt = touch.anchorAt;
       continue;
     }
-    const remaining = schedule.steps.some((step) => !sent.has(step.id));
-    if (!remaining || !contact.mayEmail) break;
+    if (!contact.mayEmail || pendingSteps(schedule, sent).length === 0) break;
     at += Math.max(touch.waitMs, 1);
   }
   return planned.filter((send) => Date.parse(send.at) <= until.getTime());
 };
 
-/** Draft steps a contact will never get: not sent, and behind the furthest step it already had. */
-const skippedSteps = (draft: Schedule, contact: ContactInFlight): string[] => {
-  const furthest = draft.steps.reduce((last, step, i) => (contact.sentStepIds.has(step.id) ? i : last), -1);
-  return draft.steps
-    .slice(0, furthest + 1)
-    .flatMap((step) => (contact.sentStepIds.has(step.id) ? [] : [step.id]));
+/**
+ * Steps a contact will not get because of the draft: steps still ahead of it under the current
+ * version that the draft removes (or moves behind it), and draft steps inserted behind the
+ * furthest step it already had. Nothing for a contact that may not be emailed anyway.
+ */
+export const skippedSteps = (current: Schedule, draft: Schedule, contact: ContactInFlight): string[] => {
+  if (!contact.mayEmail) return [];
+  const underDraft = new Set(pendingSteps(draft, contact.sentStepIds).map((step) => step.id));
+  const dropped = pendingSteps(current, contact.sentStepIds).filter((step) => !underDraft.has(step.id));
+  const behind = draft.steps.filter((step) => !underDraft.has(step.id) && !contact.sentStepIds.has(step.id));
+  return [...new Set([...dropped, ...behind].map((step) => step.id))];
 };
 
 export interface SchedulePreview {
@@ -72,7 +76,7 @@ export interface SchedulePreview {
   /** Sends within 7 and 30 days of publishing, those due now included. */
   next7Days: number;
   next30Days: number;
-  /** Contacts for whom the draft skips at least one step. */
+  /** Contacts who, under the draft, will not get at least one step they have not had yet. */
   skippingSteps: number;
   examples: { contactId: string; current: PlannedSend | null; draft: PlannedSend | null }[];
 }
@@ -103,7 +107,7 @@ export const previewSchedule = (
       if (at <= now.getTime() + 7 * day) next7Days++;
       next30Days++;
     }
-    if (skippedSteps(draft, contact).length > 0) skippingSteps++;
+    if (skippedSteps(current, draft, contact).length > 0) skippingSteps++;
     if (examples.length < exampleCount) {
       examples.push({
         contactId: contact.contactId,

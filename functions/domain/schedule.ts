@@ -13,6 +13,11 @@ export interface SendWindow {
   days: number[];
   /** Local hours [from, to) in which an email may go out. */
   hours: { from: number; to: number };
+  /**
+   * IANA zone the window is read in. When absent, the contact's own zone (if its landing page sent
+   * one), else the schedule's.
+   */
+  timezone?: string;
 }
 
 export interface ScheduleStep {

@@ -22,6 +22,8 @@ export interface JourneyInput {
   generation: number;
   /** Steps taken in this execution: past the limit the journey continues as a new execution. */
   steps?: number;
+  /** When this execution began: well before Step Functions' one-year limit it hands over too. */
+  startedAt?: string;
 }
 
 export interface JourneyDecision extends Required<JourneyInput> {
@@ -37,6 +39,9 @@ export interface JourneyDecision extends Required<JourneyInput> {
  * so a long-lived customer journey hands over to a fresh execution long before the limit.
  */
 export const maxStepsPerExecution = 500;
+
+/** A Standard execution may run a year at most; a quiet customer journey hands over long before. */
+export const maxExecutionAgeMs = 300 * 86_400_000;
 
 export const executionName = (contactId: string, generation: number) => `${contactId}-g${generation}`;
 
@@ -68,10 +73,12 @@ export const advanceJourney = async (
   now: Date,
 ): Promise<JourneyDecision> => {
   const steps = (input.steps ?? 0) + 1;
+  const startedAt = input.startedAt ?? now.toISOString();
   const decision = (phase: Phase | 'continue', waitMs: number): JourneyDecision => ({
     contactId: input.contactId,
     generation: input.generation,
     steps,
+    startedAt,
     phase,
     waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
   });
@@ -118,7 +125,9 @@ export const advanceJourney = async (
     waitMs = touch.waitMs;
   }
 
-  const continues = phase !== 'ended' && steps >= maxStepsPerExecution;
+  const continues =
+    phase !== 'ended' &&
+    (steps >= maxStepsPerExecution || now.getTime() - Date.parse(startedAt) >= maxExecutionAgeMs);
   if (continues) standing.journey.generation = input.generation + 1;
   await deps.journeys.saveStanding(input.contactId, standing, events, now, sourcesOf(contact.firstTouch));
   if (phase === 'ended') return decision('ended', 0);
@@ -128,7 +137,7 @@ export const advanceJourney = async (
     ...decision('continue', 0),
     next: {
       name: executionName(input.contactId, generation),
-      input: { contactId: input.contactId, generation, steps: 0 },
+      input: { contactId: input.contactId, generation, steps: 0, startedAt: now.toISOString() },
     },
   };
 };

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
+import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
-import { wakeTask } from '../adapters/stepfunctions.js';
-import { type TrackMember, trackMembers } from '../adapters/track-members.js';
+import { trackMembers } from '../adapters/track-members.js';
 import { deliveryLimits } from '../config/env.js';
 import { mayEmail } from '../domain/contact.js';
 import { contactTimeZone, trackRound } from '../domain/journey.js';
@@ -15,6 +15,7 @@ import { type ContactInFlight, previewSchedule } from '../domain/schedule-previe
 import { defaultSubjects, templateIds } from '../domain/templates.js';
 import { header, readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
+import { deliverContactEvent } from '../journey/deliver-event.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
@@ -24,6 +25,7 @@ const wakeConcurrency = 10;
 export const scheduleRoutes = (tableName: string): Record<string, Route> => {
   const limits = deliveryLimits();
   const contacts = new ContactRepository(tableName);
+  const journeys = new JourneyRepository(tableName);
   const ledger = new SendLedger(tableName);
   const schedules = new ScheduleRepository(tableName);
 
@@ -40,26 +42,35 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
   const withVersion = (schedule: Schedule) => json(200, schedule, { etag: `"${schedule.version}"` });
 
   /**
-   * Contacts on the track wait with timeouts planned from the old version: wake each so its
-   * journey plans again from the new one. A journey mid-step reads the new version itself.
+   * Contacts on the track wait with timeouts planned from the old version: each gets a
+   * `schedule_changed` event, which wakes its waiting task so the journey plans again from the new
+   * version. Being stored, the event also reaches a journey that is mid-step (it read the old
+   * version, and its next wait checks for events as soon as its token is parked). Asked for after
+   * the publish, so a contact that joined the track meanwhile is reached too.
    */
-  const replanInFlight = async (members: TrackMember[], track: Track) => {
-    const waiting = members.filter((member) => member.taskToken);
-    for (let i = 0; i < waiting.length; i += wakeConcurrency) {
-      await Promise.all(
-        waiting
+  const replanInFlight = async (schedule: Schedule, now: Date) => {
+    const members = await trackMembers(tableName, schedule.track);
+    const detail = { track: schedule.track, version: String(schedule.version) };
+    const eventId = `schedule-${schedule.track}-v${schedule.version}`;
+    let reached = 0;
+    for (let i = 0; i < members.length; i += wakeConcurrency) {
+      const delivered = await Promise.all(
+        members
           .slice(i, i + wakeConcurrency)
-          .map((member) => wakeTask(member.taskToken ?? '', { wokenBy: `schedule ${track} edited` })),
+          .map((contactId) =>
+            deliverContactEvent(journeys, contactId, 'schedule_changed', now, detail, eventId),
+          ),
       );
+      reached += delivered.filter(Boolean).length;
     }
-    return waiting.length;
+    return reached;
   };
 
   /** The contacts on the track as the journey would see them now. */
-  const inFlight = async (members: TrackMember[], track: Track, now: Date): Promise<ContactInFlight[]> => {
+  const inFlight = async (members: string[], track: Track, now: Date): Promise<ContactInFlight[]> => {
     const since = new Date(now.getTime() - limits.frequencyCap.perMs);
     const states = await Promise.all(
-      members.map(async ({ contactId }) => {
+      members.map(async (contactId) => {
         const contact = await contacts.getContact(contactId);
         if (!contact?.journey) return undefined;
         const round = trackRound(track, contact.journey);
@@ -85,8 +96,8 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       const body = readBody(event);
       if (!body.ok) return body.response;
       const now = clock.now();
-      const current = await schedules.current(track);
-      const draft = parseDraft(body.input, track, current, now);
+      const [current, history] = await Promise.all([schedules.current(track), schedules.versions(track)]);
+      const draft = parseDraft(body.input, track, current, now, history);
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
       const members = await trackMembers(tableName, track);
@@ -128,14 +139,14 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
         );
       if (current.version !== expected) return conflict();
       const now = clock.now();
-      const draft = parseDraft(body.input, track, current, now);
+      const draft = parseDraft(body.input, track, current, now, await schedules.versions(track));
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
       const members = await trackMembers(tableName, track);
       draft.value.catchUp = { from: now.toISOString(), spreadMs: catchUpSpreadMs(members.length, limits) };
       if (!(await schedules.publish(draft.value, expected))) return conflict();
-      const woken = await replanInFlight(members, track);
-      logger.info('Schedule published', { track, version: draft.value.version, woken });
+      const reached = await replanInFlight(draft.value, now);
+      logger.info('Schedule published', { track, version: draft.value.version, reached });
       return withVersion(draft.value);
     }),
     'GET /v1/templates': async () =>

@@ -30,12 +30,15 @@ describe('the landing page', () => {
     await page.fill('#company', 'Hooli');
     await page.selectOption('#buyingStage', 'comparing');
     await page.check('#consent');
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/landing-page.png', fullPage: true });
 
     await Promise.all([page.waitForURL(/\/thanks\?contact=/), page.click('button[type="submit"]')]);
 
     await expect(page.locator('h1').textContent()).resolves.toBe('Thank you!');
-    mkdirSync('test-results', { recursive: true });
-    await page.screenshot({ path: 'test-results/landing-page.png', fullPage: true });
+    expect(await page.textContent('main')).toMatch(
+      /email with your copy of The 2027 Pipeline Report is on its way/,
+    );
     const contactId = new URL(page.url()).searchParams.get('contact') ?? '';
     const response = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
     expect(response.status).toBe(200);
@@ -56,7 +59,7 @@ describe('the landing page', () => {
             landingPage: `${runtime.url}/`,
           },
           what: { kind: 'form', form: 'landing-demo' },
-          why: { offer: { type: 'white_paper', id: 'pipeline-report-2027' } },
+          why: { offer: { type: 'ebook', id: 'pipeline-report-2027' } },
         },
       },
     });
@@ -66,13 +69,53 @@ describe('the landing page', () => {
     await page.goto(`${runtime.url}/`);
     const before = await tableKeys(runtime);
     await page.fill('#email', 'not-an-address');
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations.push(frame.url());
+    });
 
+    const answered = page.waitForResponse((response) => response.url().endsWith('/v1/contacts'));
     await page.click('button[type="submit"]');
 
+    expect((await answered).status()).toBe(400);
     await page.waitForFunction(() => document.getElementById('email-error')?.textContent !== '');
     expect(await page.textContent('#email-error')).toMatch(/must be a valid email address/);
     expect(await page.getAttribute('#email', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('email');
+    expect(navigations).toEqual([]);
     expect(new URL(page.url()).pathname).toBe('/');
+    await runtime.settle();
     expect(await tableKeys(runtime)).toEqual(before);
+  });
+
+  it('still posts without JavaScript, and the intake answers 202 with the contact', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const plain = await context.newPage();
+      await plain.goto(`${runtime.url}/`);
+      await plain.fill('#email', 'no-script@example.com');
+
+      const [response] = await Promise.all([
+        plain.waitForResponse((r) => r.url().endsWith('/v1/contacts')),
+        plain.click('button[type="submit"]'),
+      ]);
+
+      expect(response.status()).toBe(202);
+      const answer = (await response.json()) as { contactId: string; created: boolean };
+      expect(answer).toMatchObject({ stage: 'name', created: true });
+      const contact = await runtime.call(`/v1/contacts/${answer.contactId}`, { admin: true });
+      expect(await contact.json()).toMatchObject({
+        email: 'no-script@example.com',
+        consent: { marketing: false },
+        attribution: {
+          first: {
+            what: { kind: 'form', form: 'landing-demo' },
+            why: { offer: { type: 'ebook', id: 'pipeline-report-2027' } },
+          },
+        },
+      });
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -43,12 +43,28 @@ const submit = async () => {
   return contactId;
 };
 
+const contactView = async (contactId: string) =>
+  (await (await runtime.call(`/v1/contacts/${contactId}`, { admin: true })).json()) as Record<
+    'stage' | 'score' | 'stageHistory' | 'touches' | 'journey',
+    unknown
+  >;
+
 const stepsSent = async (contactId: string) =>
   (await runtime.outbox()).filter((mail) => mail.contactId === contactId).map((mail) => mail.step);
 
 describe('the schedules API', () => {
-  it('needs the admin token', async () => {
-    expect((await runtime.call('/v1/schedules')).status).toBe(401);
+  it.each([
+    ['GET', '/v1/schedules'],
+    ['GET', '/v1/schedules/nurture'],
+    ['PUT', '/v1/schedules/nurture'],
+    ['GET', '/v1/schedules/nurture/versions'],
+    ['POST', '/v1/schedules/nurture/preview'],
+    ['GET', '/v1/templates'],
+  ])('needs the admin token for %s %s', async (method, path) => {
+    const headers = { 'if-match': '"0"', authorization: 'Bearer not-the-token' };
+    const body = method === 'GET' ? {} : { json: { steps: [{ delay: '1d', template: 'welcome' }] } };
+    expect((await runtime.call(path, { method, ...body })).status).toBe(401);
+    expect((await runtime.call(path, { method, headers, ...body })).status).toBe(401);
   });
 
   it('lists the three tracks at their built-in version 0', async () => {
@@ -64,6 +80,18 @@ describe('the schedules API', () => {
 
   it('answers 404 for an unknown track', async () => {
     expect((await runtime.call('/v1/schedules/weekly', { admin: true })).status).toBe(404);
+    expect((await runtime.call('/v1/schedules/weekly/versions', { admin: true })).status).toBe(404);
+    expect((await put('weekly', { steps: [{ delay: '1d', template: 'welcome' }] }, '"0"')).status).toBe(404);
+  });
+
+  it('answers a track with its version as the ETag, and takes If-Match quoted or not', async () => {
+    const { etag, schedule } = await getSchedule('customer');
+    expect(etag).toBe(`"${schedule.version}"`);
+
+    const published = await put('customer', { steps: stepsOf(schedule) }, String(schedule.version));
+
+    expect(published.status).toBe(200);
+    expect((await getSchedule('customer')).etag).toBe(`"${schedule.version + 1}"`);
   });
 
   it('needs If-Match to publish (428) and refuses a stale version (409)', async () => {
@@ -87,6 +115,16 @@ describe('the schedules API', () => {
     ['a negative delay', { steps: [{ delay: '-2d', template: 'welcome' }] }, 'steps.0.delay'],
     ['an absurd delay', { steps: [{ delay: '900d', template: 'welcome' }] }, 'steps.0.delay'],
     ['a delay that is not one', { steps: [{ delay: 'soon', template: 'welcome' }] }, 'steps.0.delay'],
+    [
+      'a zero delay after the first step',
+      {
+        steps: [
+          { delay: '0m', template: 'welcome' },
+          { delay: '0m', template: 'nurture-how-to' },
+        ],
+      },
+      'steps.1.delay',
+    ],
     ['an empty schedule', { steps: [] }, 'steps'],
     [
       'too many steps',
@@ -102,6 +140,19 @@ describe('the schedules API', () => {
       'a window that ends before it starts',
       { steps: [{ delay: '1d', template: 'welcome', window: { days: [1], hours: { from: 17, to: 9 } } }] },
       'steps.0.window.hours',
+    ],
+    [
+      'a window in a time zone that is not one',
+      {
+        steps: [
+          {
+            delay: '1d',
+            template: 'welcome',
+            window: { days: [1], hours: { from: 9, to: 17 }, timezone: 'Moon/Base' },
+          },
+        ],
+      },
+      'steps.0.window.timezone',
     ],
     [
       'a line break in a subject',
@@ -191,8 +242,15 @@ describe('contacts in flight follow the newest version', () => {
     const steps = stepsOf(schedule).map((step) =>
       step.id === 'case-study' ? { ...step, delay: '10d' } : step,
     );
+    const before = await contactView(contactId);
     await put('nurture', { steps }, `"${schedule.version}"`);
     await runtime.settle();
+
+    // The journey planned again: no touch, no score, no stage move, the delay's anchor unmoved.
+    const after = await contactView(contactId);
+    for (const field of ['stage', 'score', 'stageHistory', 'touches', 'journey'] as const) {
+      expect(after[field]).toEqual(before[field]);
+    }
 
     await runtime.advance('9d');
     expect(await stepsSent(contactId)).toEqual(['welcome']);
@@ -216,6 +274,24 @@ describe('contacts in flight follow the newest version', () => {
     const sent = await stepsSent(contactId);
     expect(sent).toEqual(without.map((step) => step.id));
     expect(new Set(sent).size).toBe(sent.length);
+  });
+
+  it('keeps step ids when a draft leaves them out, so a contact gets no step a second time', async () => {
+    const contactId = await submit();
+    await runtime.advance('3d');
+    expect(await stepsSent(contactId)).toEqual(['welcome', 'case-study']);
+    const { schedule } = await getSchedule('nurture');
+
+    const published = await put(
+      'nurture',
+      { steps: schedule.steps.map(({ delay, template }) => ({ delay, template })) },
+      `"${schedule.version}"`,
+    );
+    await runtime.settle();
+    await runtime.advance('4d');
+
+    expect(stepsOf((await published.json()) as Schedule)).toEqual(stepsOf(schedule));
+    expect(await stepsSent(contactId)).toEqual(['welcome', 'case-study', 'how-to']);
   });
 
   it('never sends more than the frequency cap, 3 emails in any 7 days', async () => {

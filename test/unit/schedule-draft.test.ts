@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { contactTimeZone, nextInWindow, nextTouch } from '../../functions/domain/journey.js';
-import { defaultDeliveryLimits, defaultSchedules } from '../../functions/domain/schedule.js';
-import { parseDraft } from '../../functions/domain/schedule-draft.js';
+import { defaultDeliveryLimits, defaultSchedules, type Schedule } from '../../functions/domain/schedule.js';
+import { maxSteps, parseDraft } from '../../functions/domain/schedule-draft.js';
 
 const now = new Date('2026-11-23T10:00:00.000Z');
 
 describe('parseDraft', () => {
-  it('makes the next version, naming unnamed steps after their template and keeping given ids', () => {
+  it('makes the next version, unnamed steps taking their template’s id and given ids kept', () => {
     const parsed = parseDraft(
       {
         timezone: 'Europe/Berlin',
@@ -32,8 +32,8 @@ describe('parseDraft', () => {
         steps: [
           { id: 'welcome', delay: '0m', template: 'welcome' },
           { id: 'case-study', delay: '3d', template: 'nurture-case-study' },
-          { id: 'nurture-how-to', delay: '2d', template: 'nurture-how-to' },
-          { id: 'nurture-how-to-2', delay: '2d', template: 'nurture-how-to', subject: 'One more tip' },
+          { id: 'how-to', delay: '2d', template: 'nurture-how-to' },
+          { id: 'nurture-how-to', delay: '2d', template: 'nurture-how-to', subject: 'One more tip' },
         ],
       },
     });
@@ -47,6 +47,167 @@ describe('parseDraft', () => {
       now,
     );
     expect(parsed.ok && parsed.value.timezone).toBe('UTC');
+  });
+});
+
+describe('step ids across versions', () => {
+  const stepIds = (input: unknown, history: Schedule[]) => {
+    const [current] = history;
+    if (!current) throw new Error('history must hold the current version');
+    const parsed = parseDraft(input, current.track, current, now, history);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return parsed.value.steps.map((step) => step.id);
+  };
+  const unnamed = (...templates: string[]) => ({
+    steps: templates.map((template, i) => ({ delay: i === 0 ? '0m' : '2d', template })),
+  });
+
+  it('gives an unnamed step the id its template has now, so no contact gets it again', () => {
+    expect(
+      stepIds(unnamed('welcome', 'nurture-case-study', 'nurture-how-to'), [defaultSchedules.nurture]),
+    ).toEqual(['welcome', 'case-study', 'how-to']);
+  });
+
+  it('gives a step re-added without an id the id it had in the newest version that used it', () => {
+    const withoutHowTo: Schedule = {
+      ...defaultSchedules.nurture,
+      version: 1,
+      steps: defaultSchedules.nurture.steps.filter((step) => step.id !== 'how-to'),
+    };
+    expect(stepIds(unnamed('welcome', 'nurture-how-to'), [withoutHowTo, defaultSchedules.nurture])).toEqual([
+      'welcome',
+      'how-to',
+    ]);
+  });
+
+  it('names a template new to the track after the template, numbered when it repeats', () => {
+    expect(
+      stepIds(unnamed('welcome', 'recycle-checkin', 'recycle-checkin', 'recycle-checkin'), [
+        defaultSchedules.nurture,
+      ]),
+    ).toEqual(['welcome', 'recycle-checkin', 'recycle-checkin-2', 'recycle-checkin-3']);
+  });
+
+  it('lets an explicit new id make a template a new step, and never hands a taken id to another', () => {
+    const draft = {
+      steps: [
+        { delay: '0m', template: 'welcome' },
+        { id: 'welcome-again', delay: '2d', template: 'welcome' },
+        { id: 'how-to', delay: '2d', template: 'nurture-checklist' },
+        { delay: '2d', template: 'nurture-how-to' },
+      ],
+    };
+    expect(stepIds(draft, [defaultSchedules.nurture])).toEqual([
+      'welcome',
+      'welcome-again',
+      'how-to',
+      'nurture-how-to',
+    ]);
+  });
+});
+
+describe('draft validation', () => {
+  const step = { delay: '1d', template: 'welcome' };
+  const issuesOf = (input: unknown) => {
+    const parsed = parseDraft(input, 'nurture', defaultSchedules.nurture, now);
+    return parsed.ok ? [] : parsed.issues.map((issue) => issue.path);
+  };
+
+  it.each([
+    ['a body that is not an object', 'steps', '(body)'],
+    ['no steps field', {}, 'steps'],
+    ['an empty schedule', { steps: [] }, 'steps'],
+    ['too many steps', { steps: Array.from({ length: maxSteps + 1 }, () => step) }, 'steps'],
+    ['an unknown template', { steps: [{ ...step, template: 'spam-blast' }] }, 'steps.0.template'],
+    ['a missing template', { steps: [{ delay: '1d' }] }, 'steps.0.template'],
+    ['a missing delay', { steps: [{ template: 'welcome' }] }, 'steps.0.delay'],
+    ['a negative delay', { steps: [{ ...step, delay: '-2d' }] }, 'steps.0.delay'],
+    ['a delay past 365 days', { steps: [{ ...step, delay: '366d' }] }, 'steps.0.delay'],
+    ['a delay in years of weeks', { steps: [{ ...step, delay: '60w' }] }, 'steps.0.delay'],
+    ['a delay that is not one', { steps: [{ ...step, delay: 'soon' }] }, 'steps.0.delay'],
+    ['a numeric delay', { steps: [{ ...step, delay: 86400 }] }, 'steps.0.delay'],
+    ['a zero delay after the first step', { steps: [step, { ...step, delay: '0m' }] }, 'steps.1.delay'],
+    ['a bad schedule time zone', { timezone: 'Mars/Olympus', steps: [step] }, 'timezone'],
+    ['an unknown field', { steps: [step], owner: 'me' }, 'owner'],
+    ['an unknown step field', { steps: [{ ...step, cc: 'x@y.z' }] }, 'steps.0.cc'],
+    ['a bad step id', { steps: [{ ...step, id: 'Case Study!' }] }, 'steps.0.id'],
+    [
+      'a repeated step id',
+      {
+        steps: [
+          { ...step, id: 'a' },
+          { ...step, id: 'a', template: 'nurture-how-to' },
+        ],
+      },
+      'steps.1.id',
+    ],
+    ['a CR/LF in a subject', { steps: [{ ...step, subject: 'Hi\r\nBcc: x@y.z' }] }, 'steps.0.subject'],
+    ['a lone LF in a subject', { steps: [{ ...step, subject: 'Hi\nthere' }] }, 'steps.0.subject'],
+    ['a blank subject', { steps: [{ ...step, subject: '   ' }] }, 'steps.0.subject'],
+    ['an overlong subject', { steps: [{ ...step, subject: 'x'.repeat(201) }] }, 'steps.0.subject'],
+    [
+      'a window weekday past Saturday',
+      { steps: [{ ...step, window: { days: [1, 7], hours: { from: 9, to: 17 } } }] },
+      'steps.0.window.days.1',
+    ],
+    [
+      'a window with no weekday',
+      { steps: [{ ...step, window: { days: [], hours: { from: 9, to: 17 } } }] },
+      'steps.0.window.days',
+    ],
+    [
+      'a window repeating a weekday',
+      { steps: [{ ...step, window: { days: [1, 1], hours: { from: 9, to: 17 } } }] },
+      'steps.0.window.days',
+    ],
+    [
+      'a window that ends before it starts',
+      { steps: [{ ...step, window: { days: [1], hours: { from: 17, to: 9 } } }] },
+      'steps.0.window.hours',
+    ],
+    [
+      'a window hour past midnight',
+      { steps: [{ ...step, window: { days: [1], hours: { from: 9, to: 25 } } }] },
+      'steps.0.window.hours.to',
+    ],
+    ['a window without hours', { steps: [{ ...step, window: { days: [1] } }] }, 'steps.0.window.hours'],
+    [
+      'a bad window time zone',
+      { steps: [{ ...step, window: { days: [1], hours: { from: 9, to: 17 }, timezone: 'Berlin' } }] },
+      'steps.0.window.timezone',
+    ],
+  ])('refuses %s, naming the field', (_case, input, path) => {
+    expect(issuesOf(input)).toContain(path);
+  });
+
+  it('accepts a zero delay on the first step, the limits themselves, and a window in its own zone', () => {
+    const window = { days: [1, 2, 3, 4, 5], hours: { from: 0, to: 24 }, timezone: 'America/New_York' };
+    const steps = [
+      { delay: '0m', template: 'welcome' },
+      { delay: '365d', template: 'nurture-how-to', subject: '  Trimmed  ', window },
+      ...Array.from({ length: maxSteps - 2 }, (_, i) => ({ id: `s${i}`, delay: '1d', template: 'welcome' })),
+    ];
+    const parsed = parseDraft({ steps }, 'nurture', defaultSchedules.nurture, now);
+    expect(parsed.ok).toBe(true);
+    expect(parsed.ok && parsed.value.steps[1]).toEqual({
+      id: 'how-to',
+      delay: '365d',
+      template: 'nurture-how-to',
+      subject: 'Trimmed',
+      window,
+    });
+  });
+
+  it('reports every invalid field at once, cross-step rules included', () => {
+    expect(
+      issuesOf({
+        timezone: 'Nowhere/Land',
+        steps: [
+          { id: 'a', delay: '0m', template: 'nope' },
+          { id: 'a', delay: '0m', template: 'welcome' },
+        ],
+      }),
+    ).toEqual(['timezone', 'steps.0.template', 'steps.1.id', 'steps.1.delay']);
   });
 });
 
