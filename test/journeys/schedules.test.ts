@@ -334,8 +334,11 @@ describe('preview before publish', () => {
     await submit();
     await runtime.advance('1h');
     const { schedule } = await getSchedule('nurture');
+    // Shorter delays, and no checklist: the three new contacts have not had it yet.
     const draft = {
-      steps: stepsOf(schedule).map((step, i) => (i === 0 ? step : { ...step, delay: i < 3 ? '1d' : '2d' })),
+      steps: stepsOf(schedule)
+        .filter((step) => step.id !== 'checklist')
+        .map((step, i) => (i === 0 ? step : { ...step, delay: i < 3 ? '1d' : '2d' })),
     };
     const outboxBefore = await runtime.outbox();
     const contactBefore = await (await runtime.call(`/v1/contacts/${first}`, { admin: true })).json();
@@ -363,14 +366,17 @@ describe('preview before publish', () => {
     expect((await getSchedule('nurture')).schedule.version).toBe(schedule.version);
     expect(preview.inFlight).toBeGreaterThanOrEqual(3);
     expect(preview.dueNow).toBeGreaterThan(0);
+    expect(preview.skippingSteps).toBeGreaterThanOrEqual(3);
+    expect(preview.skippingSteps).toBeLessThanOrEqual(preview.inFlight);
     expect(preview.examples.length).toBeGreaterThan(0);
 
     const publishedAt = Date.parse(
       ((await (await runtime.call('/_local/clock')).json()) as { now: string }).now,
     );
     await put('nurture', draft, `"${schedule.version}"`);
-    const sendsSince = async () =>
-      (await runtime.outbox()).filter((mail) => Date.parse(mail.sentAt) >= publishedAt).length;
+    const sentSince = async () =>
+      (await runtime.outbox()).filter((mail) => Date.parse(mail.sentAt) >= publishedAt);
+    const sendsSince = async () => (await sentSince()).length;
     const catchUpMinutes = Math.ceil(preview.inFlight / 60);
     await runtime.advance(`${catchUpMinutes}m`);
     const dueNow = await sendsSince();
@@ -378,12 +384,16 @@ describe('preview before publish', () => {
     const next7Days = await sendsSince();
     await runtime.advance('23d');
     const next30Days = await sendsSince();
+    const skipped = (await sentSince()).filter(
+      (mail) => mail.track === 'nurture' && mail.step === 'checklist',
+    );
 
     expect({ dueNow, next7Days, next30Days }).toEqual({
       dueNow: preview.dueNow,
       next7Days: preview.next7Days,
       next30Days: preview.next30Days,
     });
+    expect(skipped).toEqual([]);
     await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
   });
 });
