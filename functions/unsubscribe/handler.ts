@@ -26,6 +26,7 @@ const journeys = new JourneyRepository(tableName);
  * address gets no email from us, which is all the person asked for, and nothing is written.
  */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  if (!event.routeKey.endsWith(' /v1/unsubscribe')) return errorResponse(404, 'not_found', 'Not here yet');
   const wantsHtml = event.headers?.accept?.includes('text/html') ?? false;
   const token = event.queryStringParameters?.t;
   const contactId = token ? verifyUnsubscribeToken(token, await unsubscribeSecret()) : undefined;
