@@ -18,6 +18,8 @@ export const toApiGatewayEvent = (
   pathParameters: Record<string, string>,
   body: Buffer,
   now: Date,
+  /** Claims of a verified caller, placed where API Gateway's JWT authorizer puts them. */
+  claims?: Record<string, string | string[]>,
 ): APIGatewayProxyEventV2 => {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -56,6 +58,7 @@ export const toApiGatewayEvent = (
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
+      ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
     },
     ...(body.byteLength > 0
       ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
