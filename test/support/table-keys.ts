@@ -1,8 +1,9 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { normaliseEmail } from '../../functions/domain/email-address.js';
 import type { RunningRuntime } from './local-runtime.js';
 
-/** Every item key in the local runtime's table, sorted: what "the table unchanged" compares. */
-export const tableKeys = async (runtime: RunningRuntime): Promise<string[]> => {
+/** A client on the runtime's emulated DynamoDB, for what a test reads behind the API. */
+const withTable = async <T>(runtime: RunningRuntime, use: (client: DynamoDBClient) => Promise<T>) => {
   const { dynamodb: endpoint } = (await (await runtime.call('/_local/endpoints')).json()) as {
     dynamodb: string;
   };
@@ -11,16 +12,38 @@ export const tableKeys = async (runtime: RunningRuntime): Promise<string[]> => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const keys: string[] = [];
   try {
+    return await use(client);
+  } finally {
+    client.destroy();
+  }
+};
+
+/** Every item key in the local runtime's table, sorted: what "the table unchanged" compares. */
+export const tableKeys = (runtime: RunningRuntime): Promise<string[]> =>
+  withTable(runtime, async (client) => {
+    const keys: string[] = [];
     let start: Record<string, never> | undefined;
     do {
       const page = await client.send(new ScanCommand({ TableName: 'leadflow', ExclusiveStartKey: start }));
       for (const item of page.Items ?? []) keys.push(`${item.pk?.S} ${item.sk?.S}`);
       start = page.LastEvaluatedKey as typeof start;
     } while (start);
-  } finally {
-    client.destroy();
-  }
-  return keys.sort();
-};
+    return keys.sort();
+  });
+
+/**
+ * The contact an address belongs to, read from the address claim: the public intake no longer
+ * tells (it discloses nothing), and tests of other features should not depend on the admin search.
+ */
+export const contactIdFor = (runtime: RunningRuntime, email: string): Promise<string | undefined> =>
+  withTable(runtime, async (client) => {
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: 'leadflow',
+        Key: { pk: { S: `EMAIL#${normaliseEmail(email)}` }, sk: { S: 'EMAIL' } },
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.contactId?.S;
+  });
