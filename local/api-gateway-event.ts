@@ -21,14 +21,17 @@ export const toApiGatewayEvent = (
   /** Claims of a verified caller, placed where API Gateway's JWT authorizer puts them. */
   claims?: Record<string, string | string[]>,
 ): APIGatewayProxyEventV2 => {
-  const headers: Record<string, string> = {};
+  // Null-prototype: header and parameter names come from the caller.
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined && name !== 'cookie')
       headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = name in query ? `${query[name]},${value}` : value;
+  const query: Record<string, string> = Object.create(null);
+  for (const [name, value] of url.searchParams) {
+    const before = query[name];
+    query[name] = before === undefined ? value : `${before},${value}`;
+  }
   // API Gateway passes text bodies as they are and base64-encodes everything else.
   const isText = textMediaTypes.test(headers['content-type'] ?? '');
   const cookies = request.headers.cookie?.split(';').map((cookie) => cookie.trim());

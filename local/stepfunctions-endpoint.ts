@@ -183,7 +183,8 @@ const respond = async (
   try {
     const target = request.headers['x-amz-target'];
     const name = typeof target === 'string' ? /^AWSStepFunctions\.(\w+)$/.exec(target)?.[1] : undefined;
-    const operation = request.method === 'POST' && name ? operations[name] : undefined;
+    const operation =
+      request.method === 'POST' && name && Object.hasOwn(operations, name) ? operations[name] : undefined;
     if (!operation) throw new SfnError('UnknownOperationException', `Unknown operation ${String(target)}`);
     body = operation(await readParams(request));
   } catch (error) {

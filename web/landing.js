@@ -38,7 +38,7 @@
     button.disabled = true;
     try {
       const body = new URLSearchParams(new FormData(form));
-      if (!form.elements.consent.checked) body.set('consent', 'false');
+      // An unticked box sends nothing, as a plain form post does: it is no withdrawal of consent.
       for (const [key, value] of [...body]) if (value === '') body.delete(key);
       const response = await fetch(form.action, {
         method: 'POST',
@@ -47,7 +47,7 @@
       });
       const answer = await response.json().catch(() => ({}));
       if (response.status === 202) {
-        window.location.assign(`/thanks?contact=${encodeURIComponent(answer.contactId)}`);
+        window.location.assign('/thanks');
         return;
       }
       const issues = answer.error?.issues ?? [];

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Contact, Touch } from '../domain/contact.js';
+import type { Contact, RepeatChanges, Touch } from '../domain/contact.js';
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { StageChange } from '../domain/journey.js';
 import { documentClient } from './dynamodb.js';
@@ -14,6 +14,15 @@ const touchKey = (touch: Touch) => ({
 });
 
 const maxConflictRetries = 8;
+
+/**
+ * Custom fields are null-prototype records (their names come from outside), which the DynamoDB
+ * marshaller refuses; a Map is stored as the same map attribute.
+ */
+const storableFields = <T extends { fields?: Record<string, unknown> | undefined }>(item: T) =>
+  item.fields ? { ...item, fields: new Map(Object.entries(item.fields)) } : item;
+
+const storableTouch = (touch: Touch) => ({ ...touchKey(touch), ...storableFields(touch) });
 
 const cancellationCodes = (error: unknown): (string | undefined)[] | undefined =>
   error instanceof TransactionCanceledException ? error.CancellationReasons?.map((r) => r.Code) : undefined;
@@ -44,7 +53,9 @@ export class ContactRepository {
             TableName: this.tableName,
             Item: {
               ...contactKey(contact.contactId),
-              ...contact,
+              ...storableFields(contact),
+              firstTouch: storableFields(contact.firstTouch),
+              latestTouch: storableFields(contact.latestTouch),
               gsi1pk: `STAGE#${contact.stage}`,
               gsi1sk: contact.createdAt,
             },
@@ -54,7 +65,7 @@ export class ContactRepository {
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...touchKey(contact.firstTouch), ...contact.firstTouch },
+            Item: storableTouch(contact.firstTouch),
           },
         },
         ...counterUpdates(
@@ -77,17 +88,25 @@ export class ContactRepository {
     return Item?.contactId as string | undefined;
   }
 
-  /** Records a further touch on a known contact and applies its changes, atomically. */
-  async addTouch(touch: Touch, changes: Record<string, unknown>): Promise<Contact> {
+  /**
+   * Records a further touch on a known contact and applies its changes, atomically: profile
+   * fields are written only where the stored contact has none (`if_not_exists`), so a concurrent
+   * first fill is never replaced either.
+   */
+  async addTouch(touch: Touch, changes: RepeatChanges): Promise<Contact> {
     const names: Record<string, string> = { '#touchCount': 'touchCount' };
     const values: Record<string, unknown> = { ':one': 1 };
-    const sets = Object.entries(changes).map(([attribute, value], index) => {
+    const assignments = [
+      ...Object.entries(changes.set).map(([attribute, value]) => ({ attribute, value, fill: false })),
+      ...Object.entries(changes.fillIfBlank).map(([attribute, value]) => ({ attribute, value, fill: true })),
+    ];
+    const sets = assignments.map(({ attribute, value, fill }, index) => {
       names[`#a${index}`] = attribute;
-      values[`:v${index}`] = value;
-      return `#a${index} = :v${index}`;
+      values[`:v${index}`] = attribute === 'latestTouch' ? storableFields(value as Touch) : value;
+      return fill ? `#a${index} = if_not_exists(#a${index}, :v${index})` : `#a${index} = :v${index}`;
     });
     await this.transactWithRetry([
-      { Put: { TableName: this.tableName, Item: { ...touchKey(touch), ...touch } } },
+      { Put: { TableName: this.tableName, Item: storableTouch(touch) } },
       {
         Update: {
           TableName: this.tableName,

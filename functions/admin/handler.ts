@@ -12,6 +12,7 @@ import { deliverContactEvent } from '../journey/deliver-event.js';
 import { funnelReportRoute } from '../reports/funnel.js';
 import { scheduleRoutes } from '../schedules/routes.js';
 import { parseAdminEvent } from './contact-events.js';
+import { contactListRoutes } from './contact-list.js';
 import { contactView } from './contact-view.js';
 
 const tableName = requireEnv('TABLE_NAME');
@@ -56,6 +57,7 @@ const deleteContact: Route = async (event) => {
 
 /** Keyed by API Gateway's routeKey; authorization happened before the event got here (IAM in AWS). */
 const routes: Record<string, Route> = {
+  ...contactListRoutes(contacts),
   'GET /v1/contacts/{id}': getContact,
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,
@@ -64,7 +66,7 @@ const routes: Record<string, Route> = {
 };
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-  const route = routes[event.routeKey];
+  const route = Object.hasOwn(routes, event.routeKey) ? routes[event.routeKey] : undefined;
   if (!route) return errorResponse(404, 'not_found', `No route ${event.routeKey}`);
   return route(event);
 };

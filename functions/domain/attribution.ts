@@ -21,7 +21,8 @@ export const channels = [
 export type Channel = (typeof channels)[number];
 
 export interface SourceInput {
-  channel?: Channel | undefined;
+  /** A listed channel, or an unlisted one kept as its slug (scored as `other`). */
+  channel?: string | undefined;
   utm_source?: string | undefined;
   utm_medium?: string | undefined;
   utm_campaign?: string | undefined;
@@ -31,7 +32,7 @@ export interface SourceInput {
   landingPage?: string | undefined;
 }
 
-export type Where = SourceInput & { channel: Channel };
+export type Where = SourceInput & { channel: string };
 
 const searchEngines = /(^|\.)(google|bing|duckduckgo|yahoo|baidu|yandex|ecosia|qwant|startpage)\./;
 const socialNetworks =
@@ -53,7 +54,7 @@ const isSocial = (name: string | undefined): boolean =>
 const isSearch = (name: string | undefined): boolean =>
   name !== undefined && (searchEngines.test(name) || searchEngines.test(`${name}.`));
 
-export const deriveChannel = (source: SourceInput, landingHost?: string): Channel => {
+export const deriveChannel = (source: SourceInput, landingHost?: string): string => {
   if (source.channel) return source.channel;
   const medium = source.utm_medium?.toLowerCase();
   const utmSource = source.utm_source?.toLowerCase();

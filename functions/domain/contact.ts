@@ -4,7 +4,7 @@ import type { JourneyState, StageChange } from './journey.js';
 import { type QualificationRules, touchScore } from './qualification.js';
 import type { BuyingStage, Stage } from './stages.js';
 import { stageOfNewContact } from './stages.js';
-import type { Submission } from './submission.js';
+import type { CustomFields, Submission } from './submission.js';
 
 /** What the contact did (a form on our page, a webinar, a list bought from a third party, an import). */
 export interface What {
@@ -26,7 +26,7 @@ export interface Touch {
   why: Why;
   buyingStage?: BuyingStage;
   consent?: boolean;
-  fields?: Record<string, string | number | boolean>;
+  fields?: CustomFields;
 }
 
 export interface Profile {
@@ -53,7 +53,7 @@ export interface Contact extends Profile {
   score: number;
   consent: Consent;
   buyingStage?: BuyingStage;
-  fields?: Record<string, string | number | boolean>;
+  fields?: CustomFields;
   firstTouch: Touch;
   latestTouch: Touch;
   touchCount: number;
@@ -128,24 +128,23 @@ export const newContact = (submission: Submission, touch: Touch, rules: Qualific
   return contact;
 };
 
+/** A further submission's changes, for the adapter to apply in one atomic write. */
+export interface RepeatChanges {
+  /** Attributes the submission sets. */
+  set: Record<string, unknown>;
+  /** Profile fields it fills only where the contact has none yet. */
+  fillIfBlank: Profile;
+}
+
 /**
- * What a further submission changes on a known contact: the latest touch, any profile field it
- * filled in, consent when it answered the question, and the buying stage it declared (its custom
- * fields stay on the touch, where they were given).
- * Returned as a flat set of attribute updates so the adapter can apply it in one atomic write.
+ * What a further submission changes on a known contact: the latest touch, the profile fields that
+ * were still blank, and the buying stage it declared (its custom fields stay on the touch, where
+ * they were given). Anyone can post any address, so a public submission never replaces a name,
+ * company, job title or phone the contact gave before; a change from the contact itself comes
+ * through the signed links in its emails. Consent is the consent ledger's business.
  */
-export const changesFromRepeatSubmission = (
-  submission: Submission,
-  touch: Touch,
-): Record<string, unknown> => {
-  const changes: Record<string, unknown> = {
-    ...profileOf(submission),
-    latestTouch: touch,
-    updatedAt: touch.receivedAt,
-  };
-  if (submission.consent !== undefined) {
-    changes.consent = { marketing: submission.consent, updatedAt: touch.receivedAt };
-  }
-  if (submission.buyingStage) changes.buyingStage = submission.buyingStage;
-  return changes;
+export const changesFromRepeatSubmission = (submission: Submission, touch: Touch): RepeatChanges => {
+  const set: Record<string, unknown> = { latestTouch: touch, updatedAt: touch.receivedAt };
+  if (submission.buyingStage) set.buyingStage = submission.buyingStage;
+  return { set, fillIfBlank: profileOf(submission) };
 };

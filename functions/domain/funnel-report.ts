@@ -1,3 +1,4 @@
+import { dictionary } from './dictionary.js';
 import type { Stage } from './stages.js';
 
 /** Counters are spread over shards so concurrent stage moves rarely contend for one item. */
@@ -99,6 +100,8 @@ export interface FunnelReport {
   }[];
 }
 
+// Every record below is a null-prototype `dictionary`: its keys are form ids and offer types
+// that came from the public intake.
 const add = (record: Record<string, number>, key: string, count: number) => {
   record[key] = (record[key] ?? 0) + count;
 };
@@ -121,37 +124,39 @@ export const funnelReport = (
   period: { from: string; to: string },
   stageOrder: readonly string[] = [],
 ): FunnelReport => {
-  const stages: Record<string, number> = Object.fromEntries(stageOrder.map((stage) => [stage, 0]));
-  const stagesBySource: FunnelReport['stagesBySource'] = {};
+  const stages = dictionary(stageOrder.map((stage) => [stage, 0] as const));
+  const stagesBySource: FunnelReport['stagesBySource'] = dictionary();
   for (const { stage, source, count } of stageCounts) {
     if (count === 0) continue;
     const { dimension, value } = splitSource(source);
     if (dimension === 'channel') add(stages, stage, count);
     add(
       within(
-        within(stagesBySource, dimension, () => ({})),
+        within(stagesBySource, dimension, () => dictionary()),
         value,
-        () => ({}),
+        () => dictionary(),
       ),
       stage,
       count,
     );
   }
   const byStage = new Map<string, FunnelReport['conversion'][number]>();
-  const entry = (stage: string) =>
-    byStage.get(stage) ??
-    byStage.set(stage, { stage, entered: 0, movedOn: {}, rate: 0, bySource: {} }).get(stage) ?? {
+  const entry = (stage: string) => {
+    const found = byStage.get(stage) ?? {
       stage,
       entered: 0,
-      movedOn: {},
+      movedOn: dictionary(),
       rate: 0,
-      bySource: {},
+      bySource: dictionary(),
     };
+    byStage.set(stage, found);
+    return found;
+  };
   for (const { from, to, source, count } of moves) {
     const { dimension, value } = splitSource(source);
     const split = (stage: FunnelReport['conversion'][number]) =>
       within(
-        within(stage.bySource, dimension, () => ({})),
+        within(stage.bySource, dimension, () => dictionary()),
         value,
         () => ({ entered: 0, movedOn: 0 }),
       );

@@ -1,4 +1,3 @@
-import type { Channel } from './attribution.js';
 import type { ContactEvent } from './contact-event.js';
 import { type QualificationRules, qualify, touchScore } from './qualification.js';
 import {
@@ -115,9 +114,7 @@ const stageAfterEvent = (stage: Stage, event: ContactEvent): { stage: Stage; rea
 const eventScore = (event: ContactEvent, rules: QualificationRules): number => {
   const base = rules.eventWeights[event.type] ?? 0;
   if (event.type !== 'submitted' || !event.detail?.channel) return base;
-  return (
-    base + touchScore({ channel: event.detail.channel as Channel, offerType: event.detail.offerType }, rules)
-  );
+  return base + touchScore({ channel: event.detail.channel, offerType: event.detail.offerType }, rules);
 };
 
 /**

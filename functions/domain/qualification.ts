@@ -59,13 +59,20 @@ export const defaultRules: QualificationRules = {
 };
 
 export interface TouchFacts {
-  channel: Channel;
+  channel: string;
   offerType?: string | undefined;
 }
 
+/**
+ * A label's weight: an unlisted one (a channel or offer type a page named on its own) weighs as
+ * `other`. Own properties only, so a label such as `constructor` never reads the prototype.
+ */
+const weightOf = (weights: Partial<Record<string, number>>, label: string): number =>
+  (Object.hasOwn(weights, label) ? weights[label] : weights.other) ?? 0;
+
 export const touchScore = (touch: TouchFacts, rules: QualificationRules): number =>
-  (rules.channelWeights[touch.channel] ?? 0) +
-  (touch.offerType ? (rules.offerWeights[touch.offerType] ?? 0) : 0);
+  weightOf(rules.channelWeights, touch.channel) +
+  (touch.offerType ? weightOf(rules.offerWeights, touch.offerType) : 0);
 
 export interface QualificationFacts {
   stage: Stage;

@@ -116,7 +116,8 @@ const cta = (label: string, link: string): Block => ({ kind: 'cta', label, link 
 
 /** The catalogued asset the contact asked for, with its link when one can be formed. */
 const requestedAsset = ({ offer, siteUrl }: Personal) => {
-  const known = offer?.id ? offerCatalogue[offer.id] : undefined;
+  // Own entries only: the offer id came from a public form (`constructor` is no asset).
+  const known = offer?.id && Object.hasOwn(offerCatalogue, offer.id) ? offerCatalogue[offer.id] : undefined;
   return known ? { title: known.title, link: absoluteLink(known.link, siteUrl) } : undefined;
 };
 
@@ -133,7 +134,7 @@ const welcomeBlocks = (personal: Personal): Block[] => {
       cta(`Download ${known.title}`, link),
     ];
   }
-  const label = offer ? offerLabels[offer.type] : undefined;
+  const label = offer && Object.hasOwn(offerLabels, offer.type) ? offerLabels[offer.type] : undefined;
   const what = known?.title ?? (label ? `our ${label}` : undefined);
   switch (offer?.type) {
     case 'webinar':

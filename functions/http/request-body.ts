@@ -28,8 +28,9 @@ export const readBody = (event: APIGatewayProxyEventV2): BodyResult => {
     };
   }
   const mediaType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-  const text = bytes.toString('utf8');
-  if (mediaType === 'application/json') {
+  // A byte-order mark some tools put before a body is no part of it.
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  if (mediaType === 'application/json' || mediaType?.endsWith('+json')) {
     try {
       return { ok: true, input: JSON.parse(text) };
     } catch {

@@ -7,7 +7,6 @@ import { logger } from '../adapters/logger.js';
 import { startExecutionOnce } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { maskEmail } from '../domain/email-address.js';
-import { stageOfNewContact } from '../domain/stages.js';
 import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
@@ -33,16 +32,21 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   const body = readBody(event);
   if (!body.ok) return body.response;
 
+  // The same answer for a new address, a known one and a bot: an anonymous caller learns
+  // nothing about who is on our lists.
+  const accepted = () => json(202, { submissionId: randomUUID() });
+
   // Looks accepted to the bot that filled the hidden field; nothing is stored.
   if (isHoneypotFilled(body.input)) {
     logger.info('Honeypot filled; submission dropped');
-    return json(202, { contactId: randomUUID(), stage: stageOfNewContact, created: false });
+    return accepted();
   }
 
   const parsed = parseSubmission(body.input);
   if (!parsed.ok) {
     return errorResponse(400, 'validation_failed', 'The submission has invalid fields', parsed.issues);
   }
+  if (parsed.ignored.length > 0) logger.info('Submission fields ignored', { fields: parsed.ignored });
 
   const { contact, created } = await recordSubmission(parsed.value, dependencies, clock.now());
   logger.info('Submission recorded', {
@@ -50,5 +54,5 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
     email: maskEmail(contact.email),
     created,
   });
-  return json(202, { contactId: contact.contactId, stage: contact.stage, created });
+  return accepted();
 };

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { tableKeys } from '../support/table-keys.js';
+import { contactIdFor, tableKeys } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
 let browser: Browser;
@@ -33,13 +33,13 @@ describe('the landing page', () => {
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/landing-page.png', fullPage: true });
 
-    await Promise.all([page.waitForURL(/\/thanks\?contact=/), page.click('button[type="submit"]')]);
+    await Promise.all([page.waitForURL(/\/thanks$/), page.click('button[type="submit"]')]);
 
     await expect(page.locator('h1').textContent()).resolves.toBe('Thank you!');
     expect(await page.textContent('main')).toMatch(
       /email with your copy of The 2027 Pipeline Report is on its way/,
     );
-    const contactId = new URL(page.url()).searchParams.get('contact') ?? '';
+    const contactId = (await contactIdFor(runtime, 'Priya.Shah@Example.com')) ?? '';
     const response = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
@@ -90,7 +90,7 @@ describe('the landing page', () => {
     expect(await tableKeys(runtime)).toEqual(before);
   });
 
-  it('still posts without JavaScript, and the intake answers 202 with the contact', async () => {
+  it('still posts without JavaScript, and the intake answers 202 with a submission id only', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     try {
       const plain = await context.newPage();
@@ -103,9 +103,9 @@ describe('the landing page', () => {
       ]);
 
       expect(response.status()).toBe(202);
-      const answer = (await response.json()) as { contactId: string; created: boolean };
-      expect(answer).toMatchObject({ stage: 'name', created: true });
-      const contact = await runtime.call(`/v1/contacts/${answer.contactId}`, { admin: true });
+      expect(Object.keys(await response.json())).toEqual(['submissionId']);
+      const contactId = (await contactIdFor(runtime, 'no-script@example.com')) ?? '';
+      const contact = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
       expect(await contact.json()).toMatchObject({
         email: 'no-script@example.com',
         consent: { marketing: false },

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunnelReport } from '../../functions/domain/funnel-report.js';
-import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { contactIdFor } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
 
 beforeAll(async () => {
-  runtime = await startRuntime();
+  runtime = await startRuntime({ env: journeyEnv });
 });
 
 afterAll(async () => {
@@ -14,7 +15,8 @@ afterAll(async () => {
 
 const submit = async (fields: Record<string, unknown>) => {
   const response = await runtime.call('/v1/contacts', { method: 'POST', json: { consent: true, ...fields } });
-  return ((await response.json()) as { contactId: string }).contactId;
+  expect(response.status).toBe(202);
+  return (await contactIdFor(runtime, String(fields.email))) ?? '';
 };
 
 const event = (contactId: string, type: string) =>

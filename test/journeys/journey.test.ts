@@ -8,7 +8,8 @@ import {
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSchedules, stepDelayMs, type Track } from '../../functions/domain/schedule.js';
-import { type OutboxItem, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, type OutboxItem, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { contactIdFor } from '../support/table-keys.js';
 
 const day = 86_400_000;
 let runtime: RunningRuntime;
@@ -17,7 +18,7 @@ let journeyArn: string;
 let sequence = 0;
 
 beforeAll(async () => {
-  runtime = await startRuntime();
+  runtime = await startRuntime({ env: journeyEnv });
   const endpoints = (await (await runtime.call('/_local/endpoints')).json()) as { stepfunctions: string };
   stepFunctions = new SFNClient({
     endpoint: endpoints.stepfunctions,
@@ -34,8 +35,6 @@ afterAll(async () => {
 
 interface Intake {
   contactId: string;
-  stage: string;
-  created: boolean;
 }
 
 const uniqueEmail = (label: string) => `${label}-${++sequence}-${Date.now()}@example.com`;
@@ -43,9 +42,10 @@ const uniqueEmail = (label: string) => `${label}-${++sequence}-${Date.now()}@exa
 const submit = async (fields: Record<string, unknown>): Promise<Intake> => {
   const response = await runtime.call('/v1/contacts', { method: 'POST', json: fields });
   expect(response.status).toBe(202);
-  const body = (await response.json()) as Intake;
   await runtime.settle();
-  return body;
+  const contactId = await contactIdFor(runtime, String(fields.email));
+  if (!contactId) throw new Error(`no contact for ${String(fields.email)}`);
+  return { contactId };
 };
 
 const sendEvent = async (contactId: string, type: string) => {
@@ -157,7 +157,6 @@ describe('funnel moves', () => {
     expect((await contact(contactId)).stage).toBe('engagement');
 
     const ready = await submit({ email: uniqueEmail('ready'), consent: true, buyingStage: 'ready_to_talk' });
-    expect(ready.stage).toBe('sales_lead');
     expect((await contact(ready.contactId)).stage).toBe('sales_lead');
   });
 
@@ -280,7 +279,7 @@ describe('faults lose nothing and send nothing twice', () => {
     const second = await submit({ email: email.toUpperCase(), consent: true });
     await runtime.advance('10d');
 
-    expect(second).toMatchObject({ contactId: first.contactId, created: false });
+    expect(second.contactId).toBe(first.contactId);
     expect(await executionsOf(first.contactId)).toHaveLength(1);
     const steps = (await mailTo(first.contactId)).map((mail) => mail.step);
     expect(steps.filter((step) => step === 'welcome')).toHaveLength(1);
@@ -382,7 +381,6 @@ describe('contacts that must not be emailed', () => {
     expect((await mailTo(contactId)).map((mail) => mail.step)).toEqual(['welcome']);
     expect((await executionsOf(contactId)).map((execution) => execution.status)).toEqual(['SUCCEEDED']);
     const again = await submit({ email, consent: true });
-    expect(again.created).toBe(true);
     expect(again.contactId).not.toBe(contactId);
   });
 });

@@ -1,13 +1,14 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defaultSchedules } from '../../functions/domain/schedule.js';
-import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { contactIdFor } from '../support/table-keys.js';
 
 // A runtime of its own: a year of virtual time with no other contacts' timers to step through.
 let runtime: RunningRuntime;
 
 beforeAll(async () => {
-  runtime = await startRuntime();
+  runtime = await startRuntime({ env: journeyEnv });
 });
 
 afterAll(async () => {
@@ -19,8 +20,9 @@ it('hands a customer journey over to a new execution well before Step Functionsâ
     method: 'POST',
     json: { email: 'loyal@example.com', consent: true, buyingStage: 'ready_to_talk' },
   });
-  const { contactId } = (await intake.json()) as { contactId: string };
+  expect(intake.status).toBe(202);
   await runtime.settle();
+  const contactId = (await contactIdFor(runtime, 'loyal@example.com')) ?? '';
   for (const type of ['sales_accepted', 'won']) {
     await runtime.call(`/v1/contacts/${contactId}/events`, { method: 'POST', admin: true, json: { type } });
     await runtime.settle();

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schedule } from '../../functions/domain/schedule.js';
-import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { contactIdFor } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
 let sequence = 0;
 
 beforeAll(async () => {
-  runtime = await startRuntime();
+  runtime = await startRuntime({ env: journeyEnv });
 });
 
 afterAll(async () => {
@@ -34,13 +35,11 @@ const put = (track: string, body: unknown, ifMatch?: string) =>
 const stepsOf = ({ steps }: Schedule) => steps.map(({ id, delay, template }) => ({ id, delay, template }));
 
 const submit = async () => {
-  const response = await runtime.call('/v1/contacts', {
-    method: 'POST',
-    json: { email: `flight-${++sequence}-${Date.now()}@example.com`, consent: true },
-  });
-  const { contactId } = (await response.json()) as { contactId: string };
+  const email = `flight-${++sequence}-${Date.now()}@example.com`;
+  const response = await runtime.call('/v1/contacts', { method: 'POST', json: { email, consent: true } });
+  expect(response.status).toBe(202);
   await runtime.settle();
-  return contactId;
+  return (await contactIdFor(runtime, email)) ?? '';
 };
 
 const contactView = async (contactId: string) =>

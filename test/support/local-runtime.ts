@@ -26,10 +26,19 @@ export interface RunningRuntime {
 export type OutboxItem = OutboxEntry;
 
 /**
- * Starts `bin/local.ts` the way `npm start` does, on a free port with a fresh data dir and the
- * manual clock, and waits for it to say where it listens.
+ * What suites about the journey that follows a lead use: single opt-in for every form (the
+ * consent of the submission counts at once, as a deployment may choose) and no per-client limit
+ * (a suite posts many leads from one address). Suites about the public edge start without it.
  */
-export const startRuntime = async (options: { dataDir?: string } = {}): Promise<RunningRuntime> => {
+export const journeyEnv = { LEADFLOW_SINGLE_OPT_IN_FORMS: '*', LEADFLOW_INTAKE_RATE: '0' } as const;
+
+/**
+ * Starts `bin/local.ts` the way `npm start` does, on a free port with a fresh data dir and the
+ * manual clock, and waits for it to say where it listens. `env` adds to its environment.
+ */
+export const startRuntime = async (
+  options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<RunningRuntime> => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'leadflow-test-'));
   const adminToken = randomBytes(16).toString('hex');
   let child: ChildProcess;
@@ -41,7 +50,12 @@ export const startRuntime = async (options: { dataDir?: string } = {}): Promise<
       ['--import', 'tsx', 'bin/local.ts', '--port', '0', '--data', dataDir, '--clock', 'manual'],
       {
         cwd: repoRoot,
-        env: { ...process.env, LEADFLOW_ADMIN_TOKEN: adminToken, POWERTOOLS_LOG_LEVEL: 'WARN' },
+        env: {
+          ...process.env,
+          LEADFLOW_ADMIN_TOKEN: adminToken,
+          POWERTOOLS_LOG_LEVEL: 'WARN',
+          ...options.env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -1,10 +1,54 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { maskEmail, normaliseEmail } from '../../functions/domain/email-address.js';
+import { isEmailAddress, maskEmail, normaliseEmail } from '../../functions/domain/email-address.js';
+
+describe('isEmailAddress', () => {
+  it.each([
+    'u@bücher.de',
+    'u@xn--bcher-kva.de',
+    'josé@example.com',
+    'δοκιμή@παράδειγμα.δοκιμή',
+    '用户@例子.广告',
+    "o'brien@example.ie",
+    'a&b=c/d#e!f%g@example.com',
+    'user+tag@example.co.uk',
+    '"john doe"@example.com',
+    'x@sub-domain.example.museum',
+  ])('takes %s', (email) => {
+    expect(isEmailAddress(email)).toBe(true);
+  });
+
+  it.each([
+    'plain',
+    '@example.com',
+    'a@',
+    'a@localhost',
+    'a..b@example.com',
+    '.a@example.com',
+    'a@-example.com',
+    'a@exa mple.com',
+    'a b@example.com',
+    'a@[10.0.0.1]',
+    `${'x'.repeat(65)}@example.com`,
+    'a@example.c0m',
+  ])('refuses %s', (email) => {
+    expect(isEmailAddress(email)).toBe(false);
+  });
+
+  it('takes every address fast-check generates', () => {
+    fc.assert(fc.property(fc.emailAddress(), (email) => isEmailAddress(email)));
+  });
+});
 
 describe('normaliseEmail', () => {
   it('trims and lower-cases, so one address is one contact however it was typed', () => {
     expect(normaliseEmail('  Jane.Doe@Example.COM\t')).toBe('jane.doe@example.com');
+  });
+
+  it('spells an internationalised domain in punycode and composes Unicode, so each spelling dedupes', () => {
+    expect(normaliseEmail('U@Bücher.de')).toBe('u@xn--bcher-kva.de');
+    expect(normaliseEmail('u@xn--bcher-kva.de')).toBe('u@xn--bcher-kva.de');
+    expect(normaliseEmail('Jose\u0301@example.com')).toBe(normaliseEmail('José@EXAMPLE.com'));
   });
 
   it('is idempotent', () => {
