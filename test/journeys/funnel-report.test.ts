@@ -105,3 +105,73 @@ describe('GET /v1/reports/funnel', () => {
     expect((await runtime.call('/v1/reports/funnel')).status).toBe(401);
   });
 });
+
+describe('outside strings as keys', () => {
+  const pollutionKeys = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
+
+  it('keeps every pollution key as data through intake, journeys, the report and the schedules', async () => {
+    for (const [index, key] of pollutionKeys.entries()) {
+      const json = JSON.parse(
+        JSON.stringify({
+          email: `pollute-${index}@example.com`,
+          firstName: key,
+          company: key,
+          form: key,
+          offer: { type: key, id: key },
+          buyingStage: key,
+          consentText: key,
+          source: { channel: key, utm_source: key, utm_medium: key, referrer: key, landingPage: key },
+          fields: { [key]: key, timezone: key },
+        }),
+      );
+      // Keys as JSON.parse makes them: own properties, `__proto__` included.
+      const body = JSON.stringify(json).replace('"fields":{', `"${key}":"${key}","fields":{"${key}":1,`);
+      const asJson = await runtime.call('/v1/contacts', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(asJson.status).toBe(202);
+      const form = new URLSearchParams({
+        email: `pollute-form-${index}@example.com`,
+        [key]: key,
+        [`fields[${key}]`]: key,
+        form: key,
+        offerType: key,
+        offerId: key,
+        channel: key,
+        utm_campaign: key,
+      });
+      const asForm = await runtime.call('/v1/contacts', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      });
+      expect(asForm.status).toBe(202);
+    }
+    await runtime.settle();
+    await runtime.advance('3d');
+
+    const funnel = await report();
+    for (const key of pollutionKeys.filter((name) => name !== '__proto__')) {
+      expect(Object.hasOwn(funnel.stagesBySource.form ?? {}, key)).toBe(true);
+      expect(Object.hasOwn(funnel.stagesBySource.channel ?? {}, key.toLowerCase())).toBe(true);
+    }
+    expect(JSON.stringify(funnel.stagesBySource.form)).toContain('"__proto__":{');
+    expect((await runtime.call('/v1/schedules', { admin: true })).status).toBe(200);
+    const pollutedId = await contactIdFor(runtime, 'pollute-1@example.com');
+    expect((await runtime.call(`/v1/contacts/${pollutedId}`, { admin: true })).status).toBe(200);
+
+    const normal = await runtime.call('/v1/contacts', {
+      method: 'POST',
+      json: { email: 'after-pollution@example.com', firstName: 'Nora', consent: true },
+    });
+    expect(normal.status).toBe(202);
+    await runtime.settle();
+    const contactId = await contactIdFor(runtime, 'after-pollution@example.com');
+    const view = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
+    expect(await view.json()).toMatchObject({ firstName: 'Nora', stage: 'name' });
+    const welcomes = (await runtime.outbox()).filter((mail) => mail.contactId === contactId);
+    expect(welcomes.map((mail) => mail.step)).toEqual(['welcome']);
+  });
+});
