@@ -97,7 +97,15 @@ export class LeadflowStack extends Stack {
       unsubscribeUrl: `${this.api.url}v1/unsubscribe`,
       ...(siteUrl ? { siteUrl } : {}),
     });
-    this.mailer.grantSend(this.journey.advance.function);
+    // The journey sends the schedules' steps; intake answers requests (an e-book's link); admin
+    // sends template tests.
+    for (const fn of [
+      this.journey.advance.function,
+      this.api.handler.function,
+      this.admin.handler.function,
+    ]) {
+      this.mailer.grantSend(fn);
+    }
 
     // Intake starts journeys and hands new touches of known contacts to them; admin (sales
     // decisions, erasure, schedule edits), unsubscribe and SES events resume them.

@@ -3,27 +3,62 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { requireEnv } from '../config/env.js';
-import { type EmailContext, isTemplateId, renderEmail } from '../domain/templates.js';
+import {
+  type PublishedTemplate,
+  type RenderedEmail,
+  renderTemplate,
+  type ScopeInput,
+  type SenderSettings,
+  sampleScope,
+  templateScope,
+} from '../domain/email-template.js';
+import type { TemplateScope } from '../domain/template-engine.js';
 import { signUnsubscribeToken, unsubscribeLink } from '../domain/unsubscribe-token.js';
 import { clock } from './clock.js';
 import { unsubscribeSecret } from './secrets.js';
+import { TemplateRepository } from './template-repository.js';
 
 /** One client per module load; the endpoint comes from AWS_ENDPOINT_URL_SESV2 when set (locally). */
 const client = new SESv2Client({});
 
-/** One marketing email for one contact: which template, for which step of which track. */
-export interface MarketingEmail {
-  contactId: string;
+/** Who an email is for, as the contact record has it: names go through `safeMergeField`. */
+export interface Recipient {
+  /** Absent for a test send, which is addressed to no contact. */
+  contactId?: string | undefined;
   to: string;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  company?: string | undefined;
+  jobTitle?: string | undefined;
+  /** The offer the contact asked for (the touch's "why"). */
+  offer?: { type: string; id?: string | undefined } | undefined;
+}
+
+/** One marketing email for one contact: which template, for which step of which track. */
+export interface MarketingEmail extends Recipient {
+  contactId: string;
   track: string;
   /** The schedule step (its id or number), recorded as an SES tag and in the outbox. */
   step: string | number;
   templateId: string;
-  firstName?: string | undefined;
-  company?: string | undefined;
-  offer?: EmailContext['offer'];
-  /** The schedule's subject override for this step. */
+  /** The schedule's subject override for this step, in Liquid. */
   subject?: string | undefined;
+}
+
+/** One transactional email: what the contact asked for, or a link it must click (confirmation). */
+export interface TransactionalEmail extends Recipient {
+  contactId: string;
+  template: string;
+  /** Recorded as the SES `step` tag and in the outbox: the request it answers. */
+  reference: string;
+  /** The signed double opt-in link, for `confirm-subscription`. */
+  confirmUrl?: string | undefined;
+}
+
+/** What went out: the ledger keeps the template version. */
+export interface SentEmail {
+  messageId: string;
+  template: { name: string; version: number };
 }
 
 interface MailSettings {
@@ -70,21 +105,28 @@ export interface OutgoingMessage {
   subject: string;
   html: string;
   text: string;
-  unsubscribeUrl: string;
+  /** Marketing email only: the one-click unsubscribe link for the List-Unsubscribe headers. */
+  unsubscribeUrl?: string | undefined;
   /** An address that also unsubscribes (mailbox providers show both options). */
   unsubscribeMailto?: string | undefined;
   messageId: string;
   date: Date;
+  headers?: Record<string, string>;
 }
 
 /**
- * The MIME message, with the RFC 2369 `List-Unsubscribe` and RFC 8058 one-click
- * `List-Unsubscribe-Post` headers that Gmail and Yahoo require of bulk senders.
+ * The MIME message. A marketing email carries the RFC 2369 `List-Unsubscribe` and RFC 8058
+ * one-click `List-Unsubscribe-Post` headers that Gmail and Yahoo require of bulk senders.
  */
 export const buildMimeMessage = (message: OutgoingMessage): Promise<Buffer> => {
-  const targets = [`<${message.unsubscribeUrl}>`];
-  if (message.unsubscribeMailto) {
-    targets.push(`<mailto:${message.unsubscribeMailto.replace(/^mailto:/i, '')}?subject=unsubscribe>`);
+  const headers: Record<string, string> = { ...message.headers };
+  if (message.unsubscribeUrl) {
+    const targets = [`<${message.unsubscribeUrl}>`];
+    if (message.unsubscribeMailto) {
+      targets.push(`<mailto:${message.unsubscribeMailto.replace(/^mailto:/i, '')}?subject=unsubscribe>`);
+    }
+    headers['List-Unsubscribe'] = targets.join(', ');
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
   }
   return new MailComposer({
     from: message.from,
@@ -94,10 +136,7 @@ export const buildMimeMessage = (message: OutgoingMessage): Promise<Buffer> => {
     html: message.html,
     messageId: message.messageId,
     date: message.date,
-    headers: {
-      'List-Unsubscribe': targets.join(', '),
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    },
+    headers,
   })
     .compile()
     .build();
@@ -109,49 +148,134 @@ const tagValue = (value: string | number) =>
     .replace(/[^A-Za-z0-9_-]/g, '_')
     .slice(0, 256) || '_';
 
-/**
- * Renders the template for the contact, signs its unsubscribe link and sends it through SES with
- * the configuration set (whose events come back as engagement and suppression) and tags that
- * tie those events to the contact, the track and the step.
- */
-export const sendMarketingEmail = async (email: MarketingEmail): Promise<{ messageId: string }> => {
-  if (!isTemplateId(email.templateId)) throw new Error(`Unknown email template: ${email.templateId}`);
+let templates: TemplateRepository | undefined;
+const templateRepository = () => {
+  templates ??= new TemplateRepository(requireEnv('TABLE_NAME'));
+  return templates;
+};
+
+/** The template in force now: a send always renders the version current at send time. */
+export const currentTemplate = async (name: string): Promise<PublishedTemplate> => {
+  const template = await templateRepository().current(name);
+  if (!template) throw new Error(`Unknown email template: ${name}`);
+  return template;
+};
+
+/** Links signed for the recipient: unsubscribe and preferences carry the contact's own token. */
+const signedLinks = async (recipient: Recipient, confirmUrl?: string) => {
   const config = mailSettings();
-  const token = signUnsubscribeToken(email.contactId, await unsubscribeSecret());
-  const unsubscribeUrl = unsubscribeLink(config.unsubscribeEndpoint, token);
-  const rendered = renderEmail(email.templateId, {
-    firstName: email.firstName,
-    company: email.company,
-    offer: email.offer,
-    subject: email.subject,
-    unsubscribeUrl,
-    postalAddress: config.postalAddress,
-    senderName: config.senderName,
-    siteUrl: config.siteUrl,
+  const links: ScopeInput['links'] = confirmUrl ? { confirm: confirmUrl } : {};
+  if (recipient.contactId) {
+    const token = signUnsubscribeToken(recipient.contactId, await unsubscribeSecret());
+    links.unsubscribe = unsubscribeLink(config.unsubscribeEndpoint, token);
+    links.preferences = unsubscribeLink(
+      config.unsubscribeEndpoint.replace(/unsubscribe$/, 'preferences'),
+      token,
+    );
+  }
+  return links;
+};
+
+const senderSettings = (): SenderSettings => {
+  const { senderName, postalAddress, siteUrl } = mailSettings();
+  return { senderName, postalAddress, siteUrl };
+};
+
+/** A test send or a preview without a contact: a sample contact, links that act on nobody. */
+export const sampleVariables = (): TemplateScope => sampleScope(senderSettings());
+
+/**
+ * The variables a send to `recipient` renders with: what `preview` shows for a contact is what
+ * its real send carries.
+ */
+export const variablesFor = async (recipient: Recipient, confirmUrl?: string): Promise<TemplateScope> =>
+  templateScope({
+    contact: recipient,
+    offer: recipient.offer,
+    settings: senderSettings(),
+    links: await signedLinks(recipient, confirmUrl),
   });
+
+interface Delivery {
+  to: string;
+  email: RenderedEmail;
+  unsubscribeUrl?: string | null | undefined;
+  tags: Record<string, string | number>;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Sends through SES with the configuration set (whose events come back as engagement and
+ * suppression) and tags that tie those events to the contact, the track and the step.
+ */
+const deliver = async ({ to, email, unsubscribeUrl, tags, headers }: Delivery): Promise<string> => {
+  const config = mailSettings();
   const raw = await buildMimeMessage({
-    ...rendered,
+    ...email,
     from: config.from,
-    to: email.to,
-    unsubscribeUrl,
-    unsubscribeMailto: config.unsubscribeMailto,
+    to,
+    unsubscribeUrl: unsubscribeUrl ?? undefined,
+    unsubscribeMailto: unsubscribeUrl ? config.unsubscribeMailto : undefined,
     messageId: `<${randomUUID()}@${config.senderDomain}>`,
     date: clock.now(),
+    ...(headers ? { headers } : {}),
   });
   const { MessageId } = await client.send(
     new SendEmailCommand({
       FromEmailAddress: config.from,
-      Destination: { ToAddresses: [email.to] },
+      Destination: { ToAddresses: [to] },
       Content: { Raw: { Data: raw } },
       ConfigurationSetName: config.configurationSet,
-      EmailTags: [
-        { Name: 'contactId', Value: tagValue(email.contactId) },
-        { Name: 'track', Value: tagValue(email.track) },
-        { Name: 'step', Value: tagValue(email.step) },
-        { Name: 'template', Value: tagValue(email.templateId) },
-      ],
+      EmailTags: Object.entries(tags).map(([Name, value]) => ({ Name, Value: tagValue(value) })),
     }),
   );
   if (!MessageId) throw new Error('SES accepted the email but returned no message id');
-  return { messageId: MessageId };
+  return MessageId;
 };
+
+/** A marketing step: the template's current version, rendered for the contact, with one-click unsubscribe. */
+export const sendMarketingEmail = async (email: MarketingEmail): Promise<SentEmail> => {
+  const template = await currentTemplate(email.templateId);
+  if (template.kind !== 'marketing') {
+    throw new Error(`Template ${template.name} is ${template.kind}; a schedule step sends marketing email`);
+  }
+  const scope = await variablesFor(email);
+  const messageId = await deliver({
+    to: email.to,
+    email: renderTemplate(template, scope, email.subject),
+    unsubscribeUrl: scope.unsubscribe_url,
+    tags: { contactId: email.contactId, track: email.track, step: email.step, template: template.name },
+  });
+  return { messageId, template: { name: template.name, version: template.version } };
+};
+
+/** A transactional email: no List-Unsubscribe, since it answers the contact's own request. */
+export const sendTransactionalEmail = async (email: TransactionalEmail): Promise<SentEmail> => {
+  const template = await currentTemplate(email.template);
+  const messageId = await deliver({
+    to: email.to,
+    email: renderTemplate(template, await variablesFor(email, email.confirmUrl)),
+    tags: {
+      contactId: email.contactId,
+      track: 'transactional',
+      step: email.reference,
+      template: template.name,
+    },
+  });
+  return { messageId, template: { name: template.name, version: template.version } };
+};
+
+export const testSubjectPrefix = '[Test] ';
+
+/**
+ * A test send from the editor: the draft rendered as `variables` say, marked as a test in its
+ * subject, an `X-Leadflow-Test` header and a `test` tag. It names no contact, so no ledger, cap or
+ * engagement ever counts it.
+ */
+export const sendTestEmail = (to: string, email: RenderedEmail, template: string): Promise<string> =>
+  deliver({
+    to,
+    email: { ...email, subject: `${testSubjectPrefix}${email.subject}` },
+    tags: { track: 'test', step: template, test: 'true' },
+    headers: { 'X-Leadflow-Test': 'true' },
+  });

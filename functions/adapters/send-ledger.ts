@@ -4,27 +4,34 @@ import type { Track } from '../domain/schedule.js';
 import { documentClient } from './dynamodb.js';
 
 const ledgerPrefix = (track: Track, round: number) => `SEND#${track}#${round}#`;
+/** Transactional replies to requests: outside `SEND#`, so the frequency cap never counts them. */
+const replyPrefix = 'REPLY#';
+
+/** What a sent email used: recorded on its ledger entry. */
+export interface SentRecord {
+  messageId: string;
+  template: { name: string; version: number };
+}
 
 /**
- * Each (contact, track, pass, step) email is claimed here with a conditional write before it is
- * handed to SES, so a retried step finds the claim and sends nothing a second time. A send SES
- * refused is released for the retry; a step that died between SES accepting and the ledger
- * recording it stays claimed: at most once beats twice for marketing email.
+ * Each (contact, track, pass, step) email, and each reply to a request (by its touch), is claimed
+ * here with a conditional write before it is handed to SES, so a retried step finds the claim and
+ * sends nothing a second time. A send SES refused is released for the retry; a step that died
+ * between SES accepting and the ledger recording it stays claimed: at most once beats twice.
+ * A sent entry names the template and the version the email was rendered from.
  */
 export class SendLedger {
   constructor(private readonly tableName: string) {}
 
-  async claim(contactId: string, track: Track, round: number, stepId: string, now: Date): Promise<boolean> {
+  private async claimKey(contactId: string, sk: string, attributes: Record<string, unknown>, now: Date) {
     try {
       await documentClient.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
             pk: `CONTACT#${contactId}`,
-            sk: `${ledgerPrefix(track, round)}${stepId}`,
-            track,
-            round,
-            stepId,
+            sk,
+            ...attributes,
             status: 'sending',
             claimedAt: now.toISOString(),
           },
@@ -38,23 +45,65 @@ export class SendLedger {
     }
   }
 
-  async markSent(
-    contactId: string,
-    track: Track,
-    round: number,
-    stepId: string,
-    messageId: string,
-    now: Date,
-  ) {
+  private async markKey(contactId: string, sk: string, sent: SentRecord, now: Date) {
     await documentClient.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `CONTACT#${contactId}`, sk: `${ledgerPrefix(track, round)}${stepId}` },
-        UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :now',
+        Key: { pk: `CONTACT#${contactId}`, sk },
+        UpdateExpression:
+          'SET #status = :sent, messageId = :messageId, sentAt = :now, template = :template, templateVersion = :version',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':now': now.toISOString() },
+        ExpressionAttributeValues: {
+          ':sent': 'sent',
+          ':messageId': sent.messageId,
+          ':now': now.toISOString(),
+          ':template': sent.template.name,
+          ':version': sent.template.version,
+        },
       }),
     );
+  }
+
+  private async releaseKey(contactId: string, sk: string) {
+    await documentClient.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: `CONTACT#${contactId}`, sk },
+        ConditionExpression: '#status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sending': 'sending' },
+      }),
+    );
+  }
+
+  claim(contactId: string, track: Track, round: number, stepId: string, now: Date): Promise<boolean> {
+    return this.claimKey(contactId, `${ledgerPrefix(track, round)}${stepId}`, { track, round, stepId }, now);
+  }
+
+  markSent(contactId: string, track: Track, round: number, stepId: string, sent: SentRecord, now: Date) {
+    return this.markKey(contactId, `${ledgerPrefix(track, round)}${stepId}`, sent, now);
+  }
+
+  release(contactId: string, track: Track, round: number, stepId: string): Promise<void> {
+    return this.releaseKey(contactId, `${ledgerPrefix(track, round)}${stepId}`);
+  }
+
+  /** The reply to the request the contact made with touch `touchId`: at most one per touch. */
+  claimReply(contactId: string, touchId: string, template: string, now: Date): Promise<boolean> {
+    return this.claimKey(contactId, `${replyPrefix}${touchId}`, { touchId, template }, now);
+  }
+
+  markReplySent(contactId: string, touchId: string, sent: SentRecord, now: Date) {
+    return this.markKey(contactId, `${replyPrefix}${touchId}`, sent, now);
+  }
+
+  releaseReply(contactId: string, touchId: string): Promise<void> {
+    return this.releaseKey(contactId, `${replyPrefix}${touchId}`);
+  }
+
+  /** When the contact's replies to requests since `since` were claimed. */
+  replyTimes(contactId: string, since: Date): Promise<string[]> {
+    return this.claimTimes(contactId, replyPrefix, since);
   }
 
   async stepIds(contactId: string, track: Track, round: number): Promise<Set<string>> {
@@ -71,7 +120,11 @@ export class SendLedger {
   }
 
   /** When the contact's marketing emails since `since` were handed to SES, on every track. */
-  async sendTimes(contactId: string, since: Date): Promise<string[]> {
+  sendTimes(contactId: string, since: Date): Promise<string[]> {
+    return this.claimTimes(contactId, 'SEND#', since);
+  }
+
+  private async claimTimes(contactId: string, prefix: string, since: Date): Promise<string[]> {
     const { Items = [] } = await documentClient.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -79,7 +132,7 @@ export class SendLedger {
         FilterExpression: 'claimedAt >= :since',
         ExpressionAttributeValues: {
           ':pk': `CONTACT#${contactId}`,
-          ':prefix': 'SEND#',
+          ':prefix': prefix,
           ':since': since.toISOString(),
         },
         ProjectionExpression: 'claimedAt',
@@ -87,17 +140,5 @@ export class SendLedger {
       }),
     );
     return Items.map((item) => item.claimedAt as string);
-  }
-
-  async release(contactId: string, track: Track, round: number, stepId: string): Promise<void> {
-    await documentClient.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: { pk: `CONTACT#${contactId}`, sk: `${ledgerPrefix(track, round)}${stepId}` },
-        ConditionExpression: '#status = :sending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sending': 'sending' },
-      }),
-    );
   }
 }

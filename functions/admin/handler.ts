@@ -11,6 +11,7 @@ import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
 import { funnelReportRoute } from '../reports/funnel.js';
 import { scheduleRoutes } from '../schedules/routes.js';
+import { templateRoutes } from '../templates/routes.js';
 import { parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
 import { contactView } from './contact-view.js';
@@ -62,6 +63,7 @@ const routes: Record<string, Route> = {
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,
   ...scheduleRoutes(tableName),
+  ...templateRoutes(tableName),
   'GET /v1/reports/funnel': funnelReportRoute(tableName),
 };
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { subjectIssues, type TemplateKind } from './email-template.js';
 import type { Schedule, ScheduleStep, Track } from './schedule.js';
-import { templateIds } from './templates.js';
+import { seedTemplates } from './template-seeds.js';
 import { type FieldIssue, type Parsed, parseWith } from './validation.js';
 
 export const maxSteps = 20;
@@ -43,7 +44,7 @@ const stepSchema = z.strictObject({
     const ms = parseDuration(text);
     return ms !== undefined && ms >= 0 && ms <= maxDelayMs;
   }, 'must be a duration from 0m to 365d, such as 90m, 36h or 2d'),
-  template: z.enum(templateIds, `must be one of ${templateIds.join(', ')}`),
+  template: z.string('must be the name of a template').min(1, 'must be the name of a template'),
   subject: z
     .string()
     .trim()
@@ -65,11 +66,12 @@ export const draftSchema = z.strictObject({
 export type ScheduleDraft = z.infer<typeof draftSchema>;
 
 /**
- * Rules that span steps, read from the raw input so they are reported together with the
- * per-field ones: ids are unique, and only the first step may have no delay (a zero delay later
- * would send two emails at the same moment).
+ * Rules that span steps or need more than the step, read from the raw input so they are reported
+ * together with the per-field ones: ids are unique, only the first step may have no delay (a zero
+ * delay later would send two emails at the same moment), each template exists and is marketing,
+ * and a subject is valid Liquid.
  */
-const crossStepIssues = (input: unknown): FieldIssue[] => {
+const crossStepIssues = (input: unknown, templates: ReadonlyMap<string, TemplateKind>): FieldIssue[] => {
   const steps =
     typeof input === 'object' && input !== null ? (input as { steps?: unknown }).steps : undefined;
   if (!Array.isArray(steps)) return [];
@@ -77,7 +79,28 @@ const crossStepIssues = (input: unknown): FieldIssue[] => {
   const seen = new Set<string>();
   steps.forEach((step: unknown, index) => {
     if (typeof step !== 'object' || step === null) return;
-    const { id, delay } = step as { id?: unknown; delay?: unknown };
+    const { id, delay, template, subject } = step as {
+      id?: unknown;
+      delay?: unknown;
+      template?: unknown;
+      subject?: unknown;
+    };
+    if (typeof template === 'string' && template !== '') {
+      const kind = templates.get(template);
+      if (kind === undefined) {
+        issues.push({
+          path: `steps.${index}.template`,
+          message: `is not a template; templates are ${[...templates.keys()].join(', ')}`,
+        });
+      } else if (kind !== 'marketing') {
+        issues.push({
+          path: `steps.${index}.template`,
+          message: `is a ${kind} template; a schedule sends marketing email, with its unsubscribe link`,
+        });
+      }
+    }
+    // A subject is Liquid like the template's own: `{{ first_name | default: "there" }}` renders.
+    if (typeof subject === 'string') issues.push(...subjectIssues(subject, `steps.${index}.subject`));
     if (typeof id === 'string') {
       if (seen.has(id))
         issues.push({ path: `steps.${index}.id`, message: 'is already used by another step' });
@@ -130,10 +153,14 @@ const withIds = (steps: ScheduleDraft['steps'], history: readonly Schedule[]): S
   });
 };
 
+const seedKinds: ReadonlyMap<string, TemplateKind> = new Map(
+  [...seedTemplates.values()].map((template) => [template.name, template.kind]),
+);
+
 /**
  * Validates a marketer's draft and turns it into the next version of the track's schedule.
  * `history` holds the track's versions (the current one included) that unnamed steps take their
- * ids from.
+ * ids from; `templates` each template's kind.
  */
 export const parseDraft = (
   input: unknown,
@@ -141,9 +168,10 @@ export const parseDraft = (
   current: Schedule,
   now: Date,
   history: readonly Schedule[] = [current],
+  templates: ReadonlyMap<string, TemplateKind> = seedKinds,
 ): Parsed<Schedule> => {
   const parsed = parseWith(draftSchema, input);
-  const crossStep = crossStepIssues(input);
+  const crossStep = crossStepIssues(input, templates);
   if (!parsed.ok) {
     const reported = new Set(parsed.issues.map((issue) => issue.path));
     return {

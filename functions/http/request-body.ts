@@ -18,13 +18,13 @@ export const header = (event: APIGatewayProxyEventV2, name: string): string | un
  * Turns a JSON or form-encoded body into plain input for validation, enforcing the size and
  * media-type rules before anything is parsed.
  */
-export const readBody = (event: APIGatewayProxyEventV2): BodyResult => {
+export const readBody = (event: APIGatewayProxyEventV2, maxBytes = maxBodyBytes): BodyResult => {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.byteLength > maxBodyBytes) {
+  if (bytes.byteLength > maxBytes) {
     return {
       ok: false,
-      response: errorResponse(413, 'payload_too_large', `The body must be at most ${maxBodyBytes} bytes`),
+      response: errorResponse(413, 'payload_too_large', `The body must be at most ${maxBytes} bytes`),
     };
   }
   const mediaType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();

@@ -4,6 +4,8 @@ import { clock } from '../adapters/clock.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
+import { sendTransactionalEmail } from '../adapters/mailer.js';
+import { SendLedger } from '../adapters/send-ledger.js';
 import { startExecutionOnce } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { maskEmail } from '../domain/email-address.js';
@@ -12,6 +14,7 @@ import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { executionName } from '../journey/advance.js';
 import { recordSubmission } from './record-submission.js';
+import { replyToRequest } from './reply-to-request.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const stateMachineArn = requireEnv('JOURNEY_STATE_MACHINE_ARN');
@@ -26,6 +29,8 @@ const dependencies = {
     });
   },
 };
+
+const replies = { ledger: new SendLedger(tableName), send: sendTransactionalEmail };
 
 /** POST /v1/contacts: a landing page's form, as JSON or form-encoded. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
@@ -48,7 +53,9 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   }
   if (parsed.ignored.length > 0) logger.info('Submission fields ignored', { fields: parsed.ignored });
 
-  const { contact, created } = await recordSubmission(parsed.value, dependencies, clock.now());
+  const now = clock.now();
+  const { contact, created } = await recordSubmission(parsed.value, dependencies, now);
+  await replyToRequest(contact, replies, now);
   logger.info('Submission recorded', {
     contactId: contact.contactId,
     email: maskEmail(contact.email),

@@ -45,13 +45,19 @@ export const maxExecutionAgeMs = 300 * 86_400_000;
 
 export const executionName = (contactId: string, generation: number) => `${contactId}-g${generation}`;
 
+/** What a sent step used: the ledger records the message and the template version. */
+export interface SentStep {
+  messageId: string;
+  template: { name: string; version: number };
+}
+
 /** Sends one step's email; undefined when the contact can no longer be emailed (nothing sent). */
 export type SendStepEmail = (
   contact: Contact,
   track: Track,
   round: number,
   step: ScheduleStep,
-) => Promise<string | undefined>;
+) => Promise<SentStep | undefined>;
 
 export interface AdvanceDependencies {
   contacts: ContactRepository;
@@ -110,15 +116,15 @@ export const advanceJourney = async (
       limits: deps.limits,
     });
     if (touch.send && (await deps.ledger.claim(input.contactId, track, round, touch.send.id, now))) {
-      let messageId: string | undefined;
+      let sent: SentStep | undefined;
       try {
-        messageId = await deps.sendStepEmail(contact, track, round, touch.send);
+        sent = await deps.sendStepEmail(contact, track, round, touch.send);
       } catch (error) {
         // SES refused it (throttled, say): nothing went out, so free the step for the retry.
         await deps.ledger.release(input.contactId, track, round, touch.send.id);
         throw error;
       }
-      if (messageId) await deps.ledger.markSent(input.contactId, track, round, touch.send.id, messageId, now);
+      if (sent) await deps.ledger.markSent(input.contactId, track, round, touch.send.id, sent, now);
       else await deps.ledger.release(input.contactId, track, round, touch.send.id);
     }
     standing.journey.anchorAt = touch.anchorAt;

@@ -13,16 +13,17 @@ const contacts = new ContactRepository(requireEnv('TABLE_NAME'));
 export const sendStepEmail: SendStepEmail = async (contact, track, _round, step) => {
   const latest = await contacts.getContact(contact.contactId);
   if (!latest || !mayEmail(latest)) return undefined;
-  const { messageId } = await sendMarketingEmail({
+  return sendMarketingEmail({
     contactId: latest.contactId,
     to: latest.email,
     track,
     step: step.id,
     templateId: step.template,
     firstName: latest.firstName,
+    lastName: latest.lastName,
     company: latest.company,
+    jobTitle: latest.jobTitle,
     offer: latest.latestTouch.why.offer,
     subject: step.subject,
   });
-  return messageId;
 };

@@ -5,6 +5,7 @@ import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
+import { TemplateRepository } from '../adapters/template-repository.js';
 import { trackMembers } from '../adapters/track-members.js';
 import { deliveryLimits } from '../config/env.js';
 import { mayEmail } from '../domain/contact.js';
@@ -12,12 +13,14 @@ import { contactTimeZone, trackRound } from '../domain/journey.js';
 import { catchUpSpreadMs, type Schedule, type Track, tracks } from '../domain/schedule.js';
 import { parseDraft } from '../domain/schedule-draft.js';
 import { type ContactInFlight, previewSchedule } from '../domain/schedule-preview.js';
-import { defaultSubjects, templateIds } from '../domain/templates.js';
-import { header, readBody } from '../http/request-body.js';
+import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
+import { ifMatchVersion, versionConflict, withVersion } from '../http/versioned.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
+
+const scheduleWithVersion = (schedule: Schedule) => withVersion(schedule, schedule.version);
 
 /** Contacts woken at once after a publish; the rest follow as these finish. */
 const wakeConcurrency = 10;
@@ -28,6 +31,10 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
   const journeys = new JourneyRepository(tableName);
   const ledger = new SendLedger(tableName);
   const schedules = new ScheduleRepository(tableName);
+  const templates = new TemplateRepository(tableName);
+  /** Each template's kind: a step must name a marketing template. */
+  const templateKinds = async () =>
+    new Map((await templates.list()).map((template) => [template.name, template.kind]));
 
   const withTrack =
     (route: (track: Track, event: APIGatewayProxyEventV2) => Promise<HttpResult>): Route =>
@@ -38,8 +45,6 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       }
       return route(track as Track, event);
     };
-
-  const withVersion = (schedule: Schedule) => json(200, schedule, { etag: `"${schedule.version}"` });
 
   /**
    * Contacts on the track wait with timeouts planned from the old version: each gets a
@@ -96,8 +101,12 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       const body = readBody(event);
       if (!body.ok) return body.response;
       const now = clock.now();
-      const [current, history] = await Promise.all([schedules.current(track), schedules.versions(track)]);
-      const draft = parseDraft(body.input, track, current, now, history);
+      const [current, history, kinds] = await Promise.all([
+        schedules.current(track),
+        schedules.versions(track),
+        templateKinds(),
+      ]);
+      const draft = parseDraft(body.input, track, current, now, history, kinds);
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
       const members = await trackMembers(tableName, track);
@@ -107,39 +116,24 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
     }),
     'GET /v1/schedules': async () =>
       json(200, { schedules: await Promise.all(tracks.map((track) => schedules.current(track))) }),
-    'GET /v1/schedules/{track}': withTrack(async (track) => withVersion(await schedules.current(track))),
+    'GET /v1/schedules/{track}': withTrack(async (track) =>
+      scheduleWithVersion(await schedules.current(track)),
+    ),
     'GET /v1/schedules/{track}/versions': withTrack(async (track) =>
       json(200, { versions: await schedules.versions(track) }),
     ),
     'PUT /v1/schedules/{track}': withTrack(async (track, event) => {
-      const ifMatch = header(event, 'if-match');
-      if (ifMatch === undefined) {
-        return errorResponse(
-          428,
-          'precondition_required',
-          'Send If-Match: <version> of the schedule you edited',
-          [{ path: 'If-Match', message: 'is required' }],
-        );
-      }
-      const expected = Number(ifMatch.replace(/^W\//, '').replaceAll('"', '').trim());
-      if (!Number.isInteger(expected) || expected < 0) {
-        return errorResponse(400, 'validation_failed', 'If-Match must be a schedule version', [
-          { path: 'If-Match', message: 'must be a version number' },
-        ]);
-      }
+      const ifMatch = ifMatchVersion(event, 'schedule');
+      if (!ifMatch.ok) return ifMatch.response;
+      const expected = ifMatch.version;
       const body = readBody(event);
       if (!body.ok) return body.response;
       const current = await schedules.current(track);
-      const conflict = () =>
-        errorResponse(
-          409,
-          'version_conflict',
-          `Version ${expected} is not the current one; reload and edit again`,
-          [{ path: 'If-Match', message: `the current version is ${current.version}` }],
-        );
+      const conflict = () => versionConflict(expected, current.version);
       if (current.version !== expected) return conflict();
       const now = clock.now();
-      const draft = parseDraft(body.input, track, current, now, await schedules.versions(track));
+      const [history, kinds] = await Promise.all([schedules.versions(track), templateKinds()]);
+      const draft = parseDraft(body.input, track, current, now, history, kinds);
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
       const members = await trackMembers(tableName, track);
@@ -147,9 +141,7 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       if (!(await schedules.publish(draft.value, expected))) return conflict();
       const reached = await replanInFlight(draft.value, now);
       logger.info('Schedule published', { track, version: draft.value.version, reached });
-      return withVersion(draft.value);
+      return scheduleWithVersion(draft.value);
     }),
-    'GET /v1/templates': async () =>
-      json(200, { templates: templateIds.map((id) => ({ id, subject: defaultSubjects[id] })) }),
   };
 };

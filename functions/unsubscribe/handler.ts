@@ -7,7 +7,7 @@ import { unsubscribeSecret } from '../adapters/secrets.js';
 import { requireEnv } from '../config/env.js';
 import type { Contact } from '../domain/contact.js';
 import { maskEmail } from '../domain/email-address.js';
-import { escapeHtml } from '../domain/templates.js';
+import { escapeHtml } from '../domain/html.js';
 import { verifyUnsubscribeToken } from '../domain/unsubscribe-token.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';

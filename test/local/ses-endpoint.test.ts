@@ -6,7 +6,8 @@ import { SESv2Client, SESv2ServiceException, SendEmailCommand } from '@aws-sdk/c
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMimeMessage } from '../../functions/adapters/mailer.js';
-import { renderEmail } from '../../functions/domain/templates.js';
+import { renderTemplate, templateScope } from '../../functions/domain/email-template.js';
+import { seedTemplates } from '../../functions/domain/template-seeds.js';
 import { VirtualClock } from '../../local/clock.js';
 import { type SesEndpoint, type SesEvent, startSesEndpoint } from '../../local/ses-endpoint.js';
 
@@ -35,12 +36,16 @@ const start = async () => {
 };
 
 const sendRaw = async (to: string, contactId: string, step = '1') => {
-  const rendered = renderEmail('welcome', {
-    firstName: 'Jane',
-    unsubscribeUrl,
-    postalAddress,
-    senderName: 'Leadflow Demo',
-  });
+  const welcome = seedTemplates.get('welcome');
+  if (!welcome) throw new Error('no welcome seed');
+  const rendered = renderTemplate(
+    welcome,
+    templateScope({
+      contact: { firstName: 'Jane' },
+      settings: { senderName: 'Leadflow Demo', postalAddress, siteUrl: 'https://www.example.com' },
+      links: { unsubscribe: unsubscribeUrl },
+    }),
+  );
   const raw = await buildMimeMessage({
     ...rendered,
     from,
@@ -89,7 +94,7 @@ describe('local SES v2 endpoint', () => {
       messageId: MessageId,
       to: 'jane@example.com',
       from,
-      subject: 'Welcome — thanks for getting in touch',
+      subject: 'Welcome, Jane — thanks for getting in touch',
       track: 'nurture',
       step: 1,
       contactId: 'contact-1',
@@ -98,11 +103,11 @@ describe('local SES v2 endpoint', () => {
     expect(entry?.path).toMatch(/outbox\/[0-9T.Z-]+-[0-9a-f-]+\.eml$/);
 
     const mail = await parseEml(entry?.path ?? '');
-    expect(mail.subject).toBe('Welcome — thanks for getting in touch');
+    expect(mail.subject).toBe('Welcome, Jane — thanks for getting in touch');
     expect(mail.from?.text).toBe('"Leadflow Demo" <hello@example.com>');
     expect(mail.text).toContain('Hi Jane,');
     expect(mail.text).toContain(postalAddress);
-    expect(mail.text).toContain(`Unsubscribe: ${unsubscribeUrl}`);
+    expect(mail.text).toContain(`Unsubscribe [${unsubscribeUrl}]`);
     expect(mail.html).toContain(`href="${unsubscribeUrl}"`);
     expect(mail.messageId).toBe('<test-1@example.com>');
     expect(headerLine(mail, 'list-unsubscribe')?.replace(/\r?\n\s+/g, ' ')).toBe(

@@ -1,0 +1,328 @@
+import mjml2html from 'mjml';
+import { z } from 'zod';
+import { safeMergeField } from './merge-fields.js';
+import { absoluteLink, offerCatalogue, offerLabels } from './offers.js';
+import {
+  parseTemplate,
+  renderHtml,
+  renderLine,
+  renderText,
+  type TemplateIssue,
+  type TemplateScope,
+  textFromHtml,
+  withPreheader,
+} from './template-engine.js';
+import { type FieldIssue, type Parsed, parseWith } from './validation.js';
+
+/**
+ * An email template is data a marketer edits and publishes like a schedule: Liquid in the subject,
+ * preheader and body (HTML, or MJML compiled to HTML at publish), an optional text body (derived
+ * from the HTML when absent), and a kind. A marketing template must carry the unsubscribe link and
+ * the postal address (CAN-SPAM); a transactional one answers something the contact asked for.
+ */
+export const templateKinds = ['marketing', 'transactional'] as const;
+export type TemplateKind = (typeof templateKinds)[number];
+export const bodyFormats = ['html', 'mjml'] as const;
+export type BodyFormat = (typeof bodyFormats)[number];
+
+/** What GET answers and PUT takes. */
+export interface EmailTemplate {
+  name: string;
+  version: number;
+  kind: TemplateKind;
+  description: string;
+  subject: string;
+  preheader: string;
+  format: BodyFormat;
+  /** As the marketer wrote it: HTML, or MJML. */
+  body: string;
+  /** The plain-text part; derived from the HTML at send time when absent. */
+  text?: string;
+  updatedAt: string;
+}
+
+/** As stored: with the HTML the body compiled to at publish (the body itself when it is HTML). */
+export interface PublishedTemplate extends EmailTemplate {
+  html: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** A validation issue that may know its line within the field. */
+export interface TemplateFieldIssue extends FieldIssue {
+  line?: number;
+}
+
+export const templateNamePattern = /^[a-z0-9][a-z0-9-]{0,59}$/;
+
+/** Gmail clips a message past 102 KB, hiding what follows, the unsubscribe link included. */
+export const maxHtmlBytes = 100 * 1024;
+
+const oneLine = (value: string) => !/[\p{Cc}\u2028\u2029]/u.test(value);
+const lineText = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine(oneLine, 'must be one line: no line breaks or control characters');
+
+const draftSchema = z.strictObject({
+  // Read-only: what GET answered may come back; see `readOnlyIssues`.
+  name: z.string().optional(),
+  version: z.unknown().optional(),
+  updatedAt: z.unknown().optional(),
+  kind: z.enum(templateKinds, `must be one of ${templateKinds.join(', ')}`),
+  description: lineText(300).default(''),
+  subject: lineText(200).refine((value) => value.trim() !== '', 'must not be empty'),
+  preheader: lineText(200).default(''),
+  format: z.enum(bodyFormats, `must be one of ${bodyFormats.join(', ')}`).default('html'),
+  body: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(2 * maxHtmlBytes, 'is too long'),
+  text: z.string().max(maxHtmlBytes, 'is too long').nullish(),
+});
+
+type Draft = z.infer<typeof draftSchema>;
+
+const atLine = (path: string, issue: TemplateIssue): TemplateFieldIssue =>
+  issue.line
+    ? { path, message: `line ${issue.line}: ${issue.message}`, line: issue.line }
+    : { path, message: issue.message };
+
+/** Read-only fields are ignored when they agree with the template and refused when they contradict it. */
+const readOnlyIssues = (draft: Draft, name: string, current: PublishedTemplate | undefined) => {
+  const issues: TemplateFieldIssue[] = [];
+  if (draft.name !== undefined && draft.name !== name) {
+    issues.push({ path: 'name', message: `is ${name} for this template; it cannot be renamed` });
+  }
+  const newest = current?.version ?? 0;
+  // An older version's number is expected: rolling back is a PUT of that version's content.
+  const version = draft.version;
+  if (
+    version !== undefined &&
+    !(Number.isInteger(version) && Number(version) >= 0 && Number(version) <= newest)
+  ) {
+    issues.push({ path: 'version', message: `must be a version of this template, 0 to ${newest}` });
+  }
+  if (current && draft.kind !== current.kind) {
+    issues.push({
+      path: 'kind',
+      message: `is ${current.kind} for this template; create a new template to change the kind`,
+    });
+  }
+  return issues;
+};
+
+const mjmlIssues = (error: unknown): TemplateIssue[] => {
+  const found = (error as { errors?: { line?: number; message?: string }[] }).errors;
+  if (Array.isArray(found) && found.length > 0) {
+    return found.map((item) => ({
+      message: `MJML: ${item.message ?? 'invalid'}`,
+      ...(item.line ? { line: item.line } : {}),
+    }));
+  }
+  return [{ message: `MJML: ${error instanceof Error ? error.message : String(error)}` }];
+};
+
+/** MJML to HTML, refusing `mj-include`: a template can only use what it contains. */
+const compileMjml = async (source: string): Promise<{ html: string } | { issues: TemplateIssue[] }> => {
+  const include = source.split('\n').findIndex((line) => /<mj-include\b/i.test(line));
+  if (include >= 0) return { issues: [{ message: 'MJML: mj-include is not available', line: include + 1 }] };
+  try {
+    const result = await mjml2html(source, { validationLevel: 'strict', ignoreIncludes: true });
+    return { html: result.html };
+  } catch (error) {
+    return { issues: mjmlIssues(error) };
+  }
+};
+
+const usesVariable = (source: string, name: string) => new RegExp(`{{-?\\s*${name}\\b[^}]*}}`).test(source);
+
+/**
+ * Validates a draft of template `name` and turns it into its next version: every Liquid field
+ * parsed, every variable known, MJML compiled, the size and the CAN-SPAM footer checked, and a
+ * render for a sample contact tried. Issues name the field and, where it has one, the line.
+ */
+export const parseTemplateDraft = async (
+  input: unknown,
+  name: string,
+  current: PublishedTemplate | undefined,
+  now: Date,
+): Promise<Parsed<PublishedTemplate>> => {
+  const parsed = parseWith(draftSchema, input);
+  if (!parsed.ok) return parsed;
+  const draft = parsed.value;
+  const issues: TemplateFieldIssue[] = readOnlyIssues(draft, name, current);
+  const text = draft.text ?? undefined;
+  const fields: [string, string, 'html' | 'text'][] = [
+    ['subject', draft.subject, 'text'],
+    ['preheader', draft.preheader, 'text'],
+    ['body', draft.body, 'html'],
+    ...(text === undefined ? [] : [['text', text, 'text'] as [string, string, 'text']]),
+  ];
+  for (const [path, source, as] of fields) {
+    const result = parseTemplate(source, as);
+    if (!result.ok) issues.push(...result.issues.map((issue) => atLine(path, issue)));
+  }
+  if (issues.length > 0) return { ok: false, issues };
+
+  let html = draft.body;
+  if (draft.format === 'mjml') {
+    const compiled = await compileMjml(draft.body);
+    if ('issues' in compiled)
+      return { ok: false, issues: compiled.issues.map((issue) => atLine('body', issue)) };
+    html = compiled.html;
+    const result = parseTemplate(html, 'html');
+    if (!result.ok) {
+      return {
+        ok: false,
+        issues: [
+          {
+            path: 'body',
+            message: 'MJML moved a Liquid tag out of place; put logic inside mj-text or mj-raw',
+          },
+        ],
+      };
+    }
+  }
+  const bytes = Buffer.byteLength(html, 'utf8');
+  if (bytes > maxHtmlBytes) {
+    issues.push({
+      path: 'body',
+      message: `is ${Math.ceil(bytes / 1024)} KB of HTML; Gmail clips messages past 102 KB, keep it under 100 KB`,
+    });
+  }
+  if (draft.kind === 'marketing') {
+    for (const [path, source] of [['body', html], ...(text === undefined ? [] : [['text', text]])] as const) {
+      for (const required of ['unsubscribe_url', 'postal_address']) {
+        if (!usesVariable(source, required)) {
+          issues.push({
+            path,
+            message: `a marketing email must show {{ ${required} }} (CAN-SPAM): add it to the footer`,
+          });
+        }
+      }
+    }
+  }
+  const template: PublishedTemplate = {
+    name,
+    version: (current?.version ?? 0) + 1,
+    kind: draft.kind,
+    description: draft.description.trim(),
+    subject: draft.subject.trim(),
+    preheader: draft.preheader.trim(),
+    format: draft.format,
+    body: draft.body,
+    ...(text === undefined ? {} : { text }),
+    updatedAt: now.toISOString(),
+    html,
+  };
+  if (issues.length === 0) {
+    try {
+      renderTemplate(template, sampleScope(sampleSettings));
+    } catch (error) {
+      issues.push({ path: 'body', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: template };
+};
+
+/** The representation GET answers: the compiled HTML stays behind (preview shows what it renders to). */
+export const templateView = ({ html: _compiled, ...template }: PublishedTemplate): EmailTemplate => template;
+
+/**
+ * Renders a published template. `subject`, when given, is a schedule's override of the
+ * template's subject, written in the same Liquid.
+ */
+export const renderTemplate = (
+  template: PublishedTemplate,
+  scope: TemplateScope,
+  subject?: string,
+): RenderedEmail => {
+  const html = withPreheader(renderHtml(template.html, scope), renderLine(template.preheader, scope));
+  return {
+    subject: renderLine(subject ?? template.subject, scope),
+    html,
+    text: template.text === undefined ? textFromHtml(html) : renderText(template.text, scope).trim(),
+  };
+};
+
+/** What a render knows about the company sending. */
+export interface SenderSettings {
+  senderName: string;
+  postalAddress: string;
+  siteUrl: string;
+}
+
+export interface ScopeInput {
+  /** As the contact typed it: each value goes through `safeMergeField`. */
+  contact?: {
+    firstName?: string | undefined;
+    lastName?: string | undefined;
+    company?: string | undefined;
+    jobTitle?: string | undefined;
+  };
+  offer?: { type: string; id?: string | undefined } | undefined;
+  settings: SenderSettings;
+  /** Links the system signed for this recipient. */
+  links: { unsubscribe?: string; preferences?: string; confirm?: string };
+}
+
+const merge = (value: string | undefined) => safeMergeField(value) ?? null;
+
+/** The variables of one render: every one present, null where unknown or unfit to show. */
+export const templateScope = ({ contact, offer, settings, links }: ScopeInput): TemplateScope => {
+  const entry = offer?.id ? offerCatalogue.get(offer.id) : undefined;
+  const link = entry ? absoluteLink(entry.link, settings.siteUrl) : null;
+  const isSession = offer?.type === 'webinar' || offer?.type === 'event';
+  return {
+    first_name: merge(contact?.firstName),
+    last_name: merge(contact?.lastName),
+    company: merge(contact?.company),
+    job_title: merge(contact?.jobTitle),
+    offer: {
+      type: merge(offer?.type),
+      id: merge(offer?.id),
+      label: (offer && offerLabels.get(offer.type)) ?? null,
+      title: entry?.title ?? null,
+      url: link,
+      starts_at: entry?.startsAt ?? null,
+      join_url: isSession ? link : null,
+    },
+    sender_name: settings.senderName,
+    postal_address: settings.postalAddress,
+    site_url: settings.siteUrl.replace(/\/$/, ''),
+    unsubscribe_url: links.unsubscribe ?? null,
+    preferences_url: links.preferences ?? null,
+    confirm_url: links.confirm ?? null,
+  };
+};
+
+const sampleSettings: SenderSettings = {
+  senderName: 'Example',
+  postalAddress: 'Example Inc., 1 Main Street, Springfield',
+  siteUrl: 'https://www.example.com',
+};
+
+/** The contact a preview shows when it is given none: every variable filled, so every branch shows text. */
+export const sampleScope = (settings: SenderSettings): TemplateScope =>
+  templateScope({
+    contact: { firstName: 'Alex', lastName: 'Sample', company: 'Example Co', jobTitle: 'Marketing lead' },
+    offer: { type: 'ebook', id: offerCatalogue.keys().next().value },
+    settings,
+    links: {
+      unsubscribe: `${settings.siteUrl.replace(/\/$/, '')}/v1/unsubscribe?t=sample`,
+      preferences: `${settings.siteUrl.replace(/\/$/, '')}/v1/preferences?t=sample`,
+      confirm: `${settings.siteUrl.replace(/\/$/, '')}/v1/confirm?t=sample`,
+    },
+  });
+
+/** Issues of a Liquid subject written in a schedule step, for the schedule's own validation. */
+export const subjectIssues = (subject: string, path: string): TemplateFieldIssue[] => {
+  const parsed = parseTemplate(subject, 'text');
+  return parsed.ok ? [] : parsed.issues.map((issue) => atLine(path, issue));
+};

@@ -1,0 +1,165 @@
+import { convert } from 'html-to-text';
+import { Liquid, type Template } from 'liquidjs';
+import { escapeHtml } from './html.js';
+
+/**
+ * The one place that owns the Liquid engine (liquidjs, the dialect Shopify, Customer.io and
+ * Dittofeed use). Configured once and strictly: an unknown variable or filter is an error, not a
+ * blank; every value printed into HTML is escaped unless the template says `| raw`; templates
+ * live in an empty in-memory map and `{% include %}`, `{% render %}` and `{% layout %}` are
+ * refused at parse time, so no template can reach the file system or another template.
+ */
+
+/** Where a problem is: the line within the field, when the engine knows it. */
+export interface TemplateIssue {
+  message: string;
+  line?: number;
+}
+
+const refusedTags = ['include', 'render', 'layout'] as const;
+
+const strictEngine = (outputEscape: 'escape' | undefined) => {
+  const engine = new Liquid({
+    strictVariables: true,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    templates: {},
+    ...(outputEscape ? { outputEscape } : {}),
+  });
+  for (const tag of refusedTags) {
+    engine.registerTag(tag, {
+      parse() {
+        throw new Error(`{% ${tag} %} is not available: a template cannot load other files`);
+      },
+      render() {},
+    });
+  }
+  return engine;
+};
+
+/** HTML bodies: every value escaped. */
+const htmlEngine = strictEngine('escape');
+/** Subjects, preheaders and text bodies: plain text, where escaping would show `&amp;`. */
+const textEngine = strictEngine(undefined);
+
+/**
+ * The variables a template may use, with the properties of those that are objects. Every one is
+ * always present when rendering (null when unknown), so `{{ first_name | default: "there" }}`
+ * works under strict variables, and a misspelt name is refused when the template is published.
+ */
+export const templateVariables = {
+  first_name: [],
+  last_name: [],
+  company: [],
+  job_title: [],
+  offer: ['type', 'id', 'label', 'title', 'url', 'starts_at', 'join_url'],
+  sender_name: [],
+  postal_address: [],
+  site_url: [],
+  unsubscribe_url: [],
+  preferences_url: [],
+  confirm_url: [],
+} as const satisfies Record<string, readonly string[]>;
+
+export type TemplateVariableName = keyof typeof templateVariables;
+type OfferProperty = (typeof templateVariables.offer)[number];
+
+/** What a render gets: every variable, null where nothing is known or nothing may be shown. */
+export type TemplateScope = { [name in Exclude<TemplateVariableName, 'offer'>]: string | null } & {
+  offer: { [property in OfferProperty]: string | null };
+};
+
+const knownVariables: ReadonlyMap<string, readonly string[]> = new Map(Object.entries(templateVariables));
+
+const lineOf = (error: unknown): number | undefined => {
+  const position = (error as { token?: { getPosition?: () => [number, number] } }).token?.getPosition?.();
+  return position?.[0];
+};
+
+/** liquidjs appends `, line:3, col:1` to its messages; the issue carries the line on its own. */
+const messageOf = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error))
+    .replace(/^(.*?)(, file:[^,]*)?, line:\d+, col:\d+[\s\S]*$/, '$1')
+    .trim();
+
+export type ParsedTemplate = { ok: true; template: Template[] } | { ok: false; issues: TemplateIssue[] };
+
+/** Parses one field and checks each variable it reads against `templateVariables`. */
+export const parseTemplate = (source: string, as: 'html' | 'text'): ParsedTemplate => {
+  const engine = as === 'html' ? htmlEngine : textEngine;
+  let template: Template[];
+  try {
+    template = engine.parse(source);
+  } catch (error) {
+    const line = lineOf(error);
+    return { ok: false, issues: [{ message: messageOf(error), ...(line ? { line } : {}) }] };
+  }
+  const issues: TemplateIssue[] = [];
+  for (const uses of Object.values(engine.analyzeSync(template, { partials: false }).globals)) {
+    for (const variable of uses) {
+      const [root, property] = variable.segments;
+      const properties = typeof root === 'string' ? knownVariables.get(root) : undefined;
+      const known =
+        properties !== undefined &&
+        (property === undefined || (typeof property === 'string' && properties.includes(property)));
+      if (!known) {
+        const hint =
+          properties && properties.length > 0
+            ? `${String(root)} has ${properties.join(', ')}`
+            : `known variables are ${[...knownVariables.keys()].join(', ')}`;
+        issues.push({
+          message: `unknown variable ${variable.toString()} (${hint})`,
+          line: variable.location.row,
+        });
+      }
+    }
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, template };
+};
+
+const renderParsed = (source: string, as: 'html' | 'text', scope: TemplateScope): string => {
+  const parsed = parseTemplate(source, as);
+  if (!parsed.ok) {
+    // Published templates were checked; reaching here means stored data was altered behind the API.
+    const [first] = parsed.issues;
+    throw new Error(`Template does not render: ${first?.message} (line ${first?.line ?? '?'})`);
+  }
+  return (as === 'html' ? htmlEngine : textEngine).renderSync(parsed.template, scope) as string;
+};
+
+/** A subject or preheader: one line, whatever a value or the template put in it. */
+export const renderLine = (source: string, scope: TemplateScope): string =>
+  renderParsed(source, 'text', scope)
+    .replace(/[\p{Cc}\u2028\u2029\s]+/gu, ' ')
+    .trim();
+
+export const renderText = (source: string, scope: TemplateScope): string =>
+  renderParsed(source, 'text', scope);
+
+export const renderHtml = (source: string, scope: TemplateScope): string =>
+  renderParsed(source, 'html', scope);
+
+/**
+ * The preheader (the line mail clients show after the subject) as the hidden first element of the
+ * body, where clients look for it.
+ */
+export const withPreheader = (html: string, preheader: string): string => {
+  if (!preheader) return html;
+  const hidden = `<div class="preheader" style="display:none;max-height:0;overflow:hidden;mso-hide:all;">${escapeHtml(preheader)}</div>`;
+  const body = /<body\b[^>]*>/i.exec(html);
+  if (!body) return `${hidden}\n${html}`;
+  const at = body.index + body[0].length;
+  return `${html.slice(0, at)}\n${hidden}${html.slice(at)}`;
+};
+
+/** The plain-text part from the HTML, when the template has none of its own. */
+export const textFromHtml = (html: string): string =>
+  convert(html, {
+    wordwrap: 78,
+    selectors: [
+      { selector: 'div.preheader', format: 'skip' },
+      { selector: 'title', format: 'skip' },
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    ],
+  }).trim();
