@@ -126,9 +126,14 @@ describe('functions', () => {
         expect.arrayContaining(required[service] ?? ['unknown service']),
       );
     }
-    // Exactly one function sends email: the journey step.
+    // Three functions send email: the journey step (schedules), intake (what a contact asked for,
+    // double opt-in) and admin (template tests); the rest never do.
     const senders = functions.filter((fn) => sending.every((name) => name in variablesOf(fn)));
-    expect(senders.map((fn) => variablesOf(fn).POWERTOOLS_SERVICE_NAME)).toEqual(['journey']);
+    expect(senders.map((fn) => String(variablesOf(fn).POWERTOOLS_SERVICE_NAME)).sort()).toEqual([
+      'admin',
+      'intake',
+      'journey',
+    ]);
   });
 
   it('give the journey step the mail settings: cdk.json context, the set, and the API’s unsubscribe URL', () => {
@@ -259,15 +264,23 @@ describe('IAM', () => {
     expect(signalling).toHaveLength(5);
   });
 
-  it('lets only the journey step send email, with ses:SendEmail on the identity and configuration set', () => {
+  it('lets only the journey step, intake and admin send email, with ses:SendEmail on the identity and configuration set', () => {
     const sends = policies().flatMap((policy) =>
       statementsOf(policy)
         .filter((statement) => asList(statement.Action).some((action) => action.startsWith('ses:')))
         .map((statement) => ({ roles: policy.Properties.Roles, statement })),
     );
-    expect(sends).toHaveLength(1);
-    expect(sends[0]?.roles).toEqual([{ Ref: expect.stringMatching(/^JourneyAdvanceRole/) }]);
-    // SES v2 SendEmail, raw content included, is authorized as ses:SendEmail alone.
+    expect(sends).toHaveLength(3);
+    const roleNames = sends.flatMap((send) => send.roles as { Ref: string }[]).map((role) => role.Ref);
+    expect(roleNames).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^JourneyAdvanceRole/),
+        expect.stringMatching(/^IntakeApiHandlerRole|^IntakeApi\w*Role/),
+        expect.stringMatching(/^AdminApi\w*Role/),
+      ]),
+    );
+    // Each the same statement: SES v2 SendEmail, raw content included, is ses:SendEmail alone.
+    expect(new Set(sends.map((send) => JSON.stringify(send.statement))).size).toBe(1);
     expect(sends[0]?.statement.Action).toBe('ses:SendEmail');
     const [identityId] = Object.keys(template.findResources('AWS::SES::EmailIdentity'));
     const [configurationSetId] = Object.keys(template.findResources('AWS::SES::ConfigurationSet'));
@@ -532,9 +545,10 @@ describe('deployment settings from context', () => {
     expect(Object.keys(settings.findOutputs('*')).filter((name) => name.includes('DkimRecord'))).toHaveLength(
       3,
     );
-    // The domain identity, the sender's own address under it, and the configuration set: nothing else.
+    // The domain identity, the sender's own address under it, and the configuration set: nothing
+    // else, for each of the three senders.
     const resources = JSON.stringify(sendResources(settings));
-    expect(sendResources(settings)).toHaveLength(3);
+    expect(new Set(sendResources(settings).map((resource) => JSON.stringify(resource))).size).toBe(3);
     expect(resources).toContain(':identity/hello@acme.example');
     expect(resources).not.toContain('"*"');
   });

@@ -210,9 +210,9 @@ describe('the schedules API', () => {
 
   it('lists the templates a step may use', async () => {
     const { templates } = (await (await runtime.call('/v1/templates', { admin: true })).json()) as {
-      templates: { id: string; subject: string }[];
+      templates: { name: string; kind: string }[];
     };
-    expect(templates.map((template) => template.id)).toContain('nurture-how-to');
+    expect(templates).toContainEqual(expect.objectContaining({ name: 'nurture-how-to', kind: 'marketing' }));
   });
 });
 
