@@ -14,6 +14,7 @@ export const contextKeys = {
   siteUrl: 'leadflow:siteUrl',
   sesIdentity: 'leadflow:sesIdentity',
   existingSesIdentity: 'leadflow:existingSesIdentity',
+  singleOptInForms: 'leadflow:singleOptInForms',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -49,6 +50,11 @@ export interface LeadflowStackProps extends StackProps {
    * @default - context `leadflow:existingSesIdentity` (`true`), else false
    */
   readonly existingSesIdentity?: boolean;
+  /**
+   * Forms whose consent counts without a confirmation email (single opt-in): form ids, or `*`.
+   * @default - context `leadflow:singleOptInForms`, else none: double opt-in on every form
+   */
+  readonly singleOptInForms?: readonly string[];
 }
 
 /**
@@ -105,6 +111,11 @@ export class LeadflowStack extends Stack {
       this.admin.handler.function,
     ]) {
       this.mailer.grantSend(fn);
+    }
+
+    const singleOptIn = props.singleOptInForms ?? readStringList(this, contextKeys.singleOptInForms) ?? [];
+    if (singleOptIn.length > 0) {
+      this.api.handler.function.addEnvironment('SINGLE_OPT_IN_FORMS', singleOptIn.join(','));
     }
 
     // Intake starts journeys and hands new touches of known contacts to them; admin (sales

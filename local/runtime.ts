@@ -125,6 +125,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     TABLE_NAME: localTableName,
     UNSUBSCRIBE_URL: `${url}/v1/unsubscribe`,
     SITE_URL: url,
+    // Double opt-in on every form unless told otherwise, as in AWS.
+    SINGLE_OPT_IN_FORMS: process.env.LEADFLOW_SINGLE_OPT_IN_FORMS ?? '',
     ...localMailSettings,
   });
   const client = localDynamoDbClient(dynamodb.endpoint);

@@ -1,8 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConsentChange } from '../domain/consent.js';
 import type { Contact, RepeatChanges, Touch } from '../domain/contact.js';
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { StageChange } from '../domain/journey.js';
+import { consentRecordItem } from './consent-ledger.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
 
@@ -148,7 +150,8 @@ export class ContactRepository {
    * Records that the contact may no longer be emailed: it unsubscribed (marketing consent is
    * withdrawn, `unsubscribedAt` set) or its address is suppressed after a hard bounce or a
    * complaint (`suppression`). The stage moves to the matching side state, with the move in the
-   * stage history, unless the contact is in one already: the first one stays, as the journey
+   * stage history, unless the contact is in one already (a withdrawal appends its consent record in
+   * the same write): the first one stays, as the journey
    * decides it. The write holds only if the stage is still the one read, so it never stamps a stale
    * stage over a journey step saved meanwhile. False when there is no such contact.
    */
@@ -157,6 +160,7 @@ export class ContactRepository {
     reason: 'unsubscribed' | 'suppressed',
     now: Date,
     detail: string,
+    consentRecord?: { record: ConsentChange['record']; clientHash?: string },
   ): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       const contact = await this.getContact(contactId);
@@ -201,7 +205,22 @@ export class ContactRepository {
             );
       try {
         await documentClient.send(
-          new TransactWriteCommand({ TransactItems: [{ Update: update }, ...counters] }),
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              ...counters,
+              ...(consentRecord
+                ? [
+                    consentRecordItem(
+                      this.tableName,
+                      contactId,
+                      consentRecord.record,
+                      consentRecord.clientHash,
+                    ),
+                  ]
+                : []),
+            ],
+          }),
         );
         return true;
       } catch (error) {

@@ -12,8 +12,8 @@ import {
   sampleScope,
   templateScope,
 } from '../domain/email-template.js';
+import { linkWithToken, signConfirmToken, signUnsubscribeToken } from '../domain/link-token.js';
 import type { TemplateScope } from '../domain/template-engine.js';
-import { signUnsubscribeToken, unsubscribeLink } from '../domain/unsubscribe-token.js';
 import { clock } from './clock.js';
 import { unsubscribeSecret } from './secrets.js';
 import { TemplateRepository } from './template-repository.js';
@@ -161,17 +161,22 @@ export const currentTemplate = async (name: string): Promise<PublishedTemplate> 
   return template;
 };
 
+/** The signed-link routes beside the unsubscribe endpoint (`/v1/confirm`, `/v1/preferences`). */
+const signedRoute = (route: 'confirm' | 'preferences') =>
+  mailSettings().unsubscribeEndpoint.replace(/unsubscribe$/, route);
+
+/** The double opt-in link for the request the contact made with submission `touchId`. */
+export const confirmLink = async (contactId: string, touchId: string): Promise<string> =>
+  linkWithToken(signedRoute('confirm'), signConfirmToken({ contactId, touchId }, await unsubscribeSecret()));
+
 /** Links signed for the recipient: unsubscribe and preferences carry the contact's own token. */
 const signedLinks = async (recipient: Recipient, confirmUrl?: string) => {
   const config = mailSettings();
   const links: ScopeInput['links'] = confirmUrl ? { confirm: confirmUrl } : {};
   if (recipient.contactId) {
     const token = signUnsubscribeToken(recipient.contactId, await unsubscribeSecret());
-    links.unsubscribe = unsubscribeLink(config.unsubscribeEndpoint, token);
-    links.preferences = unsubscribeLink(
-      config.unsubscribeEndpoint.replace(/unsubscribe$/, 'preferences'),
-      token,
-    );
+    links.unsubscribe = linkWithToken(config.unsubscribeEndpoint, token);
+    links.preferences = linkWithToken(signedRoute('preferences'), token);
   }
   return links;
 };

@@ -6,6 +6,7 @@ import { documentClient } from './dynamodb.js';
 const ledgerPrefix = (track: Track, round: number) => `SEND#${track}#${round}#`;
 /** Transactional replies to requests: outside `SEND#`, so the frequency cap never counts them. */
 const replyPrefix = 'REPLY#';
+const replyDayPrefix = 'REPLYDAY#';
 
 /** What a sent email used: recorded on its ledger entry. */
 export interface SentRecord {
@@ -99,6 +100,18 @@ export class SendLedger {
 
   releaseReply(contactId: string, touchId: string): Promise<void> {
     return this.releaseKey(contactId, `${replyPrefix}${touchId}`);
+  }
+
+  /**
+   * The one reply a contact that has not confirmed may get on a UTC day: the conditional write
+   * lets one of several concurrent submissions through.
+   */
+  claimReplyDay(contactId: string, day: string, now: Date): Promise<boolean> {
+    return this.claimKey(contactId, `${replyDayPrefix}${day}`, {}, now);
+  }
+
+  releaseReplyDay(contactId: string, day: string): Promise<void> {
+    return this.releaseKey(contactId, `${replyDayPrefix}${day}`);
   }
 
   /** When the contact's replies to requests since `since` were claimed. */

@@ -10,6 +10,18 @@ const adminEventSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
     .optional(),
+  /** Why, as a short code a report can group by (`no_budget`, `not_a_fit`). */
+  reason: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a short code: lower-case letters, digits and _')
+    .optional(),
+  /** What the rep wants the next person to know. */
+  note: z
+    .string()
+    .max(1000, 'must be at most 1000 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    .refine((note) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(note), 'must not contain control characters')
+    .optional(),
 });
 
 export type AdminEvent = z.infer<typeof adminEventSchema>;

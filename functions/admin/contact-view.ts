@@ -1,7 +1,11 @@
+import type { ConsentRecord } from '../domain/consent.js';
 import type { Contact, Touch } from '../domain/contact.js';
 
-/** What an admin sees of a contact: its record, where it first and last came from, and its touches. */
-export const contactView = (contact: Contact, touches: Touch[]) => {
+/**
+ * What an admin sees of a contact: its record, where it first and last came from, its touches,
+ * and the consent records that prove what it agreed to.
+ */
+export const contactView = (contact: Contact, touches: Touch[], consentRecords: ConsentRecord[]) => {
   const { firstTouch, latestTouch, emailNormalised: _dedupeKey, taskToken: _internal, ...record } = contact;
   const attributionOf = (touch: Touch) => ({
     at: touch.receivedAt,
@@ -13,5 +17,6 @@ export const contactView = (contact: Contact, touches: Touch[]) => {
     ...record,
     attribution: { first: attributionOf(firstTouch), latest: attributionOf(latestTouch) },
     touches,
+    consentRecords,
   };
 };

@@ -1,11 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
+import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
+import { decisionFits } from '../domain/journey.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
@@ -19,6 +21,7 @@ import { contactView } from './contact-view.js';
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
 const journeys = new JourneyRepository(tableName);
+const consents = new ConsentLedger(tableName);
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
@@ -29,7 +32,11 @@ const getContact: Route = async (event) => {
   const contactId = contactIdOf(event);
   const contact = await contacts.getContact(contactId);
   if (!contact) return noContact(contactId);
-  return json(200, contactView(contact, await contacts.listTouches(contactId)));
+  const [touches, consentRecords] = await Promise.all([
+    contacts.listTouches(contactId),
+    consents.records(contactId),
+  ]);
+  return json(200, contactView(contact, touches, consentRecords));
 };
 
 /** A sales decision or another admin event, handed to the contact's journey. */
@@ -40,8 +47,26 @@ const postContactEvent: Route = async (event) => {
   const parsed = parseAdminEvent(body.input);
   if (!parsed.ok)
     return errorResponse(400, 'validation_failed', 'The event has invalid fields', parsed.issues);
-  const { type, eventId } = parsed.value;
-  const delivered = await deliverContactEvent(journeys, contactId, type, clock.now(), undefined, eventId);
+  const { type, eventId, reason, note } = parsed.value;
+  const contact = await contacts.getContact(contactId);
+  if (!contact) return noContact(contactId);
+  if (!decisionFits(contact.stage, type)) {
+    return errorResponse(
+      409,
+      'decision_not_allowed',
+      `${type} does not fit a contact at stage ${contact.stage}`,
+      [{ path: 'type', message: `does not fit stage ${contact.stage}` }],
+    );
+  }
+  const detail = { ...(reason ? { reason } : {}), ...(note ? { note } : {}) };
+  const delivered = await deliverContactEvent(
+    journeys,
+    contactId,
+    type,
+    clock.now(),
+    Object.keys(detail).length > 0 ? detail : undefined,
+    eventId,
+  );
   if (!delivered) return noContact(contactId);
   return json(202, { contactId, eventId: delivered.eventId, type: delivered.type, at: delivered.at });
 };

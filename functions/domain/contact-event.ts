@@ -24,6 +24,8 @@ export const contactEventTypes = [
    * touch, scores nothing and moves no stage.
    */
   'schedule_changed',
+  /** The contact confirmed its subscription: marketing email may begin. Plans again, like the above. */
+  'consent_confirmed',
 ] as const;
 
 export type ContactEventType = (typeof contactEventTypes)[number];

@@ -1,4 +1,5 @@
 import { type Where, whereFrom } from './attribution.js';
+import type { Consent } from './consent.js';
 import { normaliseEmail } from './email-address.js';
 import type { JourneyState, StageChange } from './journey.js';
 import { type QualificationRules, touchScore } from './qualification.js';
@@ -35,11 +36,6 @@ export interface Profile {
   company?: string;
   jobTitle?: string;
   phone?: string;
-}
-
-export interface Consent {
-  marketing: boolean;
-  updatedAt: string;
 }
 
 export interface Contact extends Profile {
@@ -105,8 +101,9 @@ export const touchFromSubmission = (
 };
 
 /**
- * A contact seen for the first time. Without an explicit yes there is no marketing consent. A
- * name and an email make a contact, not a lead, unless it says it is ready to talk to sales.
+ * A contact seen for the first time. It starts without marketing consent: a form's "yes" is
+ * applied after, as any submission's is (`consentFromSubmission`). A name and an email make a
+ * contact, not a lead, unless it says it is ready to talk to sales.
  */
 export const newContact = (submission: Submission, touch: Touch, rules: QualificationRules): Contact => {
   const contact: Contact = {
@@ -116,7 +113,7 @@ export const newContact = (submission: Submission, touch: Touch, rules: Qualific
     emailNormalised: normaliseEmail(submission.email),
     stage: submission.buyingStage === 'ready_to_talk' ? 'sales_lead' : stageOfNewContact,
     score: touchScore({ channel: touch.where.channel, offerType: touch.why.offer?.type }, rules),
-    consent: { marketing: submission.consent === true, updatedAt: touch.receivedAt },
+    consent: { marketing: false, updatedAt: touch.receivedAt },
     firstTouch: touch,
     latestTouch: touch,
     touchCount: 1,

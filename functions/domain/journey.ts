@@ -84,6 +84,7 @@ export const stagesOnTrack = (track: Track): Stage[] =>
   [...funnelStages, ...sideStates].filter((stage) => trackOf(stage) === track);
 
 const unreachable: ReadonlySet<Stage> = new Set(['unsubscribed', 'suppressed']);
+const replanOnly: ReadonlySet<ContactEvent['type']> = new Set(['schedule_changed', 'consent_confirmed']);
 
 /** What one event does to the stage on its own, before score and fit are weighed. */
 const stageAfterEvent = (stage: Stage, event: ContactEvent): { stage: Stage; reason: string } => {
@@ -110,6 +111,20 @@ const stageAfterEvent = (stage: Stage, event: ContactEvent): { stage: Stage; rea
       return { stage, reason: '' };
   }
 };
+
+const salesDecisions: ReadonlySet<ContactEvent['type']> = new Set([
+  'sales_accepted',
+  'sales_rejected',
+  'won',
+  'lost',
+]);
+
+/**
+ * Whether a sales decision fits a contact at `stage`: one that would move nothing (rejecting a
+ * customer, winning one twice) is a mistake to refuse, not an event to store. Other events always fit.
+ */
+export const decisionFits = (stage: Stage, type: ContactEvent['type']): boolean =>
+  !salesDecisions.has(type) || stageAfterEvent(stage, { eventId: '', type, at: '' }).stage !== stage;
 
 const eventScore = (event: ContactEvent, rules: QualificationRules): number => {
   const base = rules.eventWeights[event.type] ?? 0;
@@ -144,7 +159,7 @@ export const standingAfter = (
 
   for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
     // Only asks the journey to plan again: not a touch, no score, no stage move.
-    if (event.type === 'schedule_changed') continue;
+    if (replanOnly.has(event.type)) continue;
     const after = stageAfterEvent(stage, event);
     moveTo(after.stage, after.reason);
     if (unreachable.has(stage)) continue;

@@ -53,6 +53,12 @@ ${[greeting, ...content, signature].join('\n')}
 `;
 };
 
+/**
+ * A request that also said yes to marketing on a double opt-in form: the reply carries the
+ * confirmation link, so one submission makes one email.
+ */
+const confirmBlock = `{% if confirm_url %}${paragraph('You also asked to hear from {{ sender_name }} by email. Confirm that with one click; until then we send nothing more.')}${button('Confirm my subscription', '{{ confirm_url }}')}{% endif %}`;
+
 const seeds: Seed[] = [
   {
     name: 'welcome',
@@ -246,6 +252,7 @@ const seeds: Seed[] = [
         'Thanks for requesting {{ offer.title | default: "our content" }}. Here is your copy, to keep and share with your team.',
       ),
       button('Download {{ offer.title | default: "it" }}', '{{ offer.url }}'),
+      confirmBlock,
     ],
   },
   {
@@ -260,6 +267,7 @@ const seeds: Seed[] = [
       ),
       `{% if offer.join_url %}${button('Join the session', '{{ offer.join_url }}')}{% endif %}`,
       paragraph('Add it to your calendar now, and keep this email: the link above is how you join.'),
+      confirmBlock,
     ],
   },
   {
@@ -273,6 +281,7 @@ const seeds: Seed[] = [
         'Thanks for asking for {% if offer.label %}a {{ offer.label }}{% else %}a conversation{% endif %}. Someone from our team will be in touch within one business day to find a time that suits you.',
       ),
       paragraph('If it cannot wait, reply to this email.'),
+      confirmBlock,
     ],
   },
 ];

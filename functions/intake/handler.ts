@@ -1,26 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
+import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
-import { sendTransactionalEmail } from '../adapters/mailer.js';
+import { confirmLink, sendTransactionalEmail } from '../adapters/mailer.js';
+import { unsubscribeSecret } from '../adapters/secrets.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { startExecutionOnce } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
+import { hashClientAddress } from '../domain/client-address.js';
+import { singleOptInForms } from '../domain/consent.js';
 import { maskEmail } from '../domain/email-address.js';
 import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { executionName } from '../journey/advance.js';
 import { recordSubmission } from './record-submission.js';
-import { replyToRequest } from './reply-to-request.js';
+import { replyToSubmission } from './reply-to-request.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const stateMachineArn = requireEnv('JOURNEY_STATE_MACHINE_ARN');
 const dependencies = {
   contacts: new ContactRepository(tableName),
   journeys: new JourneyRepository(tableName),
+  consents: new ConsentLedger(tableName),
+  // Double opt-in unless the deployment lists the form (`*` for all) as single opt-in.
+  singleOptIn: singleOptInForms(process.env.SINGLE_OPT_IN_FORMS),
   startJourney: async (contactId: string) => {
     await startExecutionOnce(stateMachineArn, executionName(contactId, 1), {
       contactId,
@@ -30,7 +37,7 @@ const dependencies = {
   },
 };
 
-const replies = { ledger: new SendLedger(tableName), send: sendTransactionalEmail };
+const replies = { ledger: new SendLedger(tableName), send: sendTransactionalEmail, confirmUrl: confirmLink };
 
 /** POST /v1/contacts: a landing page's form, as JSON or form-encoded. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
@@ -54,8 +61,14 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   if (parsed.ignored.length > 0) logger.info('Submission fields ignored', { fields: parsed.ignored });
 
   const now = clock.now();
-  const { contact, created } = await recordSubmission(parsed.value, dependencies, now);
-  await replyToRequest(contact, replies, now);
+  const clientHash = hashClientAddress(event.requestContext.http.sourceIp, await unsubscribeSecret());
+  const { contact, touch, created, confirm } = await recordSubmission(
+    parsed.value,
+    dependencies,
+    now,
+    clientHash,
+  );
+  await replyToSubmission(contact, touch, confirm, replies, now);
   logger.info('Submission recorded', {
     contactId: contact.contactId,
     email: maskEmail(contact.email),

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { ConsentLedger } from '../adapters/consent-ledger.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
+import { consentFromSubmission } from '../domain/consent.js';
 import {
   type Contact,
   changesFromRepeatSubmission,
@@ -15,14 +17,21 @@ import { deliverContactEvent } from '../journey/deliver-event.js';
 
 export interface IntakeOutcome {
   contact: Contact;
+  /** The submission's own touch. */
+  touch: Touch;
   created: boolean;
+  /** A double opt-in confirmation is due. */
+  confirm: boolean;
 }
 
 export interface IntakeDependencies {
   contacts: ContactRepository;
   journeys: JourneyRepository;
+  consents: ConsentLedger;
   /** Starts generation 1 of the contact's journey; starting it again is a no-op. */
   startJourney(contactId: string): Promise<void>;
+  /** Whether the deployment counts this form's "yes" at once (single opt-in). */
+  singleOptIn(form: string | undefined): boolean;
 }
 
 /** What the journey needs to know of a further submission to score it and honour its buying stage. */
@@ -33,32 +42,65 @@ const submissionDetail = (touch: Touch): Record<string, string> => ({
   ...(touch.buyingStage ? { buyingStage: touch.buyingStage } : {}),
 });
 
+const maxConsentAttempts = 5;
+
+/**
+ * Applies the submission's consent answer to the contact as it is now, with its record; decides
+ * again if a concurrent change got there first.
+ */
+const applyConsent = async (
+  initial: Contact,
+  submission: Submission,
+  touch: Touch,
+  deps: IntakeDependencies,
+  clientHash: string | undefined,
+): Promise<{ contact: Contact; confirm: boolean }> => {
+  let contact: Contact | undefined = initial;
+  for (let attempt = 0; contact && attempt < maxConsentAttempts; attempt++) {
+    const decision = consentFromSubmission(contact.consent, submission.consent, touch, {
+      singleOptIn: deps.singleOptIn(touch.what.form),
+      wording: submission.consentText,
+    });
+    if (!decision.change) return { contact, confirm: decision.confirm };
+    if (await deps.consents.apply(contact.contactId, contact.consent, decision.change, clientHash)) {
+      return { contact: { ...contact, consent: decision.change.consent }, confirm: decision.confirm };
+    }
+    contact = await deps.contacts.getContact(contact.contactId);
+  }
+  if (!contact) return { contact: initial, confirm: false };
+  throw new Error(`Consent of ${initial.contactId} kept changing under concurrent submissions`);
+};
+
 /**
  * A new address becomes a contact and starts its journey; a known one gets the submission as a
  * further touch, delivered to its journey as an event. The create is tried first and the
  * repository's conditional claim decides the race, so concurrent duplicates of one address all
- * land on the same contact and only one reports `created`.
+ * land on the same contact and only one reports `created`. Consent is applied before the journey
+ * hears of the submission, so its next step already knows whether it may send marketing email.
  */
 export const recordSubmission = async (
   submission: Submission,
   deps: IntakeDependencies,
   now: Date,
+  clientHash?: string,
 ): Promise<IntakeOutcome> => {
   const contactId = randomUUID();
   const firstTouch = touchFromSubmission(submission, { touchId: randomUUID(), contactId }, now);
-  const contact = newContact(submission, firstTouch, defaultRules);
-  if (await deps.contacts.createContact(contact)) {
+  const created = newContact(submission, firstTouch, defaultRules);
+  if (await deps.contacts.createContact(created)) {
+    const { contact, confirm } = await applyConsent(created, submission, firstTouch, deps, clientHash);
     await deps.startJourney(contactId);
-    return { contact, created: true };
+    return { contact, touch: firstTouch, created: true, confirm };
   }
 
   const existingId = await deps.contacts.contactIdForEmail(normaliseEmail(submission.email));
   if (!existingId) throw new Error('Address claimed but its contact id could not be read');
   const touch = touchFromSubmission(submission, { touchId: randomUUID(), contactId: existingId }, now);
   const updated = await deps.contacts.addTouch(touch, changesFromRepeatSubmission(submission, touch));
+  const { contact, confirm } = await applyConsent(updated, submission, touch, deps, clientHash);
   // A journey whose first step never ran may never have started (the creating request failed
   // after the write): starting it is idempotent, so make sure.
-  if (!updated.journey) await deps.startJourney(existingId);
+  if (!contact.journey) await deps.startJourney(existingId);
   await deliverContactEvent(
     deps.journeys,
     existingId,
@@ -67,5 +109,5 @@ export const recordSubmission = async (
     submissionDetail(touch),
     touch.touchId,
   );
-  return { contact: updated, created: false };
+  return { contact, touch, created: false, confirm };
 };

@@ -1,20 +1,33 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
+import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { unsubscribeSecret } from '../adapters/secrets.js';
 import { requireEnv } from '../config/env.js';
+import { hashClientAddress } from '../domain/client-address.js';
 import type { Contact } from '../domain/contact.js';
 import { maskEmail } from '../domain/email-address.js';
 import { escapeHtml } from '../domain/html.js';
-import { verifyUnsubscribeToken } from '../domain/unsubscribe-token.js';
+import { verifyUnsubscribeToken } from '../domain/link-token.js';
+import { page } from '../http/page.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
+import { confirmSubscription } from './confirm.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
 const journeys = new JourneyRepository(tableName);
+const consents = new ConsentLedger(tableName);
+
+/** The signed links in our emails: `/v1/unsubscribe` and `/v1/confirm`. */
+export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  if (event.routeKey.endsWith(' /v1/unsubscribe')) return unsubscribe(event);
+  if (event.routeKey.endsWith(' /v1/confirm'))
+    return confirmSubscription(event, { contacts, journeys, consents });
+  return errorResponse(404, 'not_found', 'Not here yet');
+};
 
 /**
  * `GET /v1/unsubscribe?t=TOKEN` shows a confirmation page and changes nothing: mail scanners
@@ -25,8 +38,7 @@ const journeys = new JourneyRepository(tableName);
  * A valid token for a contact that no longer exists (erased) answers as unsubscribed: that
  * address gets no email from us, which is all the person asked for, and nothing is written.
  */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-  if (!event.routeKey.endsWith(' /v1/unsubscribe')) return errorResponse(404, 'not_found', 'Not here yet');
+const unsubscribe = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
   const wantsHtml = event.headers?.accept?.includes('text/html') ?? false;
   const token = event.queryStringParameters?.t;
   const contactId = token ? verifyUnsubscribeToken(token, await unsubscribeSecret()) : undefined;
@@ -50,7 +62,10 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
     // delivers again, so the journey always hears of it (twice at worst, which it ignores).
     const now = clock.now();
     await deliverContactEvent(journeys, contactId, 'unsubscribed', now);
-    await contacts.markUnreachable(contactId, 'unsubscribed', now, 'unsubscribed');
+    await contacts.markUnreachable(contactId, 'unsubscribed', now, 'unsubscribed', {
+      record: { at: now.toISOString(), action: 'withdrawn', method: 'unsubscribe_link' },
+      clientHash: hashClientAddress(event.requestContext.http.sourceIp, await unsubscribeSecret()),
+    });
     logger.info('Contact unsubscribed', { contactId });
   }
   return wantsHtml
@@ -75,27 +90,3 @@ const confirmationPage = (contact: Contact | undefined, token: string): HttpResu
     '<button type="submit">Unsubscribe</button></form>';
   return page(200, 'Unsubscribe', [`Unsubscribe ${email} from our marketing emails?`], form);
 };
-
-const page = (statusCode: number, title: string, paragraphs: string[], extra = ''): HttpResult => ({
-  statusCode,
-  headers: {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    // The token is in the URL: keep it out of Referer headers, crawlers' indexes and frames.
-    'referrer-policy': 'no-referrer',
-    'x-robots-tag': 'noindex',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy':
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  },
-  body: `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
-<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2933;line-height:1.5}button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#1f6feb;color:#fff;cursor:pointer}</style></head>
-<body><h1>${escapeHtml(title)}</h1>
-${paragraphs.map((text) => `<p>${escapeHtml(text)}</p>`).join('\n')}
-${extra}
-</body>
-</html>
-`,
-});

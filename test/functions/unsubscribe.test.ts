@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactRepository } from '../../functions/adapters/contact-repository.js';
 import type { JourneyRepository } from '../../functions/adapters/journey-repository.js';
 import type { sendMarketingEmail as SendMarketingEmail } from '../../functions/adapters/mailer.js';
-import { signUnsubscribeToken } from '../../functions/domain/unsubscribe-token.js';
+import { signUnsubscribeToken } from '../../functions/domain/link-token.js';
 import type { HttpResult } from '../../functions/http/responses.js';
 import { type MailFixture, startMailFixture } from '../support/mail-fixture.js';
 

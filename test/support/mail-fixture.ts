@@ -76,7 +76,10 @@ export const startMailFixture = async (
       if (!parsed.ok) throw new Error('bad test submission');
       const contactId = randomUUID();
       const touch = touchFromSubmission(parsed.value, { touchId: randomUUID(), contactId }, new Date());
-      if (!(await contacts.createContact(newContact(parsed.value, touch, defaultRules)))) {
+      const contact = newContact(parsed.value, touch, defaultRules);
+      // Consented as if it had confirmed: these suites are about what happens to mail after.
+      contact.consent = { marketing: true, updatedAt: touch.receivedAt };
+      if (!(await contacts.createContact(contact))) {
         throw new Error('test contact not created');
       }
       return contactId;

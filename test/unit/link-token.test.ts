@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  linkWithToken,
+  signConfirmToken,
   signUnsubscribeToken,
-  unsubscribeLink,
+  verifyConfirmToken,
   verifyUnsubscribeToken,
-} from '../../functions/domain/unsubscribe-token.js';
+} from '../../functions/domain/link-token.js';
 
 const secret = randomBytes(32);
 const contactId = '7f1c2a9e-3b4d-4e5f-8a6b-1c2d3e4f5a6b';
@@ -73,8 +75,26 @@ describe('unsubscribe tokens', () => {
   });
 
   it('puts the token in the link as t', () => {
-    const link = unsubscribeLink('https://api.example.com/v1/unsubscribe', 'abc.def');
+    const link = linkWithToken('https://api.example.com/v1/unsubscribe', 'abc.def');
     expect(link).toBe('https://api.example.com/v1/unsubscribe?t=abc.def');
     expect(new URL(link).searchParams.get('t')).toBe('abc.def');
+  });
+});
+
+describe('confirmation tokens', () => {
+  const subject = { contactId, touchId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' };
+
+  it('round-trips the contact and the request it confirms', () => {
+    expect(verifyConfirmToken(signConfirmToken(subject, secret), secret)).toEqual(subject);
+  });
+
+  it('are not unsubscribe tokens, nor the other way round', () => {
+    const unsubscribe = signUnsubscribeToken(`${subject.contactId} ${subject.touchId}`, secret);
+    expect(verifyConfirmToken(unsubscribe, secret)).toBeUndefined();
+    expect(verifyUnsubscribeToken(signConfirmToken(subject, secret), secret)).toBeUndefined();
+  });
+
+  it('refuse another secret', () => {
+    expect(verifyConfirmToken(signConfirmToken(subject, secret), randomBytes(32))).toBeUndefined();
   });
 });

@@ -1,0 +1,75 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The tokens in the links our emails carry: `<payload, base64url>.<HMAC-SHA256, base64url>`. They
+ * prove a link came from one of our emails, so nobody can act on an address they guessed.
+ *
+ * An unsubscribe token names the contact and never expires: CAN-SPAM and RFC 8058 expect an
+ * unsubscribe link to work for as long as the email sits in an inbox, and a stale token can do no
+ * more than unsubscribe its own recipient. A confirmation token names the contact and the request
+ * it confirms; the request itself expires (see `confirmConsent`).
+ */
+export type UnsubscribeSecret = string | Uint8Array;
+
+/** Binds each MAC to one purpose, so a token made for one link never works for another. */
+const purposes = {
+  unsubscribe: 'leadflow/unsubscribe/v1:',
+  confirm: 'leadflow/confirm/v1:',
+} as const;
+export type LinkPurpose = keyof typeof purposes;
+
+const mac = (purpose: LinkPurpose, encoded: string, secret: UnsubscribeSecret) =>
+  createHmac('sha256', secret).update(purposes[purpose]).update(encoded).digest('base64url');
+
+export const signLinkToken = (purpose: LinkPurpose, payload: string, secret: UnsubscribeSecret): string => {
+  if (!payload) throw new Error(`A ${purpose} token needs a payload`);
+  const encoded = Buffer.from(payload, 'utf8').toString('base64url');
+  return `${encoded}.${mac(purpose, encoded, secret)}`;
+};
+
+/** The payload the token was issued with, or undefined when it is malformed, altered or forged. */
+export const verifyLinkToken = (
+  purpose: LinkPurpose,
+  token: string,
+  secret: UnsubscribeSecret,
+): string | undefined => {
+  const [encoded, signature, extra] = token.split('.');
+  if (!encoded || !signature || extra !== undefined) return undefined;
+  // Re-encoding and comparing the whole text makes every character count: base64 decoding alone
+  // ignores the spare bits of the last character, so two spellings would decode alike.
+  const payload = Buffer.from(encoded, 'base64url').toString('utf8');
+  if (!payload || Buffer.from(payload, 'utf8').toString('base64url') !== encoded) return undefined;
+  const expected = Buffer.from(mac(purpose, encoded, secret));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? payload : undefined;
+};
+
+export const signUnsubscribeToken = (contactId: string, secret: UnsubscribeSecret): string =>
+  signLinkToken('unsubscribe', contactId, secret);
+
+export const verifyUnsubscribeToken = (token: string, secret: UnsubscribeSecret): string | undefined =>
+  verifyLinkToken('unsubscribe', token, secret);
+
+/** Which request a confirmation link confirms. */
+export interface ConfirmationSubject {
+  contactId: string;
+  touchId: string;
+}
+
+export const signConfirmToken = (subject: ConfirmationSubject, secret: UnsubscribeSecret): string =>
+  signLinkToken('confirm', `${subject.contactId} ${subject.touchId}`, secret);
+
+export const verifyConfirmToken = (
+  token: string,
+  secret: UnsubscribeSecret,
+): ConfirmationSubject | undefined => {
+  const [contactId, touchId, extra] = verifyLinkToken('confirm', token, secret)?.split(' ') ?? [];
+  return contactId && touchId && extra === undefined ? { contactId, touchId } : undefined;
+};
+
+/** The link put in an email: the endpoint with the token as `t`. */
+export const linkWithToken = (endpoint: string, token: string): string => {
+  const url = new URL(endpoint);
+  url.searchParams.set('t', token);
+  return url.href;
+};
