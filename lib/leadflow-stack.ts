@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { parseRateLimit } from '../functions/domain/intake-rate.js';
 import { AdminApi } from './constructs/admin-api.js';
 import { ContactStore } from './constructs/contact-store.js';
 import { IntakeApi, type RouteTargets } from './constructs/intake-api.js';
@@ -14,6 +15,7 @@ export const contextKeys = {
   siteUrl: 'leadflow:siteUrl',
   sesIdentity: 'leadflow:sesIdentity',
   existingSesIdentity: 'leadflow:existingSesIdentity',
+  intakeRatePerMinute: 'leadflow:intakeRatePerMinute',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -49,6 +51,11 @@ export interface LeadflowStackProps extends StackProps {
    * @default - context `leadflow:existingSesIdentity` (`true`), else false
    */
   readonly existingSesIdentity?: boolean;
+  /**
+   * Public submissions per client per minute, `0` for no limit.
+   * @default - context `leadflow:intakeRatePerMinute`, else 10
+   */
+  readonly intakeRatePerMinute?: number;
 }
 
 /**
@@ -73,6 +80,7 @@ export class LeadflowStack extends Stack {
       table: this.store.table,
       allowedOrigins: props.allowedOrigins ??
         readStringList(this, contextKeys.allowedOrigins) ?? ['http://localhost:3000'],
+      ratePerMinute: props.intakeRatePerMinute ?? readRateLimit(this, contextKeys.intakeRatePerMinute),
     });
     this.admin = new AdminApi(this, 'AdminApi', { table: this.store.table });
 
@@ -153,4 +161,15 @@ const readBoolean = (scope: Construct, key: string): boolean | undefined => {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
+};
+
+/** A per-minute limit from context: a whole number, `0` for none, in cdk.json or from the command line. */
+const readRateLimit = (scope: Construct, key: string): number | undefined => {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  const limit = parseRateLimit(value);
+  if (limit === undefined) {
+    throw new Error(`Context ${key} must be a whole number (0: no limit), got ${JSON.stringify(value)}`);
+  }
+  return limit;
 };

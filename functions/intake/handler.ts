@@ -7,8 +7,10 @@ import { logger } from '../adapters/logger.js';
 import { sendTransactionalEmail } from '../adapters/mailer.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { startExecutionOnce } from '../adapters/stepfunctions.js';
-import { requireEnv } from '../config/env.js';
+import { SubmissionCounter } from '../adapters/submission-counter.js';
+import { intakeRatePerMinute, requireEnv } from '../config/env.js';
 import { maskEmail } from '../domain/email-address.js';
+import { isOverLimit, rateWindow } from '../domain/intake-rate.js';
 import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
@@ -32,8 +34,29 @@ const dependencies = {
 
 const replies = { ledger: new SendLedger(tableName), send: sendTransactionalEmail };
 
+const ratePerMinute = intakeRatePerMinute();
+const submissions = new SubmissionCounter(tableName);
+
 /** POST /v1/contacts: a landing page's form, as JSON or form-encoded. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  const now = clock.now();
+  // First, before the body is even read: a client past its limit costs one write and gets nothing
+  // else, whatever it sent (the honeypot and refused bodies count too).
+  if (ratePerMinute > 0) {
+    const window = rateWindow(now);
+    const count = await submissions.add(event.requestContext.http.sourceIp, window);
+    if (isOverLimit(count, ratePerMinute)) {
+      logger.info('Submission refused: client past its limit', { count });
+      return errorResponse(
+        429,
+        'rate_limited',
+        `Too many submissions from this client; try again in ${window.retryAfterSeconds} s`,
+        [],
+        { 'retry-after': String(window.retryAfterSeconds) },
+      );
+    }
+  }
+
   const body = readBody(event);
   if (!body.ok) return body.response;
 
@@ -53,7 +76,6 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   }
   if (parsed.ignored.length > 0) logger.info('Submission fields ignored', { fields: parsed.ignored });
 
-  const now = clock.now();
   const { contact, created } = await recordSubmission(parsed.value, dependencies, now);
   await replyToRequest(contact, replies, now);
   logger.info('Submission recorded', {
