@@ -5,7 +5,7 @@ import { contactIdFor, tableKeys } from '../support/table-keys.js';
 let runtime: RunningRuntime;
 
 beforeAll(async () => {
-  // Many intakes from this one client: no per-client limit here (test/journeys/rate-limit.test.ts).
+  // Many intakes from this one client: no per-client limit here (test/journeys/intake-rate.test.ts).
   runtime = await startRuntime({ env: { LEADFLOW_INTAKE_RATE: '0' } });
 });
 
