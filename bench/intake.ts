@@ -106,7 +106,14 @@ const bareUrl = `http://127.0.0.1:${typeof bareAddress === 'object' && bareAddre
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-'));
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-const runtime = await startLocalRuntime({ port: 0, dataDir, clockMode: 'manual', adminToken: 'bench' });
+// All the load comes from this one client: no per-client limit, or it would measure the 429s.
+const runtime = await startLocalRuntime({
+  port: 0,
+  dataDir,
+  clockMode: 'manual',
+  adminToken: 'bench',
+  intakeRatePerMinute: 0,
+});
 
 try {
   const warmUp = await load(runtime.url, warmUpSeconds);

@@ -16,6 +16,9 @@
  * - `leadflow:existingSesIdentity`: `true` when that identity is already verified in the account and
  *   region (the company already sends from the domain, or another stage created it): the stack uses
  *   it instead of creating it, which would fail. Default: false.
+ * - `leadflow:intakeRatePerMinute`: submissions the public intake accepts per client (source IP)
+ *   per minute; past it, 429 with `Retry-After`. `0` for no limit (e.g. behind CloudFront, where
+ *   every request comes from an edge address; use AWS WAF there). Default: 10.
  *
  * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
  * time) and makes no lookups, so `cdk synth` works offline without credentials.

@@ -1,10 +1,12 @@
 /**
  * `npm start`: the whole of Leadflow on this machine.
  *   npm start -- [--port N] [--data DIR] [--clock manual|scaled] [--day-every 5s]
- * Environment: PORT, LEADFLOW_DATA_DIR, LEADFLOW_ADMIN_TOKEN, LEADFLOW_ALLOWED_ORIGINS (comma-separated).
+ * Environment: PORT, LEADFLOW_DATA_DIR, LEADFLOW_ADMIN_TOKEN, LEADFLOW_ALLOWED_ORIGINS (comma-separated),
+ * LEADFLOW_INTAKE_RATE (public submissions per client per minute, 0 for no limit; default 10).
  */
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDuration } from '../functions/domain/duration.js';
+import { parseRateLimit } from '../functions/domain/intake-rate.js';
 import { JavaMissingError } from '../local/dynamodb-local.js';
 import { startLocalRuntime } from '../local/runtime.js';
 
@@ -29,6 +31,10 @@ if (values.clock !== 'manual' && values.clock !== 'scaled') fail('--clock must b
 const realDay = parseDuration(values['day-every']);
 if (!realDay) fail('--day-every must be a duration such as 5s or 2m');
 const clockMode = values.clock as 'manual' | 'scaled';
+const intakeRate = process.env.LEADFLOW_INTAKE_RATE;
+const intakeRatePerMinute = intakeRate === undefined ? undefined : parseRateLimit(intakeRate);
+if (intakeRate !== undefined && intakeRatePerMinute === undefined)
+  fail(`LEADFLOW_INTAKE_RATE must be a whole number (0: no limit), got ${intakeRate}`);
 
 try {
   const runtime = await startLocalRuntime({
@@ -38,6 +44,7 @@ try {
     clockScale: 86_400_000 / (realDay ?? 5_000),
     adminToken: process.env.LEADFLOW_ADMIN_TOKEN,
     allowedOrigins: process.env.LEADFLOW_ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()),
+    intakeRatePerMinute,
   });
   const clockLine =
     clockMode === 'manual'

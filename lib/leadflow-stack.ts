@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { parseRateLimit } from '../functions/domain/intake-rate.js';
 import { AdminApi } from './constructs/admin-api.js';
 import { ContactStore } from './constructs/contact-store.js';
 import { IntakeApi, type RouteTargets } from './constructs/intake-api.js';
@@ -15,6 +16,7 @@ export const contextKeys = {
   sesIdentity: 'leadflow:sesIdentity',
   existingSesIdentity: 'leadflow:existingSesIdentity',
   singleOptInForms: 'leadflow:singleOptInForms',
+  intakeRatePerMinute: 'leadflow:intakeRatePerMinute',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -55,6 +57,11 @@ export interface LeadflowStackProps extends StackProps {
    * @default - context `leadflow:singleOptInForms`, else none: double opt-in on every form
    */
   readonly singleOptInForms?: readonly string[];
+  /**
+   * Public submissions per client per minute, `0` for no limit.
+   * @default - context `leadflow:intakeRatePerMinute`, else 10
+   */
+  readonly intakeRatePerMinute?: number;
 }
 
 /**
@@ -79,6 +86,7 @@ export class LeadflowStack extends Stack {
       table: this.store.table,
       allowedOrigins: props.allowedOrigins ??
         readStringList(this, contextKeys.allowedOrigins) ?? ['http://localhost:3000'],
+      ratePerMinute: props.intakeRatePerMinute ?? readRateLimit(this, contextKeys.intakeRatePerMinute),
     });
     this.admin = new AdminApi(this, 'AdminApi', { table: this.store.table });
 
@@ -164,4 +172,15 @@ const readBoolean = (scope: Construct, key: string): boolean | undefined => {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
+};
+
+/** A per-minute limit from context: a whole number, `0` for none, in cdk.json or from the command line. */
+const readRateLimit = (scope: Construct, key: string): number | undefined => {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined) return undefined;
+  const limit = parseRateLimit(value);
+  if (limit === undefined) {
+    throw new Error(`Context ${key} must be a whole number (0: no limit), got ${JSON.stringify(value)}`);
+  }
+  return limit;
 };

@@ -13,12 +13,15 @@
  * | stage counts    | REPORT#FUNNEL           | STAGE#<stage>#<source>#<shard>        | contacts per stage now, by source     |
  * | daily moves     | REPORT#FUNNEL#<day>     | MOVE#<from>#<to>#<source>#<shard>     | stage moves of the day, by source     |
  * | signing key     | CONFIG#SECRETS          | UNSUBSCRIBE                           | signs unsubscribe links               |
+ * | intake counter  | RATE#<clientHash>       | <window start, ISO 8601>              | submissions per client and minute     |
  *
  * A source is `channel:<where>`, `form:<what>` or `offer:<why>` of the contact's first touch.
  * Counters change only in the transaction that moves the stage, spread over 8 shards.
  *
  * GSI1 (gsi1pk / gsi1sk): contacts by stage (`STAGE#<stage>`, newest move first).
- * `expiresAt` (epoch seconds) is the TTL attribute for items that should age out.
+ * `expiresAt` (epoch seconds) is the TTL attribute for items that should age out: intake counters
+ * carry their window's end. A client hash is an HMAC of the caller's address with the signing key,
+ * so the table holds no IP addresses.
  */
 export const tableDesign = {
   partitionKey: 'pk',

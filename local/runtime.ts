@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useClock } from '../functions/adapters/clock.js';
 import { parseDuration } from '../functions/domain/duration.js';
+import { defaultIntakeRatePerMinute } from '../functions/domain/intake-rate.js';
 import type { RouteTarget } from '../lib/api-routes.js';
 import {
   journeyDefinitionForLocal,
@@ -37,6 +38,8 @@ export interface LocalRuntimeOptions {
   adminToken?: string;
   /** Origins allowed to post to the intake from a browser. @default the runtime's own origin */
   allowedOrigins?: string[];
+  /** Public submissions per client per minute of the runtime's clock, `0` for no limit. @default 10 */
+  intakeRatePerMinute?: number;
 }
 
 export interface LocalRuntime {
@@ -127,6 +130,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     SITE_URL: url,
     // Double opt-in on every form unless told otherwise, as in AWS.
     SINGLE_OPT_IN_FORMS: process.env.LEADFLOW_SINGLE_OPT_IN_FORMS ?? '',
+    INTAKE_RATE_PER_MINUTE: String(options.intakeRatePerMinute ?? defaultIntakeRatePerMinute),
     ...localMailSettings,
   });
   const client = localDynamoDbClient(dynamodb.endpoint);

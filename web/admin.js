@@ -72,10 +72,10 @@
   const addRow = (step) => {
     const row = $('step-row').content.firstElementChild.cloneNode(true);
     const select = row.querySelector('[name="template"]');
-    for (const template of state.templates) select.add(new Option(template.id, template.id));
+    for (const template of state.templates) select.add(new Option(template.name, template.name));
     row.dataset.id = step.id ?? '';
     row.querySelector('[name="delay"]').value = step.delay ?? '1d';
-    select.value = step.template ?? state.templates[0]?.id ?? '';
+    select.value = step.template ?? state.templates[0]?.name ?? '';
     row.querySelector('[name="subject"]').value = step.subject ?? '';
     row.querySelector('[name="window"]').value = windowText(step.window);
     $('steps').append(row);
@@ -234,7 +234,9 @@
         status === 401 ? 'That token is not valid.' : 'Could not reach the API.';
       return;
     }
-    state.templates = (await api('/v1/templates')).body?.templates ?? [];
+    // A schedule step sends marketing email: transactional templates answer requests instead.
+    const templates = (await api('/v1/templates')).body?.templates ?? [];
+    state.templates = templates.filter((template) => template.kind === 'marketing');
     $('sign-in').hidden = true;
     $('workspace').hidden = false;
     $('sign-out').hidden = false;

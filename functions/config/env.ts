@@ -1,4 +1,5 @@
 import { parseDuration } from '../domain/duration.js';
+import { parseRateLimit } from '../domain/intake-rate.js';
 import { type DeliveryLimits, defaultDeliveryLimits } from '../domain/schedule.js';
 
 /** Reads a required environment variable once, failing loudly at load rather than mid-request. */
@@ -29,4 +30,14 @@ export const deliveryLimits = (): DeliveryLimits => {
   if (!(rate >= 1)) throw new Error('CATCH_UP_SENDS_PER_MINUTE must be a positive number');
   limits.catchUpSendsPerMinute = rate;
   return limits;
+};
+
+/** Public submissions per client per minute, from `INTAKE_RATE_PER_MINUTE` (`0`: no limit). */
+export const intakeRatePerMinute = (): number => {
+  const value = requireEnv('INTAKE_RATE_PER_MINUTE');
+  const limit = parseRateLimit(value);
+  if (limit === undefined) {
+    throw new Error(`INTAKE_RATE_PER_MINUTE must be a whole number (0: no limit), got ${value}`);
+  }
+  return limit;
 };

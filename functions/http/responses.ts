@@ -19,4 +19,5 @@ export const errorResponse = (
   code: string,
   message: string,
   issues: FieldIssue[] = [],
-): HttpResult => json(statusCode, { error: { code, message, issues } });
+  headers: Record<string, string> = {},
+): HttpResult => json(statusCode, { error: { code, message, issues } }, headers);

@@ -9,10 +9,12 @@ import { confirmLink, sendTransactionalEmail } from '../adapters/mailer.js';
 import { unsubscribeSecret } from '../adapters/secrets.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { startExecutionOnce } from '../adapters/stepfunctions.js';
-import { requireEnv } from '../config/env.js';
+import { SubmissionCounter } from '../adapters/submission-counter.js';
+import { intakeRatePerMinute, requireEnv } from '../config/env.js';
 import { hashClientAddress } from '../domain/client-address.js';
 import { singleOptInForms } from '../domain/consent.js';
 import { maskEmail } from '../domain/email-address.js';
+import { isOverLimit, rateWindow } from '../domain/intake-rate.js';
 import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
@@ -39,8 +41,29 @@ const dependencies = {
 
 const replies = { ledger: new SendLedger(tableName), send: sendTransactionalEmail, confirmUrl: confirmLink };
 
+const ratePerMinute = intakeRatePerMinute();
+const submissions = new SubmissionCounter(tableName);
+
 /** POST /v1/contacts: a landing page's form, as JSON or form-encoded. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  const now = clock.now();
+  // First, before the body is even read: a client past its limit costs one write and gets nothing
+  // else, whatever it sent (the honeypot and refused bodies count too).
+  if (ratePerMinute > 0) {
+    const window = rateWindow(now);
+    const count = await submissions.add(event.requestContext.http.sourceIp, window);
+    if (isOverLimit(count, ratePerMinute)) {
+      logger.info('Submission refused: client past its limit', { count });
+      return errorResponse(
+        429,
+        'rate_limited',
+        `Too many submissions from this client; try again in ${window.retryAfterSeconds} s`,
+        [],
+        { 'retry-after': String(window.retryAfterSeconds) },
+      );
+    }
+  }
+
   const body = readBody(event);
   if (!body.ok) return body.response;
 
@@ -60,7 +83,6 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   }
   if (parsed.ignored.length > 0) logger.info('Submission fields ignored', { fields: parsed.ignored });
 
-  const now = clock.now();
   const clientHash = hashClientAddress(event.requestContext.http.sourceIp, await unsubscribeSecret());
   const { contact, touch, created, confirm } = await recordSubmission(
     parsed.value,

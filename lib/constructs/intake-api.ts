@@ -15,6 +15,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { defaultIntakeRatePerMinute } from '../../functions/domain/intake-rate.js';
 import { type ApiRoute, apiRoutes, type RouteTarget, routeKey } from '../api-routes.js';
 import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
 
@@ -35,6 +36,13 @@ export interface IntakeApiProps {
    * @default { rateLimit: 50, burstLimit: 100 }
    */
   readonly throttle?: ThrottleSettings;
+  /**
+   * Submissions per client (source IP) per minute the intake accepts, `0` for no limit; the
+   * function counts them in the table and answers 429 past it. Unlike `throttle`, which guards the
+   * whole stage, this stops one client from filling the lists.
+   * @default 10
+   */
+  readonly ratePerMinute?: number;
   /**
    * How long access log events are kept.
    * @default RetentionDays.ONE_MONTH
@@ -87,6 +95,10 @@ export class IntakeApi extends Construct {
       description: 'Validates and records landing-page submissions, starts or signals journeys',
     });
     this.handler.bindTable(props.table, 'readWrite');
+    this.handler.function.addEnvironment(
+      'INTAKE_RATE_PER_MINUTE',
+      String(props.ratePerMinute ?? defaultIntakeRatePerMinute),
+    );
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       // A display name, not an identifier (API names need not be unique): tells stages apart in the console.

@@ -2,20 +2,22 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
-import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
 
 let runtime: RunningRuntime;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  [runtime, browser] = await Promise.all([startRuntime(), launchChromium()]);
+  [runtime, browser] = await Promise.all([startRuntime({ env: journeyEnv }), launchChromium()]);
   await runtime.call('/v1/contacts', {
     method: 'POST',
     json: { email: 'in-flight@example.com', consent: true },
   });
   await runtime.settle();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  // A step that never comes fails naming what it waited for, inside the test's own time.
+  page.setDefaultTimeout(10_000);
 });
 
 afterAll(async () => {

@@ -109,7 +109,7 @@ describe('functions', () => {
 
   it('give every function each environment variable its code requires', () => {
     const required: Record<string, string[]> = {
-      intake: ['TABLE_NAME', 'JOURNEY_STATE_MACHINE_ARN'],
+      intake: ['TABLE_NAME', 'JOURNEY_STATE_MACHINE_ARN', 'INTAKE_RATE_PER_MINUTE'],
       admin: ['TABLE_NAME'],
       journey: ['TABLE_NAME'],
       'mail-events': ['TABLE_NAME'],
@@ -523,6 +523,10 @@ describe('deployment settings from context', () => {
       .map(([, fn]) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
     return variables;
   };
+  const intakeVariables = (settings: Template) =>
+    Object.values(settings.findResources('AWS::Lambda::Function') as Resources)
+      .map((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      .find((variables) => variables.POWERTOOLS_SERVICE_NAME === 'intake');
   const sendResources = (settings: Template) =>
     Object.values(settings.findResources('AWS::IAM::Policy') as Resources)
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
@@ -574,6 +578,17 @@ describe('deployment settings from context', () => {
       POSTAL_ADDRESS: expect.stringMatching(/\S/),
     });
     settings.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'hello@example.com' });
+  });
+
+  it('give intake its per-client limit: 10 a minute by default, the context’s when given, 0 for none', () => {
+    expect(intakeVariables(synth({}))).toMatchObject({ INTAKE_RATE_PER_MINUTE: '10' });
+    expect(intakeVariables(synth({ 'leadflow:intakeRatePerMinute': '30' }))).toMatchObject({
+      INTAKE_RATE_PER_MINUTE: '30',
+    });
+    expect(intakeVariables(synth({ 'leadflow:intakeRatePerMinute': 0 }))).toMatchObject({
+      INTAKE_RATE_PER_MINUTE: '0',
+    });
+    expect(() => synth({ 'leadflow:intakeRatePerMinute': 'ten' })).toThrow(/whole number/);
   });
 
   it('refuse a sender SES could not send from, at synth rather than at the first send', () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
 import { contactIdFor, tableKeys } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
 
 beforeAll(async () => {
-  // Many intakes from this one client: no per-client limit here (test/journeys/rate-limit.test.ts).
-  runtime = await startRuntime({ env: { LEADFLOW_INTAKE_RATE: '0' } });
+  // Many intakes from this one client: no per-client limit here (test/journeys/intake-rate.test.ts).
+  runtime = await startRuntime({ env: journeyEnv });
 });
 
 afterAll(async () => {
