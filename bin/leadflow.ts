@@ -19,6 +19,8 @@
  * - `leadflow:intakeRatePerMinute`: submissions the public intake accepts per client (source IP)
  *   per minute; past it, 429 with `Retry-After`. `0` for no limit (e.g. behind CloudFront, where
  *   every request comes from an edge address; use AWS WAF there). Default: 10.
+ * - `leadflow:singleOptInForms`: form ids (a JSON list, or comma-separated) whose consent counts at
+ *   once, without a confirmation email; `["*"]` for every form. Default: none (double opt-in).
  *
  * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
  * time) and makes no lookups, so `cdk synth` works offline without credentials.

@@ -22,23 +22,34 @@
     return { status: response.status, body };
   };
 
+  /** Weekdays as runs: [1,2,3,5] is "1-3,5". */
   const windowText = (window) => {
     if (!window) return '';
-    const days =
-      window.days.length > 1 && window.days.every((d, i) => i === 0 || d === window.days[i - 1] + 1)
-        ? `${window.days[0]}-${window.days.at(-1)}`
-        : window.days.join(',');
+    const runs = [];
+    for (const day of window.days) {
+      const run = runs.at(-1);
+      if (run && day === run[1] + 1) run[1] = day;
+      else runs.push([day, day]);
+    }
+    const days = runs.map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`)).join(',');
     return `${days} ${window.hours.from}-${window.hours.to}`;
   };
+  /**
+   * "1-3,5 9-17": weekdays as a list of days and ranges (0 is Sunday), then hours. Anything it
+   * cannot read whole is undefined (shown inline), never a shorter window.
+   */
   const parseWindow = (text) => {
-    const match = /^([0-6](?:[-,][0-6])*)\s+(\d{1,2})-(\d{1,2})$/.exec(text.trim());
+    const match = /^([0-6](?:-[0-6])?(?:,[0-6](?:-[0-6])?)*)\s+(\d{1,2})-(\d{1,2})$/.exec(text.trim());
     if (!match) return undefined;
-    const days = match[1].includes('-')
-      ? Array.from(
-          { length: Number(match[1][2]) - Number(match[1][0]) + 1 },
-          (_, i) => Number(match[1][0]) + i,
-        )
-      : match[1].split(',').map(Number);
+    const days = [];
+    for (const part of match[1].split(',')) {
+      const [from, to = from] = part.split('-').map(Number);
+      if (to < from) return undefined;
+      for (let day = from; day <= to; day++) {
+        if (days.includes(day)) return undefined;
+        days.push(day);
+      }
+    }
     return { days, hours: { from: Number(match[2]), to: Number(match[3]) } };
   };
 
@@ -78,6 +89,8 @@
     select.value = step.template ?? state.templates[0]?.name ?? '';
     row.querySelector('[name="subject"]').value = step.subject ?? '';
     row.querySelector('[name="window"]').value = windowText(step.window);
+    // The page does not edit a window's own time zone; it keeps the one the API has.
+    if (step.window?.timezone) row.dataset.windowZone = step.window.timezone;
     $('steps').append(row);
     renumber();
   };
@@ -104,8 +117,10 @@
       const windowValue = row.querySelector('[name="window"]').value.trim();
       if (windowValue) {
         const window = parseWindow(windowValue);
-        if (window) step.window = window;
-        else {
+        if (window) {
+          step.window = window;
+          if (row.dataset.windowZone) window.timezone = row.dataset.windowZone;
+        } else {
           showIssue(`steps.${i}.window`, 'write weekdays and hours, e.g. "1-5 9-17" (0 is Sunday)');
           valid = false;
         }

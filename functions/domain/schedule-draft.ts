@@ -56,6 +56,11 @@ const stepSchema = z.strictObject({
 });
 
 export const draftSchema = z.strictObject({
+  // Read-only: what GET answered may come back; see `readOnlyIssues`.
+  track: z.string().optional(),
+  version: z.unknown().optional(),
+  updatedAt: z.unknown().optional(),
+  catchUp: z.unknown().optional(),
   timezone: timeZoneSchema.optional(),
   steps: z
     .array(stepSchema)
@@ -153,6 +158,28 @@ const withIds = (steps: ScheduleDraft['steps'], history: readonly Schedule[]): S
   });
 };
 
+/**
+ * What GET answered may come back as it was: read-only fields are ignored when they agree with
+ * the schedule and refused when they contradict it (another track, a version it never had).
+ */
+const readOnlyIssues = (input: unknown, track: Track, current: Schedule): FieldIssue[] => {
+  if (typeof input !== 'object' || input === null) return [];
+  const given = input as { track?: unknown; version?: unknown };
+  const issues: FieldIssue[] = [];
+  if (given.track !== undefined && given.track !== track) {
+    issues.push({ path: 'track', message: `is ${track} for this schedule; publish to that track instead` });
+  }
+  // An older version's number is expected: rolling back is a PUT of that version's content.
+  const version = given.version;
+  if (
+    version !== undefined &&
+    !(Number.isInteger(version) && Number(version) >= 0 && Number(version) <= current.version)
+  ) {
+    issues.push({ path: 'version', message: `must be a version of this schedule, 0 to ${current.version}` });
+  }
+  return issues;
+};
+
 const seedKinds: ReadonlyMap<string, TemplateKind> = new Map(
   [...seedTemplates.values()].map((template) => [template.name, template.kind]),
 );
@@ -171,7 +198,7 @@ export const parseDraft = (
   templates: ReadonlyMap<string, TemplateKind> = seedKinds,
 ): Parsed<Schedule> => {
   const parsed = parseWith(draftSchema, input);
-  const crossStep = crossStepIssues(input, templates);
+  const crossStep = [...crossStepIssues(input, templates), ...readOnlyIssues(input, track, current)];
   if (!parsed.ok) {
     const reported = new Set(parsed.issues.map((issue) => issue.path));
     return {

@@ -52,6 +52,12 @@ describe('the admin page', () => {
     expect(await delayOfStep(1).getAttribute('aria-invalid')).toBe('true');
 
     await delayOfStep(1).fill('2d');
+    // A window the page cannot read whole is an inline error, never a shorter window.
+    const windowOfStep = (n: number) => page.locator('#steps tr').nth(n).locator('[name="window"]');
+    await windowOfStep(0).fill('1-3,9 9-17');
+    await page.click('#preview');
+    expect(await windowOfStep(0).getAttribute('aria-invalid')).toBe('true');
+    await windowOfStep(0).fill('1-3,5 9-17');
     await page.click('#preview');
     await page.waitForSelector('#preview-result dl');
     expect(await page.textContent('#preview-result')).toMatch(/Contacts in flight\s*1/);
@@ -65,9 +71,12 @@ describe('the admin page', () => {
 
     const published = (await (await runtime.call('/v1/schedules/nurture', { admin: true })).json()) as {
       version: number;
-      steps: { delay: string }[];
+      steps: { delay: string; window?: { days: number[]; hours: { from: number; to: number } } }[];
     };
     expect(published.version).toBe(1);
     expect(published.steps[1]?.delay).toBe('2d');
+    expect(published.steps[0]?.window).toEqual({ days: [1, 2, 3, 5], hours: { from: 9, to: 17 } });
+    // Shown again as it was typed.
+    expect(await windowOfStep(0).inputValue()).toBe('1-3,5 9-17');
   });
 });

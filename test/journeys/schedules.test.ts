@@ -109,6 +109,40 @@ describe('the schedules API', () => {
     expect(((await stale.json()) as ErrorBody).error.code).toBe('version_conflict');
   });
 
+  it('takes back the very object GET answered, edited, and checks If-Match before the body', async () => {
+    const { etag, schedule } = await getSchedule('customer');
+    const edited = structuredClone(schedule);
+    (edited.steps[0] as { delay: string }).delay = '10d';
+    // Read-only fields as GET gave them: track, version, updatedAt (and catchUp, once published).
+    const published = await put('customer', edited, etag ?? '');
+    expect(published.status).toBe(200);
+    const again = (await published.json()) as Schedule;
+    expect(again.steps[0]?.delay).toBe('10d');
+    const roundTrip = await put('customer', again, `"${again.version}"`);
+    expect(roundTrip.status).toBe(200);
+
+    // A stale If-Match is a conflict whatever the body holds, even the body GET gave.
+    const stale = await put('customer', { ...again, steps: 'not even steps' }, etag ?? '');
+    expect(stale.status).toBe(409);
+
+    // A read-only field that contradicts the resource is refused by name.
+    const current = (await getSchedule('customer')).schedule;
+    const elsewhere = await put('customer', { ...current, track: 'nurture' }, `"${current.version}"`);
+    expect(elsewhere.status).toBe(400);
+    expect(((await elsewhere.json()) as ErrorBody).error.issues).toContainEqual(
+      expect.objectContaining({ path: 'track' }),
+    );
+    const future = await put(
+      'customer',
+      { ...current, version: current.version + 5 },
+      `"${current.version}"`,
+    );
+    expect(future.status).toBe(400);
+    expect(((await future.json()) as ErrorBody).error.issues).toContainEqual(
+      expect.objectContaining({ path: 'version' }),
+    );
+  });
+
   it.each([
     ['an unknown template', { steps: [{ delay: '1d', template: 'spam-blast' }] }, 'steps.0.template'],
     ['a negative delay', { steps: [{ delay: '-2d', template: 'welcome' }] }, 'steps.0.delay'],
