@@ -38,6 +38,7 @@ try {
     clockScale: 86_400_000 / (realDay ?? 5_000),
     adminToken: process.env.LEADFLOW_ADMIN_TOKEN,
     allowedOrigins: process.env.LEADFLOW_ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()),
+    onListening: (url) => console.log(`Booting        ${url}/  (answers 503 until it is running)`),
   });
   const clockLine =
     clockMode === 'manual'

@@ -21,7 +21,15 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
-import { createRouter, type LocalResponse, type LocalRoute } from './router.js';
+import {
+  answerClientError,
+  booting,
+  createRouter,
+  type LocalResponse,
+  type LocalRoute,
+  requestTimeouts,
+  serve,
+} from './router.js';
 import { startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
 import { startStepFunctionsEndpoint } from './stepfunctions-endpoint.js';
 import { WorkTracker } from './work-tracker.js';
@@ -37,6 +45,8 @@ export interface LocalRuntimeOptions {
   adminToken?: string;
   /** Origins allowed to post to the intake from a browser. @default the runtime's own origin */
   allowedOrigins?: string[];
+  /** Called once the port answers (503 until the runtime is ready), before the services start. */
+  onListening?: (url: string) => void;
 }
 
 export interface LocalRuntime {
@@ -109,12 +119,17 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   useClock(clock);
 
-  // Listen first: the unsubscribe link in every email needs the runtime's own address.
-  const server = createServer();
+  // Listen first: the unsubscribe link in every email needs the runtime's own address, and a
+  // client that comes early is told to retry (503) rather than refused or left hanging.
+  const server = createServer(requestTimeouts);
+  let listener = serve(booting);
+  server.on('request', (request, response) => listener(request, response));
+  server.on('clientError', answerClientError);
   await new Promise<void>((ready) => server.listen(options.port, '127.0.0.1', ready));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://127.0.0.1:${port}`;
+  options.onListening?.(url);
 
   const dynamodb = await startDynamoDbLocal(dataDir);
   Object.assign(process.env, {
@@ -214,7 +229,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       path: '/_local/clock/advance',
       handle: async (body) => {
         if (clock.mode !== 'manual') {
-          return json(409, { error: { code: 'clock_not_manual', message: 'Start with --clock manual' } });
+          return json(409, {
+            error: { code: 'clock_not_manual', message: 'Start with --clock manual', issues: [] },
+          });
         }
         let by: unknown;
         try {
@@ -223,7 +240,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
           by = undefined;
         }
         const ms = typeof by === 'string' ? parseDuration(by) : undefined;
-        if (ms === undefined) {
+        // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
+        if (ms === undefined || Number.isNaN(new Date(clock.now().getTime() + ms).getTime())) {
           return json(400, {
             error: {
               code: 'validation_failed',
@@ -238,8 +256,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   ];
 
   const adminToken = adminTokenFor(dataDir, options.adminToken);
-  server.on(
-    'request',
+  listener = serve(
     createRouter({
       handlers,
       adminToken,
