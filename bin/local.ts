@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { formatDuration, parseDuration } from '../functions/domain/duration.js';
 import { parseRateLimit } from '../functions/domain/intake-rate.js';
 import { JavaMissingError } from '../local/dynamodb-local.js';
-import { startLocalRuntime } from '../local/runtime.js';
+import { type LocalRuntime, startLocalRuntime } from '../local/runtime.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,8 +36,23 @@ const intakeRatePerMinute = intakeRate === undefined ? undefined : parseRateLimi
 if (intakeRate !== undefined && intakeRatePerMinute === undefined)
   fail(`LEADFLOW_INTAKE_RATE must be a whole number (0: no limit), got ${intakeRate}`);
 
+// Installed before anything starts: a stop while booting exits at once, and the exit handlers end
+// the DynamoDB Local JVM, which would otherwise outlive us.
+let runtime: LocalRuntime | undefined;
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: shutting down...`);
+  await runtime?.stop();
+  console.log('Stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
 try {
-  const runtime = await startLocalRuntime({
+  runtime = await startLocalRuntime({
     port,
     dataDir: values.data ?? process.env.LEADFLOW_DATA_DIR ?? '.leadflow',
     clockMode,
@@ -45,6 +60,7 @@ try {
     adminToken: process.env.LEADFLOW_ADMIN_TOKEN,
     allowedOrigins: process.env.LEADFLOW_ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()),
     intakeRatePerMinute,
+    onListening: (url) => console.log(`Booting        ${url}/  (answers 503 until it is running)`),
   });
   const clockLine =
     clockMode === 'manual'
@@ -62,18 +78,6 @@ try {
       'Stop with Ctrl+C.',
     ].join('\n'),
   );
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: shutting down...`);
-    await runtime.stop();
-    console.log('Stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 } catch (error) {
   fail(error instanceof JavaMissingError ? error.message : `Could not start: ${(error as Error).stack}`);
 }

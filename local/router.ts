@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { type ApiRoute, apiRoutes, type RouteTarget, routeKey } from '../lib/api-routes.js';
 import { type HttpHandler, lambdaContext, toApiGatewayEvent } from './api-gateway-event.js';
 
@@ -21,6 +22,9 @@ export interface LocalRoute {
   handle(body: Buffer, url: URL): Promise<LocalResponse> | LocalResponse;
 }
 
+/** Answers one request; `body` is undefined when it was larger than API Gateway takes. */
+export type Route = (request: IncomingMessage, body: Buffer | undefined) => Promise<LocalResponse>;
+
 export interface RouterOptions {
   handlers: Partial<Record<RouteTarget, HttpHandler>>;
   adminToken: string;
@@ -35,6 +39,45 @@ const jsonError = (status: number, code: string, message: string): LocalResponse
   headers: { 'content-type': 'application/json; charset=utf-8' },
   body: JSON.stringify({ error: { code, message, issues: [] } }),
 });
+
+/** On every answer: a browser never guesses a type other than the one given. */
+const everyResponseHeaders = { 'x-content-type-options': 'nosniff' };
+
+/**
+ * On the static pages. They load their scripts and styles from files on this origin (no inline
+ * code or styles, no third parties) and talk only to this origin, so `'self'` is all they need;
+ * no page is meant to be framed (clickjacking on the admin page).
+ */
+const pageHeaders = {
+  'content-security-policy':
+    "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+};
+
+/**
+ * Hosts a browser uses for this machine. A page on another name that resolves here (DNS
+ * rebinding) sends that name, so the local and admin routes refuse it.
+ */
+const loopbackHost = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
+const isLoopbackHost = (request: IncomingMessage) => loopbackHost.test(request.headers.host ?? '');
+const hostRefused = jsonError(
+  403,
+  'host_not_allowed',
+  'Local and admin routes answer only requests addressed to 127.0.0.1, localhost or [::1]',
+);
+
+/** The request target as a URL, or undefined when it is none or its path has a broken %-escape. */
+const requestUrl = (request: IncomingMessage): URL | undefined => {
+  try {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    // Path parameters are decoded below; a path that decodes whole decodes in every segment.
+    decodeURIComponent(url.pathname);
+    return url;
+  } catch {
+    return undefined;
+  }
+};
 
 const compilePath = (path: string) => {
   const names: string[] = [];
@@ -64,7 +107,7 @@ const contentTypes: Record<string, string> = {
  * the IAM authorizer would (a bearer token here), answers CORS, and hands each request to the
  * very handler the stack deploys as an HTTP API event. Also serves the static pages.
  */
-export const createRouter = (options: RouterOptions) => {
+export const createRouter = (options: RouterOptions): Route => {
   const compiled = apiRoutes.map((route) => ({ route, match: compilePath(route.path) }));
   const expectedToken = Buffer.from(`Bearer ${options.adminToken}`);
 
@@ -88,6 +131,7 @@ export const createRouter = (options: RouterOptions) => {
   ): Promise<LocalResponse> => {
     const handler = options.handlers[route.target];
     if (!handler) return jsonError(501, 'not_implemented', `No handler for ${routeKey(route)} yet`);
+    if (route.auth === 'admin' && !isLoopbackHost(request)) return hostRefused;
     if (route.auth === 'admin' && !isAdmin(request)) {
       return jsonError(401, 'unauthorized', 'A valid admin token is required: Authorization: Bearer <token>');
     }
@@ -117,14 +161,20 @@ export const createRouter = (options: RouterOptions) => {
     try {
       const content = await readFile(file);
       const type = contentTypes[extname(file)] ?? 'application/octet-stream';
-      return { status: 200, headers: { 'content-type': type, 'cache-control': 'no-cache' }, body: content };
+      return {
+        status: 200,
+        headers: { 'content-type': type, 'cache-control': 'no-cache', ...pageHeaders },
+        body: content,
+      };
     } catch {
       return undefined;
     }
   };
 
   const route = async (request: IncomingMessage, body: Buffer): Promise<LocalResponse> => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const url = requestUrl(request);
+    if (!url) return jsonError(400, 'malformed_path', 'The request path is not a valid URL path');
+    if (url.pathname.startsWith('/_local/') && !isLoopbackHost(request)) return hostRefused;
     const method = request.method ?? 'GET';
     if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
       const allowed = corsHeaders(request);
@@ -161,19 +211,110 @@ export const createRouter = (options: RouterOptions) => {
     return jsonError(404, 'not_found', `Nothing at ${url.pathname}`);
   };
 
-  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      size += chunk.byteLength;
-      if (size > maxPayloadBytes) tooLarge = true;
-      else chunks.push(chunk);
-    }
-    const result = tooLarge
-      ? jsonError(413, 'payload_too_large', 'Request body too large')
-      : await route(request, Buffer.concat(chunks));
-    response.writeHead(result.status, { ...corsHeaders(request), ...result.headers });
-    response.end(request.method === 'HEAD' ? undefined : result.body);
+  return async (request, body) => {
+    const result =
+      body !== undefined
+        ? await route(request, body)
+        : jsonError(413, 'payload_too_large', 'Request body too large');
+    return { ...result, headers: { ...corsHeaders(request), ...result.headers } };
   };
+};
+
+/**
+ * Slow clients (slowloris) are cut off with a 408: the headers must arrive within 5 s and the whole
+ * request within 10 s, ample on loopback for API Gateway's 10 MB. Node checks every second.
+ * A slow answer is not limited: the timeouts end once the request is in.
+ */
+export const requestTimeouts = {
+  headersTimeout: 5_000,
+  requestTimeout: 10_000,
+  connectionsCheckingInterval: 1_000,
+};
+
+/** While the runtime starts, every request is told to come back shortly instead of hanging. */
+export const booting: Route = async () => {
+  const answer = jsonError(503, 'starting', 'Leadflow is starting; try again in a few seconds');
+  return { ...answer, headers: { ...answer.headers, 'retry-after': '2' } };
+};
+
+/** The body, or undefined past API Gateway's limit (read to its end all the same). */
+const readBody = async (request: IncomingMessage): Promise<Buffer | undefined> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size <= maxPayloadBytes) chunks.push(chunk);
+  }
+  return size > maxPayloadBytes ? undefined : Buffer.concat(chunks);
+};
+
+const send = (request: IncomingMessage, response: ServerResponse, result: LocalResponse) => {
+  // The client is gone, or was answered on the socket already (see answerClientError).
+  if (response.headersSent || request.socket.destroyed || !request.socket.writable) return;
+  response.writeHead(result.status, { ...everyResponseHeaders, ...result.headers });
+  response.end(request.method === 'HEAD' ? undefined : result.body);
+};
+
+/**
+ * The HTTP server's request listener around a route. Nothing a client sends ends the process: a
+ * body cut short is logged and answered 400 when the client can still read; any failure on the
+ * way (a route that throws, a handler's header Node refuses) becomes a 500 in the contract's shape.
+ */
+export const serve =
+  (route: Route) =>
+  async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let body: Buffer | undefined;
+    try {
+      body = await readBody(request);
+    } catch (error) {
+      console.warn(`${request.method} ${request.url}: the body ended early (${(error as Error).message})`);
+      send(
+        request,
+        response,
+        jsonError(400, 'incomplete_body', 'The request body ended before it was complete'),
+      );
+      return;
+    }
+    try {
+      send(request, response, await route(request, body));
+    } catch (error) {
+      console.error(`${request.method} ${request.url} failed:`, error);
+      try {
+        send(request, response, jsonError(500, 'internal_error', 'Internal Server Error'));
+      } catch {
+        response.destroy();
+      }
+    }
+  };
+
+const clientErrorAnswer = (code: string | undefined): LocalResponse => {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return jsonError(408, 'request_timeout', 'The request did not arrive in full in time');
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return jsonError(431, 'headers_too_large', 'The request headers are too large');
+  return jsonError(400, 'malformed_request', 'The request was malformed or cut short');
+};
+
+/**
+ * The server's `clientError` listener: what Node's HTTP layer refuses before or while a request
+ * reaches a route (a request that took longer than the server's timeouts, a body cut short by a
+ * half-closed connection, a malformed request line) is answered in the contract's shape, straight
+ * on the socket, while the client can still read; then the connection is closed.
+ */
+export const answerClientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const answer = clientErrorAnswer(error.code);
+  console.warn(`Refused a request with ${answer.status}: ${error.code ?? error.message}`);
+  const body = answer.body ?? '';
+  const head = [
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'x-content-type-options: nosniff',
+    'connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 };

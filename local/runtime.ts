@@ -22,7 +22,15 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
-import { createRouter, type LocalResponse, type LocalRoute } from './router.js';
+import {
+  answerClientError,
+  booting,
+  createRouter,
+  type LocalResponse,
+  type LocalRoute,
+  requestTimeouts,
+  serve,
+} from './router.js';
 import { startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
 import { startStepFunctionsEndpoint } from './stepfunctions-endpoint.js';
 import { WorkTracker } from './work-tracker.js';
@@ -40,6 +48,8 @@ export interface LocalRuntimeOptions {
   allowedOrigins?: string[];
   /** Public submissions per client per minute of the runtime's clock, `0` for no limit. @default 10 */
   intakeRatePerMinute?: number;
+  /** Called once the port answers (503 until the runtime is ready), before the services start. */
+  onListening?: (url: string) => void;
 }
 
 export interface LocalRuntime {
@@ -112,12 +122,17 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   });
   useClock(clock);
 
-  // Listen first: the unsubscribe link in every email needs the runtime's own address.
-  const server = createServer();
+  // Listen first: the unsubscribe link in every email needs the runtime's own address, and a
+  // client that comes early is told to retry (503) rather than refused or left hanging.
+  const server = createServer(requestTimeouts);
+  let listener = serve(booting);
+  server.on('request', (request, response) => listener(request, response));
+  server.on('clientError', answerClientError);
   await new Promise<void>((ready) => server.listen(options.port, '127.0.0.1', ready));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://127.0.0.1:${port}`;
+  options.onListening?.(url);
 
   const dynamodb = await startDynamoDbLocal(dataDir);
   Object.assign(process.env, {
@@ -220,7 +235,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       path: '/_local/clock/advance',
       handle: async (body) => {
         if (clock.mode !== 'manual') {
-          return json(409, { error: { code: 'clock_not_manual', message: 'Start with --clock manual' } });
+          return json(409, {
+            error: { code: 'clock_not_manual', message: 'Start with --clock manual', issues: [] },
+          });
         }
         let by: unknown;
         try {
@@ -229,7 +246,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
           by = undefined;
         }
         const ms = typeof by === 'string' ? parseDuration(by) : undefined;
-        if (ms === undefined) {
+        // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
+        if (ms === undefined || Number.isNaN(new Date(clock.now().getTime() + ms).getTime())) {
           return json(400, {
             error: {
               code: 'validation_failed',
@@ -244,8 +262,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   ];
 
   const adminToken = adminTokenFor(dataDir, options.adminToken);
-  server.on(
-    'request',
+  listener = serve(
     createRouter({
       handlers,
       adminToken,
