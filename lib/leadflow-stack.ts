@@ -128,14 +128,13 @@ export class LeadflowStack extends Stack {
 
     // Intake starts journeys and hands new touches of known contacts to them; admin (sales
     // decisions, erasure, schedule edits), unsubscribe and SES events resume them.
-    this.journey.grantStart(this.api.handler.function);
     for (const fn of [
       this.api.handler.function,
       this.admin.handler.function,
       this.mailer.unsubscribeHandler.function,
       this.mailer.eventsFunction,
     ]) {
-      this.journey.grantSignal(fn);
+      this.journey.grantDeliver(fn);
     }
 
     const routeTargets: RouteTargets = {

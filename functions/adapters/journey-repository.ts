@@ -82,26 +82,43 @@ export class JourneyRepository {
     }
   }
 
-  async taskToken(contactId: string): Promise<string | undefined> {
+  /** The waiting task's token, if one waits, and the journey's generation (its execution). */
+  async waiting(contactId: string): Promise<{ taskToken?: string; generation: number } | undefined> {
     const { Item } = await documentClient.send(
       new GetCommand({
         TableName: this.tableName,
         Key: contactKey(contactId),
-        ProjectionExpression: 'taskToken',
+        ProjectionExpression: 'taskToken, journey.generation',
         ConsistentRead: true,
       }),
     );
-    return Item?.taskToken as string | undefined;
+    if (!Item) return undefined;
+    const generation = (Item.journey as { generation?: number } | undefined)?.generation ?? 1;
+    return typeof Item.taskToken === 'string' ? { taskToken: Item.taskToken, generation } : { generation };
   }
 
-  async storeTaskToken(contactId: string, taskToken: string): Promise<void> {
+  /**
+   * Parks the waiting task's token; with `stall`, also marks the journey stalled (when, and the
+   * error) and counts the stall. The next successful step clears the mark; the count stays.
+   */
+  async storeTaskToken(
+    contactId: string,
+    taskToken: string,
+    stall?: { error: string; cause: string },
+    now: Date = new Date(),
+  ): Promise<void> {
     await documentClient.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: contactKey(contactId),
-        UpdateExpression: 'SET taskToken = :token',
+        UpdateExpression: stall
+          ? 'SET taskToken = :token, stalled = :stalled ADD stalledCount :one'
+          : 'SET taskToken = :token',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':token': taskToken },
+        ExpressionAttributeValues: {
+          ':token': taskToken,
+          ...(stall ? { ':stalled': { ...stall, at: now.toISOString() }, ':one': 1 } : {}),
+        },
       }),
     );
   }
@@ -140,7 +157,8 @@ export class JourneyRepository {
               'SET stage = :stage, score = :score, journey = :journey, updatedAt = :now, gsi1pk = :byStage, ' +
               'gsi1sk = :now, stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)' +
               (standing.buyingStage ? ', buyingStage = :buyingStage' : '') +
-              ' REMOVE taskToken',
+              // A step that got this far has recovered from any stall.
+              ' REMOVE taskToken, stalled',
             ConditionExpression: 'stage = :fromStage',
             ExpressionAttributeValues: {
               ':fromStage': fromStage,

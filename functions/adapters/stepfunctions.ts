@@ -1,5 +1,7 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   InvalidToken,
   SendTaskSuccessCommand,
   SFNClient,
@@ -37,6 +39,19 @@ export const wakeTask = async (taskToken: string, output: unknown): Promise<bool
     if (error instanceof TaskTimedOut || error instanceof InvalidToken || error instanceof TaskDoesNotExist) {
       return false;
     }
+    throw error;
+  }
+};
+
+/** An execution's status by its name, or `MISSING` when it was never started. */
+export const executionStatus = async (stateMachineArn: string, name: string): Promise<string> => {
+  // arn:aws:states:<region>:<account>:stateMachine:<machine> → …:execution:<machine>:<name>
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  try {
+    const { status } = await client.send(new DescribeExecutionCommand({ executionArn }));
+    return status ?? 'UNKNOWN';
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return 'MISSING';
     throw error;
   }
 };

@@ -95,6 +95,8 @@ export const advanceJourney = async (
 
   const events = await deps.journeys.pendingEvents(input.contactId);
   const standing = standingAfter(contact, events, now, deps.rules);
+  // A journey restarted as a fresh generation (after an error ended the previous one) is this one.
+  standing.journey.generation = input.generation;
   const phase = phaseOf(standing.stage);
   const track = standing.journey.track;
   let waitMs = salesWaitMs(standing, now, deps.rules);

@@ -1,4 +1,6 @@
+import { clock } from '../adapters/clock.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
+import { logger } from '../adapters/logger.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 
@@ -7,15 +9,27 @@ const journeys = new JourneyRepository(requireEnv('TABLE_NAME'));
 export interface AwaitInput {
   contactId: string;
   taskToken: string;
+  /** Set when a step kept failing past its retries: the error Step Functions caught. */
+  stalled?: { Error?: string; Cause?: string };
 }
+
+/** A cause can be a whole stack trace: the contact view needs the gist. */
+const maxCauseLength = 500;
 
 /**
  * The callback task's Lambda: parks the task's token on the contact so an event can resume it,
  * then looks for events that arrived while no token was parked and, if there are any, resumes
- * at once. Its timeout, set by the state machine, is the timed transition.
+ * at once. Its timeout, set by the state machine, is the timed transition. A stalled journey
+ * parks here too, with the error it stalled on recorded on the contact until a step succeeds.
  */
 export const handler = async (input: AwaitInput): Promise<void> => {
-  await journeys.storeTaskToken(input.contactId, input.taskToken);
+  const stall = input.stalled && {
+    error: input.stalled.Error ?? 'Unknown',
+    cause: (input.stalled.Cause ?? '').slice(0, maxCauseLength),
+  };
+  await journeys.storeTaskToken(input.contactId, input.taskToken, stall, clock.now());
+  // The metric filter behind the stalled-journeys alarm matches this message.
+  if (stall) logger.error('Journey stalled', { contactId: input.contactId, ...stall });
   const waiting = await journeys.pendingEvents(input.contactId, 1);
   if (waiting.length > 0) await wakeTask(input.taskToken, { wokenBy: 'pending events' });
 };

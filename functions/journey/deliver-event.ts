@@ -1,12 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
-import { wakeTask } from '../adapters/stepfunctions.js';
+import { logger } from '../adapters/logger.js';
+import { executionStatus, startExecutionOnce, wakeTask } from '../adapters/stepfunctions.js';
+import { requireEnv } from '../config/env.js';
 import type { ContactEvent, ContactEventType } from '../domain/contact-event.js';
+import { executionName } from './advance.js';
 
 /**
- * Hands an event to a contact's journey: stored first, then the waiting task (if any) is woken.
- * The journey's await step checks for stored events right after it saves its own token, so an
- * event that slips in between is seen by one side or the other. False when there is no contact.
+ * With no task waiting, the journey is either mid-step (it reads the stored event before it waits
+ * again) or not running at all: ended by an error, or never started. Then a fresh generation
+ * starts from the contact's stored state, so an event never lands on a journey that will not read
+ * it. Two events racing to restart start one execution: the name is the generation's.
+ */
+const ensureRunning = async (contactId: string, generation: number): Promise<void> => {
+  const stateMachineArn = requireEnv('JOURNEY_STATE_MACHINE_ARN');
+  const status = await executionStatus(stateMachineArn, executionName(contactId, generation));
+  if (status === 'RUNNING') return;
+  const next = status === 'MISSING' ? generation : generation + 1;
+  const started = await startExecutionOnce(stateMachineArn, executionName(contactId, next), {
+    contactId,
+    generation: next,
+    steps: 0,
+  });
+  if (started) logger.warn('Journey restarted for an event', { contactId, was: status, generation: next });
+};
+
+/**
+ * Hands an event to a contact's journey: stored first, then the waiting task (if any) is woken,
+ * or the journey restarted if it is not running. The journey's await step checks for stored
+ * events right after it saves its own token, so an event that slips in between is seen by one
+ * side or the other. Undefined when there is no contact.
  */
 export const deliverContactEvent = async (
   repository: JourneyRepository,
@@ -18,7 +41,10 @@ export const deliverContactEvent = async (
 ): Promise<ContactEvent | undefined> => {
   const event: ContactEvent = { eventId, type, at: now.toISOString(), ...(detail ? { detail } : {}) };
   if (!(await repository.putEvent(contactId, event))) return undefined;
-  const token = await repository.taskToken(contactId);
-  if (token) await wakeTask(token, { wokenBy: event.eventId });
+  const waiting = await repository.waiting(contactId);
+  if (!waiting) return event;
+  if (!waiting.taskToken || !(await wakeTask(waiting.taskToken, { wokenBy: event.eventId }))) {
+    await ensureRunning(contactId, waiting.generation);
+  }
   return event;
 };

@@ -3,7 +3,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildJourney } from '../workflows/journey.js';
@@ -26,10 +26,15 @@ export class Journey extends Construct {
   public readonly logGroup: LogGroup;
   /** A journey failed (a step still failing after its retries): its contact is stuck. */
   public readonly failedAlarm: Alarm;
+  /** A journey stalled: a step still failing after its retries. It retries, but something is down. */
+  public readonly stalledAlarm: Alarm;
   /** A journey ran into Standard workflows' one-year limit: its contact is stuck. */
   public readonly timedOutAlarm: Alarm;
   /** The state machine's ARN built from its name: grants to its own task functions cannot use its Ref. */
   private readonly arnByName: string;
+  /** Its executions' ARNs, for DescribeExecution. */
+  private readonly executionsArn: string;
+  private readonly stateMachineName: string;
 
   constructor(scope: Construct, id: string, props: JourneyProps) {
     super(scope, id);
@@ -58,6 +63,7 @@ export class Journey extends Construct {
     // A generated name, so the role can be granted StartExecution on the machine's own ARN (the
     // customer journey continues as a new execution) without a reference to itself.
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80 });
+    this.stateMachineName = stateMachineName;
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
@@ -75,6 +81,12 @@ export class Journey extends Construct {
       service: 'states',
       resource: 'stateMachine',
       resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.stateMachine.addToRolePolicy(
@@ -111,6 +123,21 @@ export class Journey extends Construct {
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5) }),
       ...whenAny,
     });
+    // A step that kept failing past its retries parks its journey as stalled and logs it (see the
+    // await handler); the journey retries on its own, but someone should look at why.
+    const stalls = new MetricFilter(this, 'StalledJourneys', {
+      logGroup: this.await.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', 'Journey stalled'),
+      metricNamespace: 'Leadflow',
+      metricName: 'JourneysStalled',
+      metricValue: '1',
+    });
+    this.stalledAlarm = new Alarm(this, 'JourneysStalled', {
+      alarmDescription:
+        'A contact journey stalled: a step failed past its retries (an outage?). It retries hourly and on the next event.',
+      metric: stalls.metric({ period: Duration.minutes(5), statistic: 'Sum' }),
+      ...whenAny,
+    });
     // The definition sets no execution timeout, so only Standard's one-year maximum ends a journey
     // this way; a quiet contact's journey must continue as a new execution before then.
     this.timedOutAlarm = new Alarm(this, 'ExecutionsTimedOut', {
@@ -139,5 +166,22 @@ export class Journey extends Construct {
         resources: [this.arnByName],
       }),
     );
+  }
+
+  /**
+   * Lets `fn` deliver events to journeys: resume a waiting one, and restart one that is not
+   * running (an error ended it) as a fresh generation, which needs its status and a start.
+   */
+  public grantDeliver(fn: IFunction & { addEnvironment(key: string, value: string): unknown }): void {
+    this.grantSignal(fn);
+    this.grantStart(fn);
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [this.executionsArn] }),
+    );
+    if (!fn.role) throw new Error('A function delivering events needs its own role');
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${this.stateMachineName}:*]`,
+      reason: 'Executions are named per contact and generation: the wildcard is this state machine’s executions only.',
+    });
   }
 }

@@ -54,7 +54,7 @@ export class Mailer extends Construct {
    * Handles the SES events. It wakes journeys, so the stack lets it signal them:
    * `journey.grantSignal(mailer.eventsFunction)`.
    */
-  readonly eventsFunction: lambda.IFunction;
+  readonly eventsFunction: lambda.Function;
   readonly eventsHandler: LeadflowFunction;
   /** SES events the events function still failed on after Lambda's retries. */
   readonly eventsDeadLetters: sqs.Queue;

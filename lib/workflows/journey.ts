@@ -5,12 +5,17 @@ import {
   Choice,
   Condition,
   CustomState,
+  Errors,
   IntegrationPattern,
+  JitterType,
   JsonPath,
+  type RetryProps,
   StateGraph,
   Succeed,
   TaskInput,
   Timeout,
+  Wait,
+  WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -31,6 +36,23 @@ const waits = [
 ] as const;
 
 /**
+ * What a failing step or wait does: back off exponentially with full jitter (so a recovering
+ * service is not hit by every journey at once), capped at five minutes, for about an hour and a
+ * quarter in all. Each step is idempotent (send ledger, event store), so repeating it is safe.
+ */
+export const outageRetry: RetryProps = {
+  errors: [Errors.TASKS_FAILED],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxDelay: Duration.minutes(5),
+  jitterStrategy: JitterType.FULL,
+  maxAttempts: 20,
+};
+
+/** How long a stalled journey waits before it tries again on its own, unless an event comes first. */
+export const stalledRetryAfter = Duration.hours(1);
+
+/**
  * A contact's journey: step, route by phase, wait. Each wait is a callback task whose timeout
  * (`$.waitSeconds`, decided by the step) is the timed transition and whose token an event uses
  * to resume early, so a timed touch or an event costs three state transitions: the wait, the
@@ -42,14 +64,34 @@ export const buildJourney = (scope: Construct, functions: JourneyFunctions) => {
     payloadResponseOnly: true,
     comment: 'Apply events and elapsed time, send the email that fell due, choose the next wait',
   });
-  // A failed step (SES throttling, a DynamoDB hiccup) is safe to repeat: the send ledger and the
-  // event store make it idempotent.
-  advance.addRetry({
-    errors: ['States.TaskFailed'],
-    interval: Duration.seconds(2),
-    backoffRate: 2,
-    maxAttempts: 6,
+  advance.addRetry(outageRetry);
+
+  // Nothing ends by accident: a step or wait still failing after its retries parks the journey as
+  // stalled (the contact shows it, an alarm fires) and tries again an hour later, or at once when
+  // an event for the contact wakes it. The await function records the stall with the token.
+  const stalled = new LambdaInvoke(scope, 'Stalled: await an event or the retry', {
+    lambdaFunction: functions.await,
+    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: TaskInput.fromObject({
+      contactId: JsonPath.stringAt('$.contactId'),
+      taskToken: JsonPath.taskToken,
+      // The whole caught error ({Error, Cause}): a path into a field it lacks would fail the run.
+      stalled: JsonPath.objectAt('$.failure'),
+    }),
+    taskTimeout: Timeout.duration(stalledRetryAfter),
+    resultPath: JsonPath.DISCARD,
+    comment: 'A step kept failing: its contact is marked stalled until a step succeeds',
   });
+  stalled.addRetry({ ...outageRetry, maxAttempts: 3 });
+  // Even recording the stall failed (the table is down too): wait without any service, then retry.
+  const sleepThenRetry = new Wait(scope, 'Stalled: wait, then try again', {
+    time: WaitTime.duration(stalledRetryAfter),
+  });
+  sleepThenRetry.next(advance);
+  stalled.addCatch(advance, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });
+  stalled.addCatch(sleepThenRetry, { errors: [Errors.ALL], resultPath: JsonPath.DISCARD });
+  stalled.next(advance);
+  advance.addCatch(stalled, { errors: [Errors.ALL], resultPath: '$.failure' });
 
   const ended = new Succeed(scope, 'Journey ended', { comment: 'Unsubscribed, suppressed or erased' });
   const handedOver = new Succeed(scope, 'Handed over to the next execution');
@@ -81,13 +123,9 @@ export const buildJourney = (scope: Construct, functions: JourneyFunctions) => {
       taskTimeout: Timeout.at('$.waitSeconds'),
       resultPath: JsonPath.DISCARD,
     });
-    wait.addRetry({
-      errors: ['States.TaskFailed'],
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 6,
-    });
-    wait.addCatch(advance, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+    wait.addRetry(outageRetry);
+    wait.addCatch(advance, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });
+    wait.addCatch(stalled, { errors: [Errors.ALL], resultPath: '$.failure' });
     wait.next(advance);
     route.when(Condition.stringEquals('$.phase', phase), wait);
   }

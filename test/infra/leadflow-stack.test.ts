@@ -255,13 +255,28 @@ describe('IAM', () => {
       ),
     );
     for (const statement of startersAndSignallers) {
-      expect(JSON.stringify(statement.Resource)).toMatch(/stateMachine:LeadflowJourney|JourneyStateMachine/);
+      // The journey itself, or (to tell whether one is running) its executions.
+      const on = JSON.stringify(statement.Resource);
+      if (asList(statement.Action).includes('states:DescribeExecution')) {
+        expect(statement.Action).toBe('states:DescribeExecution');
+        expect(on).toMatch(/:execution:LeadflowJourney\w+:\*"/);
+      } else {
+        expect(on).toMatch(/stateMachine:LeadflowJourney|JourneyStateMachine/);
+      }
     }
     const signalling = startersAndSignallers.filter((s) =>
       asList(s.Action).includes('states:SendTaskSuccess'),
     );
     // intake, admin, unsubscribe, mail events, and the await task itself.
     expect(signalling).toHaveLength(5);
+    // Whoever delivers events restarts a journey an error ended: intake, admin, unsubscribe, mail events.
+    const starting = startersAndSignallers.filter((s) => asList(s.Action).includes('states:StartExecution'));
+    const describing = startersAndSignallers.filter((s) =>
+      asList(s.Action).includes('states:DescribeExecution'),
+    );
+    expect(describing).toHaveLength(4);
+    // ...and the journey's own role, to continue as a new execution.
+    expect(starting).toHaveLength(5);
   });
 
   it('lets only the journey step, intake and admin send email, with ses:SendEmail on the identity and configuration set', () => {
@@ -368,6 +383,26 @@ describe('journey', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
     }
+  });
+
+  it('raises an alarm when a journey stalls, counted from the await function’s log', () => {
+    const [awaitLogs] = Object.keys(template.findResources('AWS::Logs::LogGroup')).filter((id) =>
+      id.startsWith('JourneyAwaitLogs'),
+    );
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: awaitLogs },
+      FilterPattern: '{ $.message = "Journey stalled" }',
+      MetricTransformations: [
+        Match.objectLike({ MetricNamespace: 'Leadflow', MetricName: 'JourneysStalled', MetricValue: '1' }),
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'JourneysStalled',
+      Namespace: 'Leadflow',
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 
   it('raises an alarm when an SES event lands in the dead-letter queue', () => {
@@ -490,6 +525,14 @@ describe('cdk-nag AwsSolutions', () => {
     const functionIds = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
       id.startsWith('Journey'),
     );
+    const deliverers = ['AdminApi/Handler', 'IntakeApi/Handler', 'Mailer/EventsHandler', 'Mailer/UnsubscribeHandler'];
+    const [machineName] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map(
+      (machine) => String(machine.Properties.StateMachineName),
+    );
+    const executionReaders = deliverers.map(
+      (fn) =>
+        `Leadflow/${fn}/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${machineName}:*]`,
+    );
     const publicRoutes = apiRoutes
       .filter((route) => route.auth === 'public')
       .map(
@@ -499,6 +542,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acknowledged.map(({ at, id }) => `${at} ${id}`).sort()).toEqual(
       [
         ...functionRoles,
+        ...executionReaders,
         ...publicRoutes,
         'Leadflow/Journey/StateMachine/Role AwsSolutions-IAM5[Resource::*]',
         ...functionIds.map(
