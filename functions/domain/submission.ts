@@ -167,8 +167,9 @@ export interface PreparedSubmission {
  * "not given", an unknown top-level field with a short value joins the custom fields (click ids
  * such as `gclid` are worth keeping), and anything else unknown is set aside for the log.
  */
-export const prepareSubmission = (raw: unknown): PreparedSubmission => {
-  if (!isRecord(raw)) return { input: raw, ignored: [] };
+export const prepareSubmission = (received: unknown): PreparedSubmission => {
+  if (!isRecord(received)) return { input: received, ignored: [] };
+  const raw = foldFlatJson(received);
   const ignored: string[] = [];
   const input: Record<string, unknown> = Object.create(null);
   const fields = new Map<string, string | number | boolean>();
@@ -224,6 +225,27 @@ export const isHoneypotFilled = (input: unknown): boolean => {
 };
 
 const sourceKeys = nestedKeys.source;
+
+/**
+ * Tools that post JSON often send the flat fields a form has (`offerType`, `utm_source`): read
+ * them as a form post's, unless the nested `offer` or `source` is there too.
+ */
+const foldFlatJson = (raw: Record<string, unknown>): Record<string, unknown> => {
+  const foldOffer = raw.offer === undefined || raw.offer === null;
+  const foldSource = raw.source === undefined || raw.source === null;
+  const folded: Record<string, unknown> = Object.create(null);
+  const offer: Record<string, unknown> = Object.create(null);
+  const source: Record<string, unknown> = Object.create(null);
+  for (const [key, value] of Object.entries(raw)) {
+    if (foldOffer && key === 'offerType') offer.type = value;
+    else if (foldOffer && key === 'offerId') offer.id = value;
+    else if (foldSource && sourceKeys.has(key)) source[key] = value;
+    else folded[key] = value;
+  }
+  if (Object.keys(offer).length > 0) folded.offer = offer;
+  if (Object.keys(source).length > 0) folded.source = source;
+  return folded;
+};
 
 /**
  * A form post is flat; reshape it into the JSON form the schema checks: `utm_*`, `channel`,

@@ -136,3 +136,29 @@ describe('isHoneypotFilled', () => {
     expect(isHoneypotFilled(input)).toBe(expected);
   });
 });
+
+describe('flat fields in JSON', () => {
+  it('reads offerType, offerId and utm_* as a form post’s when the nested objects are absent', () => {
+    const parsed = parseSubmission({
+      email: 'flat@example.com',
+      offerType: 'Webinar',
+      offerId: 'lead-scoring-webinar',
+      utm_source: 'linkedin',
+      utm_medium: 'paid_social',
+    });
+    expect(parsed.ok && parsed.value.offer).toEqual({ type: 'webinar', id: 'lead-scoring-webinar' });
+    expect(parsed.ok && parsed.value.source).toMatchObject({
+      utm_source: 'linkedin',
+      utm_medium: 'paid_social',
+    });
+  });
+
+  it('keeps the nested object when both are sent', () => {
+    const parsed = parseSubmission({
+      email: 'both@example.com',
+      offer: { type: 'demo' },
+      offerType: 'ebook',
+    });
+    expect(parsed.ok && parsed.value.offer).toEqual({ type: 'demo' });
+  });
+});
