@@ -140,7 +140,31 @@ const compileMjml = async (source: string): Promise<{ html: string } | { issues:
   }
 };
 
-const usesVariable = (source: string, name: string) => new RegExp(`{{-?\\s*${name}\\b[^}]*}}`).test(source);
+const footerVariables = ['unsubscribe_url', 'postal_address'] as const;
+const spaced = (value: string) => value.replace(/\s+/g, ' ');
+
+/**
+ * The CAN-SPAM footer as a recipient would see it: the unsubscribe link and the postal address in
+ * the rendered email, not merely written somewhere in its source, where a Liquid comment, an
+ * `{% if %}` or an HTML comment could keep them from showing.
+ */
+const footerIssues = (email: RenderedEmail, scope: TemplateScope, hasText: boolean) => {
+  const parts: [string, string][] = [['body', textFromHtml(email.html)]];
+  if (hasText) parts.push(['text', email.text]);
+  const issues: TemplateFieldIssue[] = [];
+  for (const [path, seen] of parts) {
+    for (const required of footerVariables) {
+      const value = scope[required];
+      if (value && !spaced(seen).includes(spaced(value))) {
+        issues.push({
+          path,
+          message: `a marketing email must show {{ ${required} }} to every recipient (CAN-SPAM): add it to the footer, outside any condition or comment`,
+        });
+      }
+    }
+  }
+  return issues;
+};
 
 /**
  * Validates a draft of template `name` and turns it into its next version: every Liquid field
@@ -196,18 +220,6 @@ export const parseTemplateDraft = async (
       message: `is ${Math.ceil(bytes / 1024)} KB of HTML; Gmail clips messages past 102 KB, keep it under 100 KB`,
     });
   }
-  if (draft.kind === 'marketing') {
-    for (const [path, source] of [['body', html], ...(text === undefined ? [] : [['text', text]])] as const) {
-      for (const required of ['unsubscribe_url', 'postal_address']) {
-        if (!usesVariable(source, required)) {
-          issues.push({
-            path,
-            message: `a marketing email must show {{ ${required} }} (CAN-SPAM): add it to the footer`,
-          });
-        }
-      }
-    }
-  }
   const template: PublishedTemplate = {
     name,
     version: (current?.version ?? 0) + 1,
@@ -223,7 +235,13 @@ export const parseTemplateDraft = async (
   };
   if (issues.length === 0) {
     try {
-      renderTemplate(template, sampleScope(sampleSettings));
+      // A contact we know everything about, then one we know nothing about: every branch a
+      // footer might hide in is taken by one of them.
+      for (const scope of [sampleScope(sampleSettings), strangerScope]) {
+        const email = renderTemplate(template, scope);
+        if (template.kind === 'marketing') issues.push(...footerIssues(email, scope, text !== undefined));
+        if (issues.length > 0) break;
+      }
     } catch (error) {
       issues.push({ path: 'body', message: error instanceof Error ? error.message : String(error) });
     }
@@ -308,18 +326,27 @@ const sampleSettings: SenderSettings = {
   siteUrl: 'https://www.example.com',
 };
 
+/** Links that act on nobody. */
+const sampleLinks = (settings: SenderSettings): ScopeInput['links'] => {
+  const site = settings.siteUrl.replace(/\/$/, '');
+  return {
+    unsubscribe: `${site}/v1/unsubscribe?t=sample`,
+    preferences: `${site}/v1/preferences?t=sample`,
+    confirm: `${site}/v1/confirm?t=sample`,
+  };
+};
+
 /** The contact a preview shows when it is given none: every variable filled, so every branch shows text. */
 export const sampleScope = (settings: SenderSettings): TemplateScope =>
   templateScope({
     contact: { firstName: 'Alex', lastName: 'Sample', company: 'Example Co', jobTitle: 'Marketing lead' },
     offer: { type: 'ebook', id: offerCatalogue.keys().next().value },
     settings,
-    links: {
-      unsubscribe: `${settings.siteUrl.replace(/\/$/, '')}/v1/unsubscribe?t=sample`,
-      preferences: `${settings.siteUrl.replace(/\/$/, '')}/v1/preferences?t=sample`,
-      confirm: `${settings.siteUrl.replace(/\/$/, '')}/v1/confirm?t=sample`,
-    },
+    links: sampleLinks(settings),
   });
+
+/** A contact that told us nothing but its address, and asked for nothing. */
+const strangerScope = templateScope({ settings: sampleSettings, links: sampleLinks(sampleSettings) });
 
 /** Issues of a Liquid subject written in a schedule step, for the schedule's own validation. */
 export const subjectIssues = (subject: string, path: string): TemplateFieldIssue[] => {

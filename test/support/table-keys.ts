@@ -1,4 +1,5 @@
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
 import type { RunningRuntime } from './local-runtime.js';
 
@@ -46,4 +47,22 @@ export const contactIdFor = (runtime: RunningRuntime, email: string): Promise<st
       }),
     );
     return Item?.contactId?.S;
+  });
+
+/** The items of partition `pk` whose sort key begins with `prefix`, as plain objects. */
+export const tableItems = (
+  runtime: RunningRuntime,
+  pk: string,
+  prefix: string,
+): Promise<Record<string, unknown>[]> =>
+  withTable(runtime, async (client) => {
+    const { Items = [] } = await DynamoDBDocumentClient.from(client).send(
+      new QueryCommand({
+        TableName: 'leadflow',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ConsistentRead: true,
+      }),
+    );
+    return Items;
   });

@@ -157,6 +157,19 @@ describe('validation at publish', () => {
     ).toBe(true);
   });
 
+  it.each([
+    ['a Liquid comment', '{% comment %}LINK{% endcomment %}'],
+    ['a condition no contact meets', '{% if false %}LINK{% endif %}'],
+    ['a condition some contacts miss', '{% if first_name %}LINK{% endif %}'],
+    ['an HTML comment', '<!-- LINK -->'],
+  ])('refuses a footer link hidden in %s', async (_case, hidden) => {
+    const link = '<a href="{{ unsubscribe_url }}">Unsubscribe</a>';
+    const body = `<p>Hi</p>\n${hidden.replace('LINK', link)}\n<p>{{ postal_address }}</p>`;
+    expect(await issuesOf({ ...marketing, body })).toEqual([
+      expect.objectContaining({ path: 'body', message: expect.stringContaining('unsubscribe_url') }),
+    ]);
+  });
+
   it('refuses HTML past 100 KB and a subject with a line break', async () => {
     const big = `${marketing.body}<p>${'x'.repeat(101 * 1024)}</p>`;
     expect(await issuesOf({ ...marketing, body: big })).toEqual([
