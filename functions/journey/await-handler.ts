@@ -28,8 +28,13 @@ export const handler = async (input: AwaitInput): Promise<void> => {
     cause: (input.stalled.Cause ?? '').slice(0, maxCauseLength),
   };
   await journeys.storeTaskToken(input.contactId, input.taskToken, stall, clock.now());
-  // The metric filter behind the stalled-journeys alarm matches this message.
-  if (stall) logger.error('Journey stalled', { contactId: input.contactId, ...stall });
+  if (stall) {
+    // The metric filter behind the stalled-journeys alarm matches this message. Events already
+    // waiting are the ones the failing step could not apply: they wait for the hourly retry, or
+    // for the next event, rather than wake it at once into the same failure.
+    logger.error('Journey stalled', { contactId: input.contactId, ...stall });
+    return;
+  }
   const waiting = await journeys.pendingEvents(input.contactId, 1);
   if (waiting.length > 0) await wakeTask(input.taskToken, { wokenBy: 'pending events' });
 };

@@ -62,6 +62,9 @@ export const buildJourney = (scope: Construct, functions: JourneyFunctions) => {
   const advance = new LambdaInvoke(scope, 'Advance the journey', {
     lambdaFunction: functions.advance,
     payloadResponseOnly: true,
+    // One retry policy for every failure, Lambda's own service errors included (CDK would add a
+    // shorter one for those, first, which would win).
+    retryOnServiceExceptions: false,
     comment: 'Apply events and elapsed time, send the email that fell due, choose the next wait',
   });
   advance.addRetry(outageRetry);
@@ -80,6 +83,7 @@ export const buildJourney = (scope: Construct, functions: JourneyFunctions) => {
     }),
     taskTimeout: Timeout.duration(stalledRetryAfter),
     resultPath: JsonPath.DISCARD,
+    retryOnServiceExceptions: false,
     comment: 'A step kept failing: its contact is marked stalled until a step succeeds',
   });
   stalled.addRetry({ ...outageRetry, maxAttempts: 3 });
@@ -122,6 +126,7 @@ export const buildJourney = (scope: Construct, functions: JourneyFunctions) => {
       }),
       taskTimeout: Timeout.at('$.waitSeconds'),
       resultPath: JsonPath.DISCARD,
+      retryOnServiceExceptions: false,
     });
     wait.addRetry(outageRetry);
     wait.addCatch(advance, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });

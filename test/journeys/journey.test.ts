@@ -205,7 +205,8 @@ describe('funnel moves', () => {
 
     const customerMails = (await mailTo(contactId)).filter((mail) => mail.track === 'customer');
     expect(sendDays(customerMails, wonAt)).toEqual(expectedSends('customer'));
-  });
+    // 200 virtual days of timers: room for a busy machine.
+  }, 90_000);
 
   it('recycles a lost opportunity', async () => {
     const { contactId } = await submit({

@@ -1,0 +1,210 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  SFNClient,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSchedules } from '../../functions/domain/schedule.js';
+import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { contactIdFor } from '../support/table-keys.js';
+
+let runtime: RunningRuntime;
+let stepFunctions: SFNClient;
+const journeyArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:leadflow-journey';
+let sequence = 0;
+
+beforeAll(async () => {
+  runtime = await startRuntime({ env: journeyEnv });
+  const endpoints = (await (await runtime.call('/_local/endpoints')).json()) as { stepfunctions: string };
+  stepFunctions = new SFNClient({
+    endpoint: endpoints.stepfunctions,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+});
+
+afterAll(async () => {
+  stepFunctions?.destroy();
+  await runtime?.stop();
+});
+
+interface ContactBody {
+  stage: string;
+  stalled?: { error: string; cause: string; at: string };
+  stalledCount?: number;
+}
+
+const submit = async (label: string): Promise<string> => {
+  const email = `${label}-${++sequence}-${Date.now()}@example.com`;
+  const response = await runtime.call('/v1/contacts', { method: 'POST', json: { email, consent: true } });
+  expect(response.status).toBe(202);
+  await runtime.settle();
+  const contactId = await contactIdFor(runtime, email);
+  if (!contactId) throw new Error(`no contact for ${email}`);
+  return contactId;
+};
+
+const contact = async (contactId: string) =>
+  (await (await runtime.call(`/v1/contacts/${contactId}`, { admin: true })).json()) as ContactBody;
+
+const fail = async (fn: 'advance' | 'await', times: number, contactId: string) => {
+  const armed = await runtime.call('/_local/faults', {
+    method: 'POST',
+    json: { function: fn, when: 'before', times, contactId },
+  });
+  expect(armed.status).toBe(202);
+};
+
+const sendEvent = async (contactId: string, type: string) => {
+  const response = await runtime.call(`/v1/contacts/${contactId}/events`, {
+    method: 'POST',
+    admin: true,
+    json: { type },
+  });
+  expect(response.status).toBe(202);
+  await runtime.settle();
+};
+
+const executionsOf = async (contactId: string) => {
+  const { executions = [] } = await stepFunctions.send(
+    new ListExecutionsCommand({ stateMachineArn: journeyArn, maxResults: 1000 }),
+  );
+  return executions
+    .filter((execution) => execution.name?.startsWith(contactId))
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+};
+
+const historyOf = async (executionArn: string): Promise<HistoryEvent[]> => {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await stepFunctions.send(
+      new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+};
+
+const failuresIn = async (contactId: string) => {
+  let failures = 0;
+  for (const execution of await executionsOf(contactId)) {
+    const history = await historyOf(execution.executionArn ?? '');
+    // A callback task's function failing is a TaskFailed; a plain Lambda task's, LambdaFunctionFailed.
+    failures += history.filter(
+      (event) => event.type === 'LambdaFunctionFailed' || event.type === 'TaskFailed',
+    ).length;
+  }
+  return failures;
+};
+
+/** The steps the contact was emailed, in order: each (track, step) at most once. */
+const stepsSent = async (contactId: string) =>
+  (await runtime.outbox())
+    .filter((mail) => mail.contactId === contactId)
+    .map((mail) => `${mail.track}:${mail.step}`);
+
+const nurtureSteps = defaultSchedules.nurture.steps.map((step) => `nurture:${step.id}`);
+
+/** Moves the clock a little at a time until `done`, so a state that lasts an hour is seen. */
+const advanceUntil = async (done: () => Promise<boolean>, step: string, most: number) => {
+  for (let i = 0; i < most; i++) {
+    if (await done()) return true;
+    await runtime.advance(step);
+  }
+  return done();
+};
+
+describe('journeys outlive outages', () => {
+  it('a step failing past its retries stalls the journey, which shows why and resumes on the next event', async () => {
+    const contactId = await submit('stall');
+    expect(await stepsSent(contactId)).toEqual(['nurture:welcome']);
+
+    // An outage longer than the retries ride out (they give up within about 70 minutes).
+    await fail('advance', 25, contactId);
+    await sendEvent(contactId, 'engaged');
+    const stalled = await advanceUntil(
+      async () => (await contact(contactId)).stalled !== undefined,
+      '5m',
+      16,
+    );
+    expect(stalled).toBe(true);
+    const view = await contact(contactId);
+    expect(view.stalled).toMatchObject({ error: expect.any(String), cause: expect.any(String) });
+    expect(view.stalledCount).toBe(1);
+    expect(view.stage).toBe('name');
+    // Every attempt until the stall failed: the first and 20 retries.
+    expect(await failuresIn(contactId)).toBe(21);
+    const [execution] = await executionsOf(contactId);
+    expect(execution?.status).toBe('RUNNING');
+
+    // The outage is over (4 failures left, within the retries): the next event resumes it at once.
+    await sendEvent(contactId, 'engaged');
+    await runtime.advance('10m');
+    const resumed = await contact(contactId);
+    expect(resumed.stalled).toBeUndefined();
+    expect(resumed.stage).toBe('engagement');
+    expect(await failuresIn(contactId)).toBe(25);
+
+    await runtime.advance('40d');
+    const sent = await stepsSent(contactId);
+    expect(sent).toEqual(nurtureSteps);
+    expect(await executionsOf(contactId)).toHaveLength(1);
+  });
+
+  it('a stalled journey tries again on its own within the hour', async () => {
+    const contactId = await submit('sweep');
+    await fail('advance', 23, contactId);
+    await sendEvent(contactId, 'engaged');
+    expect(await advanceUntil(async () => (await contact(contactId)).stalled !== undefined, '5m', 16)).toBe(
+      true,
+    );
+    // No event comes: the stalled wait times out and the step runs again (2 failures left).
+    await runtime.advance('65m');
+    expect((await contact(contactId)).stalled).toBeUndefined();
+    expect((await contact(contactId)).stage).toBe('engagement');
+    await runtime.advance('40d');
+    expect(await stepsSent(contactId)).toEqual(nurtureSteps);
+  });
+
+  it('a wait whose task keeps failing loses no step and sends none twice', async () => {
+    const contactId = await submit('await');
+    // The token cannot be parked for longer than every retry, the stall's own and the hour after.
+    await fail('await', 30, contactId);
+    await runtime.advance('40d');
+    expect(await stepsSent(contactId)).toEqual(nurtureSteps);
+    const [execution] = await executionsOf(contactId);
+    expect(execution?.status).toBe('RUNNING');
+    expect(await failuresIn(contactId)).toBe(30);
+  });
+
+  it('an event for a journey an error ended restarts it from the stored state, and is applied', async () => {
+    const contactId = await submit('ended');
+    await runtime.advance('3d');
+    const before = await stepsSent(contactId);
+    expect(before).toEqual(nurtureSteps.slice(0, 2));
+
+    const [first] = await executionsOf(contactId);
+    await stepFunctions.send(
+      new StopExecutionCommand({ executionArn: first?.executionArn, error: 'Operator', cause: 'test' }),
+    );
+    await sendEvent(contactId, 'engaged');
+
+    const [ended, restarted] = await executionsOf(contactId);
+    expect(ended?.status).toBe('ABORTED');
+    expect(restarted?.name).toBe(`${contactId}-g2`);
+    const described = await stepFunctions.send(
+      new DescribeExecutionCommand({ executionArn: restarted?.executionArn }),
+    );
+    expect(described.status).toBe('RUNNING');
+    expect((await contact(contactId)).stage).toBe('engagement');
+
+    // It carries on where the stopped one left off: nothing sent twice, nothing skipped.
+    await runtime.advance('40d');
+    expect(await stepsSent(contactId)).toEqual(nurtureSteps);
+  });
+});
