@@ -56,6 +56,18 @@ const pageHeaders = {
 };
 
 /**
+ * The admin page previews emails in a sandboxed `srcdoc` frame, which inherits the page's policy.
+ * Emails are styled inline and show images from the sender's hosts, so this page alone allows
+ * inline styles and https images; scripts stay `'self'`, and the page itself writes what the API
+ * answers as text, never as markup.
+ */
+const adminPageHeaders = {
+  ...pageHeaders,
+  'content-security-policy':
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+};
+
+/**
  * Hosts a browser uses for this machine. A page on another name that resolves here (DNS
  * rebinding) sends that name, so the local and admin routes refuse it.
  */
@@ -163,7 +175,11 @@ export const createRouter = (options: RouterOptions): Route => {
       const type = contentTypes[extname(file)] ?? 'application/octet-stream';
       return {
         status: 200,
-        headers: { 'content-type': type, 'cache-control': 'no-cache', ...pageHeaders },
+        headers: {
+          'content-type': type,
+          'cache-control': 'no-cache',
+          ...(name === '/admin.html' ? adminPageHeaders : pageHeaders),
+        },
         body: content,
       };
     } catch {

@@ -1,5 +1,8 @@
 // The marketers' page: sign in with the admin token, edit a track's schedule with inline errors,
-// preview its impact on contacts in flight, publish, browse versions and roll back, see the funnel.
+// preview its impact on contacts in flight, publish, browse versions and roll back, see the funnel;
+// write the emails those schedules send: edit a template, preview it for a contact, test-send it,
+// publish and roll back. Text from the API is shown through textContent only; a template's HTML
+// goes nowhere but the sandboxed preview frame.
 (() => {
   const $ = (id) => document.getElementById(id);
   const durationPattern = /^\d+(\.\d+)?\s*[smhdw]$/i;
@@ -7,7 +10,10 @@
     token: sessionStorage.getItem('leadflow-admin-token'),
     track: 'nurture',
     schedule: null,
+    /** Every template's summary, by name. */
     templates: [],
+    /** The template open in the editor as GET answered it; null for one not created yet. */
+    template: null,
   };
 
   const api = async (path, options = {}) => {
@@ -54,8 +60,8 @@
   };
 
   const clearErrors = () => {
-    for (const slot of document.querySelectorAll('#workspace .error')) slot.textContent = '';
-    for (const field of document.querySelectorAll('#workspace [aria-invalid]'))
+    for (const slot of document.querySelectorAll('#schedules-view .error')) slot.textContent = '';
+    for (const field of document.querySelectorAll('#schedules-view [aria-invalid]'))
       field.removeAttribute('aria-invalid');
   };
   const showIssue = (path, message) => {
@@ -70,7 +76,7 @@
         return;
       }
     }
-    const slot = document.querySelector(`[data-issue="${head}"]`) ?? $('schedule-error');
+    const slot = $('schedules-view').querySelector(`[data-issue="${head}"]`) ?? $('schedule-error');
     slot.textContent = slot.id === 'schedule-error' ? `${path}: ${message}` : message;
     if (head === 'timezone') $('timezone').setAttribute('aria-invalid', 'true');
   };
@@ -80,13 +86,24 @@
     for (const issue of issues) showIssue(issue.path, issue.message);
   };
 
+  const templateLink = (name) => `#template/${encodeURIComponent(name)}`;
+  /** Long enough to tell templates apart in a select; the option's title has the rest. */
+  const shortText = (text, max = 60) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
   const addRow = (step) => {
     const row = $('step-row').content.firstElementChild.cloneNode(true);
     const select = row.querySelector('[name="template"]');
-    for (const template of state.templates) select.add(new Option(template.name, template.name));
+    // A schedule step sends marketing email: transactional templates answer requests instead.
+    const marketing = state.templates.filter((template) => template.kind === 'marketing');
+    for (const template of marketing) {
+      const option = new Option(`${template.name} — ${shortText(template.description)}`, template.name);
+      option.title = template.description;
+      select.add(option);
+    }
     row.dataset.id = step.id ?? '';
     row.querySelector('[name="delay"]').value = step.delay ?? '1d';
-    select.value = step.template ?? state.templates[0]?.name ?? '';
+    select.value = step.template ?? marketing[0]?.name ?? '';
+    row.querySelector('.edit-template').href = templateLink(select.value);
     row.querySelector('[name="subject"]').value = step.subject ?? '';
     row.querySelector('[name="window"]').value = windowText(step.window);
     // The page does not edit a window's own time zone; it keeps the one the API has.
@@ -239,6 +256,279 @@
     );
   };
 
+  // ---- Templates ----
+
+  const templateFields = {
+    name: $('template-name'),
+    kind: $('template-kind'),
+    format: $('template-format'),
+    description: $('template-description'),
+    subject: $('template-subject'),
+    preheader: $('template-preheader'),
+    body: $('template-body'),
+    text: $('template-text'),
+    to: $('test-to'),
+    contactId: $('preview-contact'),
+  };
+  const issueSlots = [...$('templates-view').querySelectorAll('[data-issue]')];
+
+  const clearTemplateIssues = () => {
+    for (const slot of issueSlots) slot.replaceChildren();
+    $('template-error').textContent = '';
+    for (const field of Object.values(templateFields)) field.removeAttribute('aria-invalid');
+  };
+
+  /** Selects line `line` of a textarea, where an issue points; the browser scrolls to it. */
+  const selectLine = (field, line) => {
+    const lines = field.value.split('\n');
+    const start = lines.slice(0, line - 1).reduce((sum, text) => sum + text.length + 1, 0);
+    field.focus();
+    field.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
+  };
+
+  /** Each issue beside its field (its message names the line, when it has one); the rest on top. */
+  const showTemplateIssues = (body) => {
+    const issues = body?.error?.issues ?? [];
+    if (issues.length === 0) $('template-error').textContent = body?.error?.message ?? 'Something went wrong';
+    for (const issue of issues) {
+      const slot = issueSlots.find((candidate) => candidate.dataset.issue === issue.path);
+      if (!slot) {
+        $('template-error').append(`${issue.path}: ${issue.message}`, document.createElement('br'));
+        continue;
+      }
+      const field = templateFields[issue.path];
+      field.setAttribute('aria-invalid', 'true');
+      let message;
+      if (issue.line && field.tagName === 'TEXTAREA') {
+        message = document.createElement('button');
+        message.type = 'button';
+        message.className = 'issue-line';
+        message.title = `Go to line ${issue.line}`;
+        message.addEventListener('click', () => selectLine(field, issue.line));
+      } else message = document.createElement('p');
+      message.textContent = issue.message;
+      slot.append(message);
+    }
+  };
+
+  const renderTemplateList = () => {
+    $('template-list').replaceChildren(
+      ...state.templates.map((template) => {
+        const item = document.createElement('li');
+        const link = document.createElement('a');
+        link.href = templateLink(template.name);
+        const name = document.createElement('strong');
+        name.textContent = template.name;
+        const meta = document.createElement('span');
+        meta.className = 'muted meta';
+        meta.textContent = `${template.kind} · v${template.version}`;
+        const description = document.createElement('span');
+        description.className = 'description';
+        description.textContent = template.description;
+        link.append(name, meta, description);
+        if (template.name === state.template?.name) link.setAttribute('aria-current', 'true');
+        item.append(link);
+        return item;
+      }),
+    );
+  };
+
+  const loadTemplateList = async () => {
+    state.templates = (await api('/v1/templates')).body?.templates ?? [];
+    renderTemplateList();
+  };
+
+  /** The editor's fields as PUT, preview and test take a template. */
+  const templateDraft = () => {
+    const text = templateFields.text.value;
+    return {
+      kind: templateFields.kind.value,
+      format: templateFields.format.value,
+      description: templateFields.description.value,
+      subject: templateFields.subject.value,
+      preheader: templateFields.preheader.value,
+      body: templateFields.body.value,
+      ...(text.trim() ? { text } : {}),
+    };
+  };
+
+  const fillTemplate = (template) => {
+    state.template = template;
+    const exists = template !== null;
+    $('template-form').hidden = false;
+    // Preview and test render a template that exists; a new one shows them once published.
+    $('template-preview-panel').hidden = !exists;
+    $('template-versions-panel').hidden = !exists;
+    $('template-preview').hidden = !exists;
+    $('template-title').textContent = exists ? template.name : 'New template';
+    $('template-version').textContent = exists ? `version ${template.version}` : 'not published yet';
+    templateFields.name.value = template?.name ?? '';
+    templateFields.name.readOnly = exists;
+    // The kind is fixed once a template exists: a new template is the way to change it.
+    templateFields.kind.disabled = exists;
+    templateFields.kind.value = template?.kind ?? 'marketing';
+    templateFields.format.value = template?.format ?? 'html';
+    for (const field of ['description', 'subject', 'preheader', 'body', 'text'])
+      templateFields[field].value = template?.[field] ?? '';
+    $('template-status').textContent = '';
+    $('test-result').textContent = '';
+    $('template-conflict').hidden = true;
+    clearTemplateIssues();
+    renderTemplateList();
+  };
+
+  const loadTemplateVersions = async () => {
+    const { name, version: current } = state.template;
+    const { body } = await api(`/v1/templates/${encodeURIComponent(name)}/versions`);
+    if (state.template?.name !== name) return;
+    $('template-versions').replaceChildren(
+      ...(body?.versions ?? []).map((version) => {
+        const item = document.createElement('li');
+        const when = version.version === 0 ? 'built-in' : new Date(version.updatedAt).toLocaleString();
+        item.textContent = `v${version.version} · ${when} · ${version.subject} `;
+        if (version.version === current) {
+          item.append('(current)');
+          return item;
+        }
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = 'Roll back to this';
+        // What GET gave, PUT takes back: the older version's own content, as the next version.
+        button.addEventListener('click', () => publishTemplate(version));
+        item.append(button);
+        return item;
+      }),
+    );
+  };
+
+  const openTemplate = async (name) => {
+    const { status, body } = await api(`/v1/templates/${encodeURIComponent(name)}`);
+    if (status !== 200) {
+      // A name nobody used yet is a template to create.
+      fillTemplate(null);
+      templateFields.name.value = name;
+      showTemplateIssues(body);
+      return;
+    }
+    fillTemplate(body);
+    await Promise.all([loadTemplateVersions(), previewTemplate()]);
+  };
+
+  /**
+   * POSTs the editor's draft to preview or test, for the contact field's contact: an address is
+   * looked up first, empty is the sample contact. Answers as `api` does.
+   */
+  const renderRequest = async (action, extra = {}) => {
+    let contactId = templateFields.contactId.value.trim() || undefined;
+    if (contactId?.includes('@')) {
+      const { body } = await api(`/v1/contacts?email=${encodeURIComponent(contactId)}`);
+      contactId = body?.items?.[0]?.contactId;
+      if (!contactId) {
+        const issues = [{ path: 'contactId', message: 'no contact has this address' }];
+        return { status: 404, body: { error: { issues } } };
+      }
+    }
+    return api(`/v1/templates/${encodeURIComponent(state.template.name)}/${action}`, {
+      method: 'POST',
+      body: { draft: templateDraft(), contactId, ...extra },
+    });
+  };
+
+  /** Answers that come back out of order (typing fires many) are dropped but for the latest. */
+  let previewRun = 0;
+  const previewTemplate = async () => {
+    if (!state.template) return;
+    const run = ++previewRun;
+    const answer = await renderRequest('preview');
+    if (run !== previewRun) return;
+    clearTemplateIssues();
+    if (answer.status !== 200) {
+      showTemplateIssues(answer.body);
+      return;
+    }
+    $('preview-subject').textContent = answer.body.subject;
+    $('preview-frame').srcdoc = answer.body.html;
+    $('preview-text').textContent = answer.body.text;
+  };
+  let previewTimer;
+  const previewSoon = () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(previewTemplate, 400);
+  };
+  /** Before a publish or a test: a preview answering later would clear what they show. */
+  const cancelPreview = () => {
+    clearTimeout(previewTimer);
+    previewRun++;
+  };
+
+  const publishTemplate = async (body) => {
+    cancelPreview();
+    const name = state.template?.name ?? templateFields.name.value.trim();
+    clearTemplateIssues();
+    $('template-conflict').hidden = true;
+    if (!name) {
+      showTemplateIssues({ error: { issues: [{ path: 'name', message: 'is required' }] } });
+      return;
+    }
+    // The version this editor loaded; 0 creates the template.
+    const loaded = state.template?.version ?? 0;
+    const { status, body: answer } = await api(`/v1/templates/${encodeURIComponent(name)}`, {
+      method: 'PUT',
+      headers: { 'if-match': `"${loaded}"` },
+      body,
+    });
+    if (status === 200) {
+      fillTemplate(answer);
+      $('template-status').textContent = `Published version ${answer.version}.`;
+      await Promise.all([loadTemplateList(), loadTemplateVersions(), previewTemplate()]);
+      return;
+    }
+    if (status === 409) {
+      const current = answer?.error?.issues?.[0]?.message ?? 'a newer version exists';
+      $('template-conflict').querySelector('span').textContent =
+        `Not published: someone else published this template since you loaded version ${loaded} (${current}). ` +
+        'Your edits are still here; copy what you need, then load the latest version.';
+      $('template-conflict').hidden = false;
+      return;
+    }
+    showTemplateIssues(answer);
+  };
+
+  const sendTest = async () => {
+    cancelPreview();
+    clearTemplateIssues();
+    $('test-result').textContent = 'Sending…';
+    const answer = await renderRequest('test', { to: templateFields.to.value.trim() });
+    if (answer.status === 202) {
+      $('test-result').textContent =
+        `Test sent to ${templateFields.to.value.trim()} (message ${answer.body.messageId}).`;
+      return;
+    }
+    $('test-result').textContent = '';
+    showTemplateIssues(answer.body);
+  };
+
+  const setPreviewWidth = (mobile) => {
+    $('preview-frame').classList.toggle('mobile', mobile);
+    $('width-mobile').setAttribute('aria-pressed', String(mobile));
+    $('width-desktop').setAttribute('aria-pressed', String(!mobile));
+  };
+
+  /** `#template/NAME` opens a template, `#templates` the list; anything else the schedules. */
+  const route = () => {
+    const [view, name] = window.location.hash.slice(1).split('/');
+    const templates = view === 'template' || view === 'templates';
+    $('schedules-view').hidden = templates;
+    $('templates-view').hidden = !templates;
+    $('tracks').hidden = templates;
+    $('tab-schedules').setAttribute('aria-selected', String(!templates));
+    $('tab-templates').setAttribute('aria-selected', String(templates));
+    // The open template keeps its unsaved edits when its tab or link is chosen again.
+    if (view === 'template' && name && decodeURIComponent(name) !== state.template?.name) {
+      openTemplate(decodeURIComponent(name));
+    }
+  };
+
   const enter = async () => {
     const { status, body } = await api('/v1/schedules');
     if (status !== 200) {
@@ -249,9 +539,8 @@
         status === 401 ? 'That token is not valid.' : 'Could not reach the API.';
       return;
     }
-    // A schedule step sends marketing email: transactional templates answer requests instead.
-    const templates = (await api('/v1/templates')).body?.templates ?? [];
-    state.templates = templates.filter((template) => template.kind === 'marketing');
+    state.templates = (await api('/v1/templates')).body?.templates ?? [];
+    renderTemplateList();
     $('sign-in').hidden = true;
     $('workspace').hidden = false;
     $('sign-out').hidden = false;
@@ -266,6 +555,7 @@
       }),
     );
     await Promise.all([loadTrack(state.track), loadFunnel()]);
+    route();
   };
 
   $('sign-in').addEventListener('submit', (event) => {
@@ -290,6 +580,9 @@
   });
   $('steps').addEventListener('change', (event) => {
     if (event.target.name === 'delay' && !durationPattern.test(event.target.value.trim())) draft();
+    if (event.target.name === 'template') {
+      event.target.closest('tr').querySelector('.edit-template').href = templateLink(event.target.value);
+    }
   });
   $('preview').addEventListener('click', async () => {
     const body = draft();
@@ -305,6 +598,32 @@
     const body = draft();
     if (body) publish(body);
   });
+
+  $('tab-schedules').addEventListener('click', () => {
+    window.location.hash = '#schedules';
+  });
+  $('tab-templates').addEventListener('click', () => {
+    window.location.hash = state.template ? templateLink(state.template.name) : '#templates';
+  });
+  window.addEventListener('hashchange', route);
+  $('new-template').addEventListener('click', () => {
+    window.location.hash = '#templates';
+    fillTemplate(null);
+    templateFields.name.focus();
+  });
+  $('template-form').addEventListener('input', (event) => {
+    if (event.target !== templateFields.name) previewSoon();
+  });
+  templateFields.contactId.addEventListener('input', previewSoon);
+  $('template-preview').addEventListener('click', previewTemplate);
+  $('template-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    publishTemplate(templateDraft());
+  });
+  $('template-reload').addEventListener('click', () => openTemplate(state.template.name));
+  $('test-send').addEventListener('click', sendTest);
+  $('width-desktop').addEventListener('click', () => setPreviewWidth(false));
+  $('width-mobile').addEventListener('click', () => setPreviewWidth(true));
 
   if (state.token) enter();
 })();
