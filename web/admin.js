@@ -356,10 +356,10 @@
     state.template = template;
     const exists = template !== null;
     $('template-form').hidden = false;
-    // Preview and test render a template that exists; a new one shows them once published.
-    $('template-preview-panel').hidden = !exists;
+    // Preview and test render the draft, published or not; a new template has no versions yet.
+    $('template-preview-panel').hidden = false;
+    $('template-preview').hidden = false;
     $('template-versions-panel').hidden = !exists;
-    $('template-preview').hidden = !exists;
     $('template-title').textContent = exists ? template.name : 'New template';
     $('template-version').textContent = exists ? `version ${template.version}` : 'not published yet';
     templateFields.name.value = template?.name ?? '';
@@ -428,7 +428,10 @@
         return { status: 404, body: { error: { issues } } };
       }
     }
-    return api(`/v1/templates/${encodeURIComponent(state.template.name)}/${action}`, {
+    const name = state.template?.name ?? templateFields.name.value.trim();
+    if (!name)
+      return { status: 400, body: { error: { issues: [{ path: 'name', message: 'is required' }] } } };
+    return api(`/v1/templates/${encodeURIComponent(name)}/${action}`, {
       method: 'POST',
       body: { draft: templateDraft(), contactId, ...extra },
     });
@@ -437,7 +440,6 @@
   /** Answers that come back out of order (typing fires many) are dropped but for the latest. */
   let previewRun = 0;
   const previewTemplate = async () => {
-    if (!state.template) return;
     const run = ++previewRun;
     const answer = await renderRequest('preview');
     if (run !== previewRun) return;

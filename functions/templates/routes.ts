@@ -75,7 +75,8 @@ export const templateRoutes = (tableName: string): Record<string, Route> => {
    * Reads only.
    */
   const rendering = async (
-    current: PublishedTemplate,
+    name: string,
+    current: PublishedTemplate | undefined,
     input: z.infer<typeof previewSchema>,
     forTest: boolean,
   ): Promise<
@@ -83,10 +84,12 @@ export const templateRoutes = (tableName: string): Record<string, Route> => {
   > => {
     let template = current;
     if (input.draft) {
-      const draft = await parseTemplateDraft(input.draft, current.name, current, clock.now());
+      const draft = await parseTemplateDraft(input.draft, name, current, clock.now());
       if (!draft.ok) return { ok: false, response: invalid(draft.issues) };
       template = draft.value;
     }
+    // A template not yet published can be previewed and tested from its draft alone.
+    if (!template) return { ok: false, response: errorResponse(404, 'not_found', `No template ${name}`) };
     if (!input.contactId) return { ok: true, template, scope: sampleVariables() };
     const contact = await contacts.getContact(input.contactId);
     if (!contact) {
@@ -137,31 +140,31 @@ export const templateRoutes = (tableName: string): Record<string, Route> => {
       logger.info('Template published', { name, version: draft.value.version });
       return withVersion(templateView(draft.value), draft.value.version);
     }),
-    'POST /v1/templates/{name}/preview': existing(async (current, event) => {
+    'POST /v1/templates/{name}/preview': withName(async (name, event) => {
       const body = readBody(event, maxTemplateRequestBytes);
       if (!body.ok) return body.response;
       const input = parseWith(previewSchema, body.input);
       if (!input.ok) return invalid(input.issues);
-      const result = await rendering(current, input.value, false);
+      const result = await rendering(name, await templates.current(name), input.value, false);
       if (!result.ok) return result.response;
       return json(200, {
         version: result.template.version,
         ...renderTemplate(result.template, result.scope),
       });
     }),
-    'POST /v1/templates/{name}/test': existing(async (current, event) => {
+    'POST /v1/templates/{name}/test': withName(async (name, event) => {
       const body = readBody(event, maxTemplateRequestBytes);
       if (!body.ok) return body.response;
       const input = parseWith(testSchema, body.input);
       if (!input.ok) return invalid(input.issues);
-      const result = await rendering(current, input.value, true);
+      const result = await rendering(name, await templates.current(name), input.value, true);
       if (!result.ok) return result.response;
       const messageId = await sendTestEmail(
         input.value.to,
         renderTemplate(result.template, result.scope),
-        current.name,
+        name,
       );
-      logger.info('Template test sent', { name: current.name, to: maskEmail(input.value.to) });
+      logger.info('Template test sent', { name, to: maskEmail(input.value.to) });
       return json(202, { messageId });
     }),
   };

@@ -204,6 +204,27 @@ describe('the templates API', () => {
     );
   });
 
+  it('previews and test-sends a template that is not published yet, from its draft alone', async () => {
+    const draft = {
+      kind: 'marketing',
+      subject: 'Autumn, {{ first_name | default: "friend" }}',
+      body: `<p>Our autumn offer is on.</p>\n${footer}`,
+    };
+    const shown = await preview('autumn-promo', { draft });
+    expect(shown.subject).toBe('Autumn, Alex');
+    expect(shown.html).toContain('Our autumn offer is on.');
+    const to = address('autumn-test');
+    const sent = await runtime.call('/v1/templates/autumn-promo/test', {
+      method: 'POST',
+      admin: true,
+      json: { draft, to },
+    });
+    expect(sent.status).toBe(202);
+    expect((await mailTo(to)).map((mail) => mail.subject)).toEqual(['[Test] Autumn, Alex']);
+    // Nothing was published by either.
+    expect((await runtime.call('/v1/templates/autumn-promo', { admin: true })).status).toBe(404);
+  });
+
   it('creates a new template with If-Match: 0, which a schedule step may then use', async () => {
     const draft = {
       kind: 'marketing',
