@@ -40,6 +40,8 @@ export interface MarketingEmail extends Recipient {
   track: string;
   /** The schedule step (its id or number), recorded as an SES tag and in the outbox. */
   step: string | number;
+  /** The pass through the track: with track and step, the send ledger's key, so SES events find it. */
+  round: number;
   templateId: string;
   /** The schedule's subject override for this step, in Liquid. */
   subject?: string | undefined;
@@ -249,7 +251,13 @@ export const sendMarketingEmail = async (email: MarketingEmail): Promise<SentEma
     to: email.to,
     email: renderTemplate(template, scope, email.subject),
     unsubscribeUrl: scope.unsubscribe_url,
-    tags: { contactId: email.contactId, track: email.track, step: email.step, template: template.name },
+    tags: {
+      contactId: email.contactId,
+      track: email.track,
+      round: email.round,
+      step: email.step,
+      template: template.name,
+    },
   });
   return { messageId, template: { name: template.name, version: template.version } };
 };

@@ -4,6 +4,20 @@ import type { Track } from '../domain/schedule.js';
 import { documentClient } from './dynamodb.js';
 
 const ledgerPrefix = (track: Track, round: number) => `SEND#${track}#${round}#`;
+
+/** Where an email sits in the ledger: a schedule step's, or the reply to a submission's. */
+export type LedgerKey = { track: Track; round: number; stepId: string } | { replyTo: string };
+
+const ledgerSortKey = (key: LedgerKey) =>
+  'replyTo' in key ? `${replyPrefix}${key.replyTo}` : `${ledgerPrefix(key.track, key.round)}${key.stepId}`;
+
+export interface UnconfirmedSend {
+  track: Track;
+  round: number;
+  stepId: string;
+  claimedAt: string;
+  resentAt?: string | undefined;
+}
 /** Transactional replies to requests: outside `SEND#`, so the frequency cap never counts them. */
 const replyPrefix = 'REPLY#';
 const replyDayPrefix = 'REPLYDAY#';
@@ -130,6 +144,113 @@ export class SendLedger {
       }),
     );
     return new Set(Items.map((item) => item.stepId as string));
+  }
+
+  /**
+   * SES's `Send` event for a message the ledger claimed: SES has it, so the entry is sent, whatever
+   * became of the step that sent it. Found by the tags the message carries. False when there is
+   * no such entry (erased, or a test send).
+   */
+  async confirmSent(contactId: string, key: LedgerKey, messageId: string, at: Date): Promise<boolean> {
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
+          UpdateExpression:
+            'SET #status = :sent, messageId = if_not_exists(messageId, :messageId), sentAt = if_not_exists(sentAt, :at), sesSendEventAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':at': at.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The contact's step emails still `sending`: claimed, but neither marked sent nor confirmed by SES. */
+  async unconfirmed(contactId: string): Promise<UnconfirmedSend[]> {
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: '#status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': `CONTACT#${contactId}`,
+          ':prefix': 'SEND#',
+          ':sending': 'sending',
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => ({
+      track: item.track as Track,
+      round: item.round as number,
+      stepId: item.stepId as string,
+      claimedAt: item.claimedAt as string,
+      resentAt: item.resentAt as string | undefined,
+    }));
+  }
+
+  /**
+   * Takes a stale claim for its one resend: only while it is still `sending` and was never
+   * resent, so two steps cannot both resend it. `claimedAt` moves on, so the resend has its own
+   * timeout before anyone looks at it again.
+   */
+  async claimResend(contactId: string, key: LedgerKey, now: Date): Promise<boolean> {
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
+          UpdateExpression: 'SET resentAt = :now, claimedAt = :now',
+          ConditionExpression: '#status = :sending AND attribute_not_exists(resentAt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':now': now.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** A resend that was never confirmed either: out of `sending`, so no step looks at it again. */
+  async markUnconfirmed(contactId: string, key: LedgerKey): Promise<void> {
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
+          UpdateExpression: 'SET #status = :unconfirmed',
+          ConditionExpression: '#status = :sending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sending': 'sending', ':unconfirmed': 'unconfirmed' },
+        }),
+      );
+    } catch (error) {
+      // Its Send event came after all: it stays sent.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** SES refused the resend: nothing went out, so the claim may be resent again later. */
+  async releaseResend(contactId: string, key: LedgerKey): Promise<void> {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
+        UpdateExpression: 'REMOVE resentAt',
+        ConditionExpression: '#status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sending': 'sending' },
+      }),
+    );
   }
 
   /** When the contact's marketing emails since `since` were handed to SES, on every track. */

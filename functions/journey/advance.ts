@@ -15,6 +15,7 @@ import {
 } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
+import { reconcileSends } from './reconcile-sends.js';
 
 /** What the state machine carries from step to step. */
 export interface JourneyInput {
@@ -93,6 +94,7 @@ export const advanceJourney = async (
   // Erased while its journey waited: nothing is left to act on.
   if (!contact) return decision('ended', 0);
 
+  const recheckInMs = await reconcileSends(contact, deps, now);
   const events = await deps.journeys.pendingEvents(input.contactId);
   const standing = standingAfter(contact, events, now, deps.rules);
   // A journey restarted as a fresh generation (after an error ended the previous one) is this one.
@@ -132,6 +134,8 @@ export const advanceJourney = async (
     standing.journey.anchorAt = touch.anchorAt;
     waitMs = touch.waitMs;
   }
+  // A claim still inside its confirmation window is looked at again when the window ends.
+  if (recheckInMs !== undefined) waitMs = Math.min(waitMs, recheckInMs);
 
   const continues =
     phase !== 'ended' &&

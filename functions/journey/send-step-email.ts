@@ -10,13 +10,14 @@ const contacts = new ContactRepository(requireEnv('TABLE_NAME'));
  * The contact is read again just before the send: an unsubscribe or a bounce that landed while
  * this step was deciding must still stop the email.
  */
-export const sendStepEmail: SendStepEmail = async (contact, track, _round, step) => {
+export const sendStepEmail: SendStepEmail = async (contact, track, round, step) => {
   const latest = await contacts.getContact(contact.contactId);
   if (!latest || !mayEmail(latest)) return undefined;
   return sendMarketingEmail({
     contactId: latest.contactId,
     to: latest.email,
     track,
+    round,
     step: step.id,
     templateId: step.template,
     firstName: latest.firstName,

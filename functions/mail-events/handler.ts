@@ -4,12 +4,15 @@ import { z } from 'zod';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
+import { type LedgerKey, SendLedger } from '../adapters/send-ledger.js';
 import { requireEnv } from '../config/env.js';
+import { type Track, tracks } from '../domain/schedule.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
 const journeys = new JourneyRepository(tableName);
+const ledger = new SendLedger(tableName);
 
 /** The parts of an SES event-publishing record this handler acts on; the rest is ignored. */
 const sesEventSchema = z.object({
@@ -78,9 +81,34 @@ export const handler = async (event: SNSEvent): Promise<void> => {
   }
 };
 
+/**
+ * The ledger entry a message was sent under, from its tags: a step's (track, round, step) or a
+ * reply's (the submission it answers). Undefined for a test send or a message without them.
+ */
+const ledgerKeyOf = (tags: SesEvent['mail']['tags']): LedgerKey | undefined => {
+  const [track, round, step] = [tags.track?.[0], Number(tags.round?.[0]), tags.step?.[0]];
+  if (!step) return undefined;
+  if (track === 'transactional') return { replyTo: step };
+  if ((tracks as readonly string[]).includes(track ?? '') && Number.isInteger(round)) {
+    return { track: track as Track, round, stepId: step };
+  }
+  return undefined;
+};
+
 const handleSesEvent = async (ses: SesEvent): Promise<void> => {
   const contactId = ses.mail.tags.contactId?.[0];
   const context = { eventType: ses.eventType, messageId: ses.mail.messageId, contactId };
+  if (ses.eventType === 'Send') {
+    // SES has the message: its ledger entry is sent, even if the step that sent it died before
+    // saying so, and so it is never sent again.
+    const key = ledgerKeyOf(ses.mail.tags);
+    const confirmed =
+      contactId !== undefined &&
+      key !== undefined &&
+      (await ledger.confirmSent(contactId, key, ses.mail.messageId, new Date(ses.mail.timestamp)));
+    logger.info('SES accepted a message', { ...context, confirmed });
+    return;
+  }
   const outcome = outcomeOf(ses);
   if (outcome.kind === 'ignore' || !contactId) {
     logger.info('SES event', { ...context, bounceType: ses.bounce?.bounceType });

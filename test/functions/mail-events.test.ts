@@ -30,6 +30,7 @@ const createContact = () => fixture.createContact();
 const sendAndAwait = async (contactId: string, to: string, type: SesEvent['eventType']) => {
   const { messageId } = await sendMarketingEmail({
     contactId,
+    round: 1,
     to,
     track: 'nurture',
     step: 'case-study',

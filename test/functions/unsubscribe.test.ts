@@ -154,6 +154,7 @@ describe('unsubscribe handler', () => {
     const contactId = await createContact('carol@example.com');
     const { messageId } = await sendMarketingEmail({
       contactId,
+      round: 1,
       to: 'carol@example.com',
       track: 'nurture',
       step: 'welcome',
