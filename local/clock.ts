@@ -1,12 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Clock } from '../functions/adapters/clock.js';
+import { writeFileDurably } from './durable-file.js';
 
 /**
  * The local runtime's virtual time. `scaled` runs it faster than the wall clock (a virtual day
  * in a few real seconds) so a demo shows journeys unfold; `manual` stands still until a test
  * advances it. Timers fire in virtual time, in order, so "the timeout is the timed transition"
- * works the same at any speed. The reading is saved in the data dir: a restart never turns the
- * clock back behind the events it already stamped.
+ * works the same at any speed. The reading is saved in the data dir before anything can be stamped
+ * with it: a restart, even after the process was killed, never turns the clock back behind the
+ * events it already stamped.
  */
 export type ClockMode = 'scaled' | 'manual';
 
@@ -32,6 +34,14 @@ export class VirtualClock implements Clock {
   private readonly stateFile: string | undefined;
   private anchorVirtual: number;
   private anchorReal: number;
+  /** The reading on disk: no reading given out is later. */
+  private savedMark: number;
+  /**
+   * How far ahead of the reading the scaled clock saves its mark: a real second's worth, so it
+   * writes about once a second rather than at every reading. Restarting after a kill may skip
+   * ahead by up to that much; it never goes back.
+   */
+  private readonly lease: number;
   private timers: Timer[] = [];
   private nextId = 1;
   private wakeUp: NodeJS.Timeout | undefined;
@@ -43,6 +53,8 @@ export class VirtualClock implements Clock {
     const saved = this.stateFile && existsSync(this.stateFile) ? readSaved(this.stateFile) : undefined;
     this.anchorVirtual = Math.max(saved ?? 0, Date.now());
     this.anchorReal = Date.now();
+    this.savedMark = saved ?? Number.NEGATIVE_INFINITY;
+    this.lease = this.scale * 1_000;
   }
 
   now(): Date {
@@ -50,7 +62,9 @@ export class VirtualClock implements Clock {
   }
 
   nowMs(): number {
-    return this.anchorVirtual + (Date.now() - this.anchorReal) * this.scale;
+    const reading = this.anchorVirtual + (Date.now() - this.anchorReal) * this.scale;
+    if (reading > this.savedMark) this.saveMark(reading + this.lease);
+    return reading;
   }
 
   /** Runs `fire` once virtual time reaches `at` (epoch ms). Returns a cancel function. */
@@ -72,11 +86,10 @@ export class VirtualClock implements Clock {
     const target = this.nowMs() + ms;
     for (let timer = this.timers[0]; timer && timer.at <= target; timer = this.timers[0]) {
       this.timers.shift();
-      this.anchorVirtual = Math.max(this.anchorVirtual, timer.at);
+      this.moveTo(timer.at);
       timer.fire();
     }
-    this.anchorVirtual = target;
-    this.save();
+    this.moveTo(target);
     return this.now();
   }
 
@@ -92,23 +105,30 @@ export class VirtualClock implements Clock {
     await settle();
     for (let timer = this.timers[0]; timer && timer.at <= target; timer = this.timers[0]) {
       this.timers.shift();
-      this.anchorVirtual = Math.max(this.anchorVirtual, timer.at);
+      this.moveTo(timer.at);
       timer.fire();
       await settle();
     }
-    this.anchorVirtual = target;
-    this.save();
+    this.moveTo(target);
     return this.now();
   }
 
-  save(): void {
-    if (this.stateFile) writeFileSync(this.stateFile, JSON.stringify({ now: this.nowMs() }));
-  }
-
+  /** A clean stop saves the reading itself: nothing is stamped after it, so the next start resumes there. */
   stop(): void {
     clearTimeout(this.wakeUp);
     this.timers = [];
-    this.save();
+    this.saveMark(this.nowMs());
+  }
+
+  /** Manual mode: saved as it moves, so a kill partway through an advance keeps the time reached. */
+  private moveTo(virtual: number): void {
+    this.anchorVirtual = Math.max(this.anchorVirtual, virtual);
+    this.nowMs(); // a reading past the saved mark saves it
+  }
+
+  private saveMark(mark: number): void {
+    this.savedMark = mark;
+    if (this.stateFile) writeFileDurably(this.stateFile, JSON.stringify({ now: mark }));
   }
 
   private schedule(): void {

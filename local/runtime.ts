@@ -31,7 +31,7 @@ import {
   requestTimeouts,
   serve,
 } from './router.js';
-import { startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
+import { type SesRefusal, sesRefusals, startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
 import { startStepFunctionsEndpoint } from './stepfunctions-endpoint.js';
 import { WorkTracker } from './work-tracker.js';
 
@@ -83,19 +83,55 @@ const json = (status: number, body: unknown): LocalResponse => ({
   body: JSON.stringify(body),
 });
 
-const parseFault = (body: Buffer): LambdaFault | undefined => {
+interface Issue {
+  path: string;
+  message: string;
+}
+
+const validationFailed = (message: string, issues: Issue[]) =>
+  json(400, { error: { code: 'validation_failed', message, issues } });
+
+type Fault =
+  | { lambda: LambdaFault }
+  | { ses: { service: 'sesv2'; error: SesRefusal; for: string; ms: number } }
+  | { issues: Issue[] };
+
+/** `{"function", ...}` fails journey functions; `{"service": "sesv2", ...}` has SES refuse sends. */
+const parseFault = (body: Buffer): Fault => {
+  let parsed: unknown;
   try {
-    const fault = JSON.parse(body.toString('utf8')) as Partial<LambdaFault>;
-    const valid =
-      (fault.function === 'advance' || fault.function === 'await') &&
-      (fault.when === 'before' || fault.when === 'after') &&
-      Number.isInteger(fault.times) &&
-      (fault.times ?? 0) > 0 &&
-      (fault.contactId === undefined || typeof fault.contactId === 'string');
-    return valid ? (fault as LambdaFault) : undefined;
+    parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    return undefined;
+    parsed = undefined;
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { issues: [{ path: '', message: 'must be a JSON object' }] };
+  }
+  const fault = parsed as Record<string, unknown>;
+  const issues: Issue[] = [];
+  if ('service' in fault) {
+    if (fault.service !== 'sesv2') issues.push({ path: 'service', message: 'must be "sesv2"' });
+    const error = sesRefusals.find((refusal) => refusal === fault.error);
+    if (!error) issues.push({ path: 'error', message: `must be one of ${sesRefusals.join(', ')}` });
+    const ms = typeof fault.for === 'string' ? parseDuration(fault.for) : undefined;
+    if (!ms) issues.push({ path: 'for', message: 'must be a duration such as 1h, 90m or 2d' });
+    return error && ms && issues.length === 0
+      ? { ses: { service: 'sesv2', error, for: fault.for as string, ms } }
+      : { issues };
+  }
+  if (fault.function !== 'advance' && fault.function !== 'await') {
+    issues.push({ path: 'function', message: 'must be "advance" or "await"' });
+  }
+  if (fault.when !== 'before' && fault.when !== 'after') {
+    issues.push({ path: 'when', message: 'must be "before" or "after"' });
+  }
+  if (!Number.isInteger(fault.times) || (fault.times as number) <= 0) {
+    issues.push({ path: 'times', message: 'must be a whole number above 0' });
+  }
+  if (fault.contactId !== undefined && typeof fault.contactId !== 'string') {
+    issues.push({ path: 'contactId', message: 'must be a string' });
+  }
+  return issues.length === 0 ? { lambda: fault as unknown as LambdaFault } : { issues };
 };
 
 const adminTokenFor = (dataDir: string, given: string | undefined): string => {
@@ -199,6 +235,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     stepfunctions: stepFunctions.endpoint,
     sesv2: ses.endpoint,
   };
+  // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
+  const reachable = (ms: number) => !Number.isNaN(new Date(clock.nowMs() + ms).getTime());
   const localRoutes: LocalRoute[] = [
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
     { method: 'GET', path: '/_local/outbox', handle: async () => json(200, await ses.outbox()) },
@@ -208,18 +246,23 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       path: '/_local/faults',
       handle: (body) => {
         const fault = parseFault(body);
-        if (!fault) {
-          return json(400, {
-            error: {
-              code: 'validation_failed',
-              message:
-                'Give {"function": "advance"|"await", "when": "before"|"after", "times": n, "contactId"?: id}',
-              issues: [{ path: '', message: 'not a fault' }],
-            },
-          });
+        if ('lambda' in fault) {
+          faults.arm(fault.lambda);
+          return json(202, fault.lambda);
         }
-        faults.arm(fault);
-        return json(202, fault);
+        if ('ses' in fault && reachable(fault.ses.ms)) {
+          const { ms, ...given } = fault.ses;
+          const until = clock.nowMs() + ms;
+          ses.refuse(given.error, until);
+          return json(202, { ...given, until: new Date(until).toISOString() });
+        }
+        return validationFailed(
+          'Give {"function": "advance"|"await", "when": "before"|"after", "times": n, "contactId"?: id} ' +
+            'or {"service": "sesv2", "error": "TooManyRequestsException"|"SendingPausedException", "for": "1h"}',
+          'issues' in fault
+            ? fault.issues
+            : [{ path: 'for', message: 'reaches past the last date the clock can read' }],
+        );
       },
     },
     {
@@ -246,15 +289,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
           by = undefined;
         }
         const ms = typeof by === 'string' ? parseDuration(by) : undefined;
-        // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
-        if (ms === undefined || Number.isNaN(new Date(clock.now().getTime() + ms).getTime())) {
-          return json(400, {
-            error: {
-              code: 'validation_failed',
-              message: 'Give {"by": "<duration>"}, e.g. "3d", "36h", "90m"',
-              issues: [{ path: 'by', message: 'must be a duration such as 3d, 36h or 90m' }],
-            },
-          });
+        if (ms === undefined || !reachable(ms)) {
+          return validationFailed('Give {"by": "<duration>"}, e.g. "3d", "36h", "90m"', [
+            { path: 'by', message: 'must be a duration such as 3d, 36h or 90m' },
+          ]);
         }
         return json(200, { now: await clock.advanceSettled(ms, () => work.settled()) });
       },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { SNSEvent } from 'aws-lambda';
@@ -7,12 +8,15 @@ import { type AddressObject, simpleParser } from 'mailparser';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Clock } from '../functions/adapters/clock.js';
+import { writeFileDurably } from './durable-file.js';
 
 /**
  * A loopback stand-in for Amazon SES v2, for the one call Leadflow makes: `SendEmail`
  * (`POST /v2/email/outbound-emails`), Raw or Simple content, answered and failed the way SES
  * does, so any SES v2 client works against it. Each message is written as a real `.eml` file
- * under `<dataDir>/outbox/`, with an index that survives restarts. Like SES's mailbox simulator,
+ * under `<dataDir>/outbox/`, with an index that survives restarts, both before SES answers; a
+ * kill between the two is mended at the next start, from the entry every `.eml` carries in its
+ * first header. Like SES's mailbox simulator,
  * `bounce@simulator.amazonses.com` hard-bounces and `complaint@simulator.amazonses.com`
  * complains; every send publishes SES events (Send, then Delivery / Bounce / Complaint) shaped
  * as SES event publishing writes them, as if the configuration set routed them to `onEvent`.
@@ -84,6 +88,10 @@ export type SesEvent =
       };
     };
 
+/** How SES refuses a send while an account is throttled or paused. */
+export type SesRefusal = 'TooManyRequestsException' | 'SendingPausedException';
+export const sesRefusals: readonly SesRefusal[] = ['TooManyRequestsException', 'SendingPausedException'];
+
 export interface SesEndpointOptions {
   dataDir: string;
   clock: Clock;
@@ -93,6 +101,8 @@ export interface SesEndpointOptions {
 export interface SesEndpoint {
   endpoint: string;
   outbox(): Promise<OutboxEntry[]>;
+  /** Refuses every send with `error` until the clock reads `until` (epoch ms); a later call replaces it. */
+  refuse(error: SesRefusal, until: number): void;
   stop(): Promise<void>;
 }
 
@@ -115,6 +125,72 @@ class SesError extends Error {
 }
 
 const badRequest = (message: string) => new SesError(400, 'BadRequestException', message);
+
+/** Status and message as SES v2 sends them, which the SDK turns into the exception of that name. */
+const refusalErrors: Record<SesRefusal, () => SesError> = {
+  TooManyRequestsException: () =>
+    new SesError(429, 'TooManyRequestsException', 'Too many requests have been made to the operation.'),
+  SendingPausedException: () =>
+    new SesError(400, 'SendingPausedException', 'Email sending is paused for this account.'),
+};
+
+/** An outbox entry as the index keeps it: the file's name, not its path (the data dir may move). */
+type Listed = Omit<OutboxEntry, 'path'>;
+type IndexLine = Listed & { file: string };
+
+/** Opens every `.eml`: the outbox entry it makes, so the index can be rebuilt from the files alone. */
+const entryHeader = 'X-Leadflow-Outbox';
+
+/** JSON on one 7-bit header line: everything outside printable ASCII (CR and LF too) escaped. */
+const entryHeaderLine = (entry: Listed) =>
+  `${entryHeader}: ${JSON.stringify(entry).replace(
+    /[^\x20-\x7e]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )}\r\n`;
+
+const entryOfEml = (eml: Buffer, file: string): IndexLine | undefined => {
+  const firstLine = eml.subarray(0, eml.indexOf('\n')).toString('utf8').trimEnd();
+  if (!firstLine.startsWith(`${entryHeader}: `)) return undefined;
+  try {
+    return { ...(JSON.parse(firstLine.slice(entryHeader.length + 2)) as Listed), file };
+  } catch {
+    return undefined;
+  }
+};
+
+const indexLines = (text: string): IndexLine[] =>
+  text.split('\n').flatMap((line): IndexLine[] => {
+    try {
+      return [JSON.parse(line) as IndexLine];
+    } catch {
+      // A blank line, or a line cut short when the process was killed mid-write.
+      return [];
+    }
+  });
+
+/**
+ * Mends what a kill left: a temp file half written, a line cut short, a `.eml` written whose
+ * index line was not (its line comes back from its own header, in send order).
+ */
+const mendIndex = async (outboxDir: string, indexFile: string): Promise<void> => {
+  const text = await readFile(indexFile, 'utf8').catch(() => '');
+  const lines = indexLines(text);
+  const indexed = new Set(lines.map((line) => line.file));
+  const recovered: IndexLine[] = [];
+  for (const name of await readdir(outboxDir)) {
+    if (name.endsWith('.tmp')) await rm(join(outboxDir, name), { force: true });
+    else if (name.endsWith('.eml') && !indexed.has(name)) {
+      const line = entryOfEml(await readFile(join(outboxDir, name)), name);
+      if (line) recovered.push(line);
+      else console.warn(`Local SES: ${name} has no ${entryHeader} header, so the outbox cannot list it`);
+    }
+  }
+  const whole =
+    text.split('\n').filter(Boolean).length === lines.length && (text === '' || text.endsWith('\n'));
+  if (whole && recovered.length === 0) return;
+  recovered.sort((a, b) => a.sentAt.localeCompare(b.sentAt) || a.messageId.localeCompare(b.messageId));
+  writeFileDurably(indexFile, [...lines, ...recovered].map((line) => `${JSON.stringify(line)}\n`).join(''));
+};
 
 interface SendEmailRequest {
   FromEmailAddress?: string;
@@ -235,9 +311,9 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
   const outboxDir = join(resolve(options.dataDir), 'outbox');
   const indexFile = join(outboxDir, 'index.jsonl');
   await mkdir(outboxDir, { recursive: true });
-  // Writes are chained so index lines land whole and in send order.
-  let writes: Promise<unknown> = Promise.resolve();
+  await mendIndex(outboxDir, indexFile);
   const emissions = new Set<Promise<void>>();
+  let refusal: { error: SesRefusal; until: number } | undefined;
 
   const sendEmail = async (
     request: SendEmailRequest,
@@ -260,7 +336,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
 
     const sentAt = now.toISOString();
     const file = `${sentAt.replace(/:/g, '-')}-${messageId}.eml`;
-    const entry = {
+    const entry: Listed = {
       messageId,
       to: composed.to.join(', '),
       from: composed.from,
@@ -269,14 +345,14 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
       step: tags.step === undefined ? null : /^\d+$/.test(tags.step) ? Number(tags.step) : tags.step,
       contactId: tags.contactId ?? null,
       sentAt,
-      file,
     };
-    const written = writes.then(async () => {
-      await writeFile(join(outboxDir, file), composed.raw);
-      await appendFile(indexFile, `${JSON.stringify(entry)}\n`);
-    });
-    writes = written.catch(() => undefined);
-    await written;
+    // Synchronous, so lines land whole and in send order; the .eml first, so a kill between the
+    // two leaves nothing the next start cannot mend.
+    writeFileDurably(
+      join(outboxDir, file),
+      Buffer.concat([Buffer.from(entryHeaderLine(entry)), composed.raw]),
+    );
+    appendFileSync(indexFile, `${JSON.stringify({ ...entry, file })}\n`);
     return {
       messageId,
       events: () => eventsFor(composed, messageId, sentAt, tags, request.ConfigurationSetName),
@@ -406,6 +482,9 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
         );
       }
       const body = await readBody(request);
+      if (refusal && options.clock.now().getTime() < refusal.until) {
+        throw refusalErrors[refusal.error]();
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.toString('utf8') || '{}');
@@ -432,18 +511,13 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    outbox: async () => {
-      await writes;
-      const text = await readFile(indexFile, 'utf8').catch(() => '');
-      return text.split('\n').flatMap((line): OutboxEntry[] => {
-        try {
-          const { file, ...entry } = JSON.parse(line) as Omit<OutboxEntry, 'path'> & { file: string };
-          return [{ ...entry, path: join(outboxDir, file) }];
-        } catch {
-          // A blank line, or a line cut short when the process was killed mid-write.
-          return [];
-        }
-      });
+    outbox: async () =>
+      indexLines(await readFile(indexFile, 'utf8').catch(() => '')).map(({ file, ...entry }) => ({
+        ...entry,
+        path: join(outboxDir, file),
+      })),
+    refuse: (error, until) => {
+      refusal = { error, until };
     },
     stop: async () => {
       await new Promise<void>((closed) => {
@@ -451,7 +525,6 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
         server.closeAllConnections();
       });
       await Promise.all(emissions);
-      await writes;
     },
   };
 };

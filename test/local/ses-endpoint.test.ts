@@ -1,8 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SESv2Client, SESv2ServiceException, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import {
+  SESv2Client,
+  SESv2ServiceException,
+  SendEmailCommand,
+  SendingPausedException,
+  TooManyRequestsException,
+} from '@aws-sdk/client-sesv2';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMimeMessage } from '../../functions/adapters/mailer.js';
@@ -233,5 +239,61 @@ describe('local SES v2 endpoint', () => {
     const after = await ses.outbox();
     expect(after).toHaveLength(5);
     expect(after.at(-1)?.step).toBe(2);
+  });
+
+  it('mends the index at start when a kill cut it short or came between the .eml and its line', async () => {
+    const before = await ses.outbox();
+    client.destroy();
+    await ses.stop();
+    const indexFile = join(dataDir, 'outbox', 'index.jsonl');
+    const lines = (await readFile(indexFile, 'utf8')).trimEnd().split('\n');
+    const last = lines.pop() ?? '';
+    // The last .eml was written, its line only half; a durable write left its temp file.
+    await writeFile(indexFile, `${lines.join('\n')}\n${last.slice(0, 40)}`);
+    await writeFile(join(dataDir, 'outbox', 'index.jsonl.tmp'), '{"half');
+
+    await start();
+
+    expect(await ses.outbox()).toEqual(before);
+    expect((await readdir(join(dataDir, 'outbox'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    await sendRaw('jane@example.com', 'contact-1', '3');
+    expect((await ses.outbox()).map((entry) => entry.step)).toEqual([
+      ...before.map((entry) => entry.step),
+      3,
+    ]);
+  });
+});
+
+describe('local SES v2 endpoint told to refuse sends', () => {
+  const hour = 3_600_000;
+
+  it('throttles with TooManyRequestsException (429) until the clock passes the span', async () => {
+    ses.refuse('TooManyRequestsException', clock.nowMs() + hour);
+
+    const error = await sendRaw('jane@example.com', 'contact-5').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TooManyRequestsException);
+    expect((error as TooManyRequestsException).name).toBe('TooManyRequestsException');
+    expect((error as TooManyRequestsException).$metadata.httpStatusCode).toBe(429);
+    clock.advance(hour - 1);
+    await expect(sendRaw('jane@example.com', 'contact-5')).rejects.toThrow(TooManyRequestsException);
+    clock.advance(1);
+    const { MessageId } = await sendRaw('jane@example.com', 'contact-5');
+    expect((await ses.outbox()).at(-1)?.messageId).toBe(MessageId);
+  });
+
+  it('refuses with SendingPausedException (400) while the account is paused', async () => {
+    ses.refuse('SendingPausedException', clock.nowMs() + hour);
+    const sent = (await ses.outbox()).length;
+
+    const error = await sendRaw('jane@example.com', 'contact-6').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SendingPausedException);
+    expect((error as SendingPausedException).name).toBe('SendingPausedException');
+    expect((error as SendingPausedException).$metadata.httpStatusCode).toBe(400);
+    expect(await ses.outbox()).toHaveLength(sent);
+    clock.advance(hour);
+    await sendRaw('jane@example.com', 'contact-6');
+    expect(await ses.outbox()).toHaveLength(sent + 1);
   });
 });

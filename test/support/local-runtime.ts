@@ -19,6 +19,8 @@ export interface RunningRuntime {
   settle(): Promise<void>;
   outbox(): Promise<OutboxItem[]>;
   restart(): Promise<void>;
+  /** SIGKILLs the runtime's process group (it and its DynamoDB Local JVM), as a crash would; needs `ownProcessGroup`. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,9 +37,11 @@ export const journeyEnv = { LEADFLOW_SINGLE_OPT_IN_FORMS: '*', LEADFLOW_INTAKE_R
 /**
  * Starts `bin/local.ts` the way `npm start` does, on a free port with a fresh data dir and the
  * manual clock, and waits for it to say where it listens. `env` adds to its environment.
+ * `ownProcessGroup` starts it in a process group of its own, for `kill()`; without it, a Ctrl+C
+ * in the terminal reaches the runtime too and stops it cleanly.
  */
 export const startRuntime = async (
-  options: { dataDir?: string; env?: Record<string, string> } = {},
+  options: { dataDir?: string; env?: Record<string, string>; ownProcessGroup?: boolean } = {},
 ): Promise<RunningRuntime> => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'leadflow-test-'));
   const adminToken = randomBytes(16).toString('hex');
@@ -57,6 +61,7 @@ export const startRuntime = async (
           ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: options.ownProcessGroup ?? false,
       },
     );
     let output = '';
@@ -86,12 +91,13 @@ export const startRuntime = async (
     });
   };
 
-  const stopChild = async () => {
-    if (child.exitCode !== null) return;
+  const signal = async (send: () => void) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((done) => child.once('exit', done));
-    child.kill('SIGTERM');
+    send();
     await exited;
   };
+  const stopChild = () => signal(() => child.kill('SIGTERM'));
 
   await launch();
   return {
@@ -110,6 +116,13 @@ export const startRuntime = async (
     restart: async () => {
       await stopChild();
       await launch();
+    },
+    kill: async () => {
+      const { pid } = child;
+      if (!options.ownProcessGroup || pid === undefined) {
+        throw new Error('kill() needs a runtime started with { ownProcessGroup: true }');
+      }
+      await signal(() => process.kill(-pid, 'SIGKILL'));
     },
     stop: async () => {
       await stopChild();
