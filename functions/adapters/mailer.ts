@@ -18,8 +18,13 @@ import { clock } from './clock.js';
 import { unsubscribeSecret } from './secrets.js';
 import { TemplateRepository } from './template-repository.js';
 
-/** One client per module load; the endpoint comes from AWS_ENDPOINT_URL_SESV2 when set (locally). */
-const client = new SESv2Client({});
+/**
+ * One client per module load; the endpoint comes from AWS_ENDPOINT_URL_SESV2 when set (locally).
+ * No retries of its own: a throttled or paused SES fails the call at once, and the caller's
+ * retries (the journey's back-off over hours) are the ones that ride it out, rather than a
+ * Lambda held waiting.
+ */
+const client = new SESv2Client({ maxAttempts: 1 });
 
 /** Who an email is for, as the contact record has it: names go through `safeMergeField`. */
 export interface Recipient {

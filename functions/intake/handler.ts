@@ -90,7 +90,12 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
     now,
     clientHash,
   );
-  await replyToSubmission(contact, touch, confirm, replies, now);
+  try {
+    await replyToSubmission(contact, touch, confirm, replies, now);
+  } catch (error) {
+    // The lead is kept whatever SES says; the reply's claim was freed, so a resubmission sends it.
+    logger.error('Reply to a submission not sent', { contactId: contact.contactId, error });
+  }
   logger.info('Submission recorded', {
     contactId: contact.contactId,
     email: maskEmail(contact.email),

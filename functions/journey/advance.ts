@@ -94,9 +94,11 @@ export const advanceJourney = async (
   // Erased while its journey waited: nothing is left to act on.
   if (!contact) return decision('ended', 0);
 
-  const recheckInMs = await reconcileSends(contact, deps, now);
+  const reconciled = await reconcileSends(contact, deps, now);
   const events = await deps.journeys.pendingEvents(input.contactId);
   const standing = standingAfter(contact, events, now, deps.rules);
+  // A step email that went out late, on its resend, is the previous touch the next one counts from.
+  if (reconciled.resent) standing.journey.anchorAt = now.toISOString();
   // A journey restarted as a fresh generation (after an error ended the previous one) is this one.
   standing.journey.generation = input.generation;
   const phase = phaseOf(standing.stage);
@@ -135,7 +137,7 @@ export const advanceJourney = async (
     waitMs = touch.waitMs;
   }
   // A claim still inside its confirmation window is looked at again when the window ends.
-  if (recheckInMs !== undefined) waitMs = Math.min(waitMs, recheckInMs);
+  if (reconciled.recheckInMs !== undefined) waitMs = Math.min(waitMs, reconciled.recheckInMs);
 
   const continues =
     phase !== 'ended' &&

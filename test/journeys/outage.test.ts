@@ -1,3 +1,4 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -9,7 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSchedules } from '../../functions/domain/schedule.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { contactIdFor } from '../support/table-keys.js';
+import { contactIdFor, putTableItem, tableItems } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
 let stepFunctions: SFNClient;
@@ -207,4 +208,111 @@ describe('journeys outlive outages', () => {
     await runtime.advance('40d');
     expect(await stepsSent(contactId)).toEqual(nurtureSteps);
   });
+});
+
+describe('the send ledger is reconciled', () => {
+  const now = async () => ((await (await runtime.call('/_local/clock')).json()) as { now: string }).now;
+  const second = defaultSchedules.nurture.steps[1];
+
+  /** The claim a step leaves when it dies after claiming its email, before marking it sent. */
+  const claimLeftBehind = async (contactId: string) => {
+    const [welcome] = await tableItems(runtime, `CONTACT#${contactId}`, 'SEND#nurture#');
+    const round = Number(welcome?.round);
+    const sk = `SEND#nurture#${round}#${second?.id}`;
+    await putTableItem(runtime, {
+      pk: `CONTACT#${contactId}`,
+      sk,
+      track: 'nurture',
+      round,
+      stepId: second?.id,
+      status: 'sending',
+      claimedAt: await now(),
+    });
+    return { round, sk };
+  };
+
+  it('sends once, after its window, a step claimed but never handed to SES', async () => {
+    const contactId = await submit('claimed');
+    const { sk } = await claimLeftBehind(contactId);
+
+    await runtime.advance('40d');
+
+    expect(await stepsSent(contactId)).toEqual(nurtureSteps);
+    const [entry] = await tableItems(runtime, `CONTACT#${contactId}`, sk);
+    expect(entry).toMatchObject({
+      status: 'sent',
+      resentAt: expect.any(String),
+      messageId: expect.any(String),
+    });
+  });
+
+  it('never resends a step SES accepted before its step died: the Send event marks it sent', async () => {
+    const contactId = await submit('accepted');
+    const { round, sk } = await claimLeftBehind(contactId);
+    const endpoints = (await (await runtime.call('/_local/endpoints')).json()) as { sesv2: string };
+    const ses = new SESv2Client({
+      endpoint: endpoints.sesv2,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const email = (
+      (await (await runtime.call(`/v1/contacts/${contactId}`, { admin: true })).json()) as {
+        email: string;
+      }
+    ).email;
+    // What the dead step had sent: SES has it, with the tags every step email carries.
+    const { MessageId } = await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: 'Leadflow <hello@leadflow.example>',
+        Destination: { ToAddresses: [email] },
+        Content: { Simple: { Subject: { Data: 'Case study' }, Body: { Text: { Data: 'Hello' } } } },
+        ConfigurationSetName: 'leadflow',
+        EmailTags: [
+          { Name: 'contactId', Value: contactId },
+          { Name: 'track', Value: 'nurture' },
+          { Name: 'round', Value: String(round) },
+          { Name: 'step', Value: second?.id ?? '' },
+        ],
+      }),
+    );
+    ses.destroy();
+    await runtime.settle();
+    const [confirmed] = await tableItems(runtime, `CONTACT#${contactId}`, sk);
+    expect(confirmed).toMatchObject({
+      status: 'sent',
+      messageId: MessageId,
+      sesSendEventAt: expect.any(String),
+    });
+
+    await runtime.advance('40d');
+    expect(await stepsSent(contactId)).toEqual(nurtureSteps);
+    const [entry] = await tableItems(runtime, `CONTACT#${contactId}`, sk);
+    expect(entry?.resentAt).toBeUndefined();
+  });
+
+  it.each([['TooManyRequestsException'], ['SendingPausedException']])(
+    'sends every due email once after SES refused sends for an hour (%s)',
+    async (error) => {
+      const contactId = await submit(`ses-${error}`);
+      // The second step falls due (on day 3) inside the hour SES refuses.
+      expect(second?.delay).toBe('3d');
+      await runtime.advance('71h');
+      await runtime.advance('30m');
+      const armedAt = Date.parse(await now());
+      const refused = await runtime.call('/_local/faults', {
+        method: 'POST',
+        json: { service: 'sesv2', error, for: '1h' },
+      });
+      expect(refused.status).toBe(202);
+      await runtime.advance('3h');
+      expect(await stepsSent(contactId)).toEqual(nurtureSteps.slice(0, 2));
+      // It fell due while SES refused, and went out once SES took mail again.
+      const caseStudy = (await runtime.outbox()).find(
+        (mail) => mail.contactId === contactId && mail.step === second?.id,
+      );
+      expect(Date.parse(caseStudy?.sentAt ?? '')).toBeGreaterThanOrEqual(armedAt + 3_600_000);
+      await runtime.advance('40d');
+      expect(await stepsSent(contactId)).toEqual(nurtureSteps);
+    },
+  );
 });

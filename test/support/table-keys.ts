@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
 import type { RunningRuntime } from './local-runtime.js';
 
@@ -65,4 +65,10 @@ export const tableItems = (
       }),
     );
     return Items;
+  });
+
+/** Writes one item behind the API: what a step that died midway leaves in the table. */
+export const putTableItem = (runtime: RunningRuntime, item: Record<string, unknown>): Promise<void> =>
+  withTable(runtime, async (client) => {
+    await DynamoDBDocumentClient.from(client).send(new PutCommand({ TableName: 'leadflow', Item: item }));
   });
