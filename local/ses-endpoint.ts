@@ -304,6 +304,29 @@ const tagsOf = (request: SendEmailRequest): Record<string, string> => {
   return tags;
 };
 
+interface JournaledEvents {
+  messageId: string;
+  events: SesEvent[];
+}
+
+/** The journal's messages whose events were never all handled, in send order. */
+const unfinishedEvents = async (journalFile: string): Promise<JournaledEvents[]> => {
+  const pending = new Map<string, JournaledEvents>();
+  for (const line of (await readFile(journalFile, 'utf8').catch(() => '')).split('\n')) {
+    let record: Partial<JournaledEvents> & { done?: string };
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch {
+      continue; // empty, or cut short by a kill: its message was never answered
+    }
+    if (record.done) pending.delete(record.done);
+    else if (record.messageId && Array.isArray(record.events)) {
+      pending.set(record.messageId, { messageId: record.messageId, events: record.events });
+    }
+  }
+  return [...pending.values()];
+};
+
 /** SES-style message ids: time-ordered hex, a UUID, a suffix. */
 const newMessageId = (now: Date) => `${now.getTime().toString(16).padStart(16, '0')}-${randomUUID()}-000000`;
 
@@ -314,10 +337,14 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
   await mendIndex(outboxDir, indexFile);
   const emissions = new Set<Promise<void>>();
   let refusal: { error: SesRefusal; until: number } | undefined;
+  // SES's events reach their handler at least once, as SNS delivers them: each message's events
+  // are journaled before SES answers and marked done once handled, and a start re-delivers what
+  // a killed runtime never finished (a lost `Send` event would have a step email resent).
+  const journalFile = join(outboxDir, 'events.jsonl');
+  const unfinished = await unfinishedEvents(journalFile);
+  writeFileDurably(journalFile, unfinished.map((line) => `${JSON.stringify(line)}\n`).join(''));
 
-  const sendEmail = async (
-    request: SendEmailRequest,
-  ): Promise<{ messageId: string; events: () => SesEvent[] }> => {
+  const sendEmail = async (request: SendEmailRequest): Promise<JournaledEvents> => {
     const content = request.Content;
     if (content?.Template) throw badRequest('Template content is not supported by the local SES endpoint');
     const tags = tagsOf(request);
@@ -353,10 +380,9 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
       Buffer.concat([Buffer.from(entryHeaderLine(entry)), composed.raw]),
     );
     appendFileSync(indexFile, `${JSON.stringify({ ...entry, file })}\n`);
-    return {
-      messageId,
-      events: () => eventsFor(composed, messageId, sentAt, tags, request.ConfigurationSetName),
-    };
+    const events = eventsFor(composed, messageId, sentAt, tags, request.ConfigurationSetName);
+    appendFileSync(journalFile, `${JSON.stringify({ messageId, events })}\n`);
+    return { messageId, events };
   };
 
   const eventsFor = (
@@ -446,7 +472,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
   };
 
   /** SES publishes events after it has answered, one after another. */
-  const emit = (events: SesEvent[]) => {
+  const emit = ({ messageId, events }: JournaledEvents) => {
     const { onEvent } = options;
     if (!onEvent) return;
     const emission = (async () => {
@@ -457,6 +483,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
           console.error(`Local SES: handling the ${event.eventType} event failed:`, error);
         }
       }
+      appendFileSync(journalFile, `${JSON.stringify({ done: messageId })}\n`);
     })();
     emissions.add(emission);
     void emission.finally(() => emissions.delete(emission));
@@ -495,7 +522,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
         throw badRequest('The request body must be a JSON object');
       const sent = await sendEmail(parsed as SendEmailRequest);
       reply(200, { MessageId: sent.messageId });
-      setImmediate(() => emit(sent.events()));
+      setImmediate(() => emit(sent));
     } catch (error) {
       const failure =
         error instanceof SesError ? error : new SesError(500, 'InternalFailure', (error as Error).message);
@@ -506,6 +533,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
 
   const server = createServer((request, response) => void handle(request, response));
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  for (const pending of unfinished) emit(pending);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
 

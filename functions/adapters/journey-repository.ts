@@ -82,8 +82,11 @@ export class JourneyRepository {
     }
   }
 
-  /** The waiting task's token, if one waits, and the journey's generation (its execution). */
-  async waiting(contactId: string): Promise<{ taskToken?: string; generation: number } | undefined> {
+  /**
+   * The waiting task's token, if one waits, and the journey's generation (its execution), once
+   * the journey has taken a step.
+   */
+  async waiting(contactId: string): Promise<{ taskToken?: string; generation?: number } | undefined> {
     const { Item } = await documentClient.send(
       new GetCommand({
         TableName: this.tableName,
@@ -93,8 +96,11 @@ export class JourneyRepository {
       }),
     );
     if (!Item) return undefined;
-    const generation = (Item.journey as { generation?: number } | undefined)?.generation ?? 1;
-    return typeof Item.taskToken === 'string' ? { taskToken: Item.taskToken, generation } : { generation };
+    const generation = (Item.journey as { generation?: number } | undefined)?.generation;
+    return {
+      ...(typeof Item.taskToken === 'string' ? { taskToken: Item.taskToken } : {}),
+      ...(generation === undefined ? {} : { generation }),
+    };
   }
 
   /**

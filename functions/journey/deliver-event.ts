@@ -8,7 +8,7 @@ import { executionName } from './advance.js';
 
 /**
  * With no task waiting, the journey is either mid-step (it reads the stored event before it waits
- * again) or not running at all: ended by an error, or never started. Then a fresh generation
+ * again) or not running at all: ended by an error or an operator. Then a fresh generation
  * starts from the contact's stored state, so an event never lands on a journey that will not read
  * it. Two events racing to restart start one execution: the name is the generation's.
  */
@@ -16,6 +16,7 @@ const ensureRunning = async (contactId: string, generation: number): Promise<voi
   const stateMachineArn = requireEnv('JOURNEY_STATE_MACHINE_ARN');
   const status = await executionStatus(stateMachineArn, executionName(contactId, generation));
   if (status === 'RUNNING') return;
+  // A generation handed over before its successor started: that one starts now.
   const next = status === 'MISSING' ? generation : generation + 1;
   const started = await startExecutionOnce(stateMachineArn, executionName(contactId, next), {
     contactId,
@@ -42,9 +43,9 @@ export const deliverContactEvent = async (
   const event: ContactEvent = { eventId, type, at: now.toISOString(), ...(detail ? { detail } : {}) };
   if (!(await repository.putEvent(contactId, event))) return undefined;
   const waiting = await repository.waiting(contactId);
-  if (!waiting) return event;
-  if (!waiting.taskToken || !(await wakeTask(waiting.taskToken, { wokenBy: event.eventId }))) {
-    await ensureRunning(contactId, waiting.generation);
-  }
+  if (waiting?.taskToken && (await wakeTask(waiting.taskToken, { wokenBy: event.eventId }))) return event;
+  // A journey that never took its first step is the intake's to start (its retry, or the next
+  // submission): it reads the stored event then.
+  if (waiting?.generation !== undefined) await ensureRunning(contactId, waiting.generation);
   return event;
 };
