@@ -181,7 +181,8 @@ export class Journey extends Construct {
     if (!fn.role) throw new Error('A function delivering events needs its own role');
     Validations.of(fn.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${this.stateMachineName}:*]`,
-      reason: 'Executions are named per contact and generation: the wildcard is this state machine’s executions only.',
+      reason:
+        'Executions are named per contact and generation: the wildcard is this state machine’s executions only.',
     });
   }
 }

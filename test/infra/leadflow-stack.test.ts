@@ -525,7 +525,12 @@ describe('cdk-nag AwsSolutions', () => {
     const functionIds = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
       id.startsWith('Journey'),
     );
-    const deliverers = ['AdminApi/Handler', 'IntakeApi/Handler', 'Mailer/EventsHandler', 'Mailer/UnsubscribeHandler'];
+    const deliverers = [
+      'AdminApi/Handler',
+      'IntakeApi/Handler',
+      'Mailer/EventsHandler',
+      'Mailer/UnsubscribeHandler',
+    ];
     const [machineName] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map(
       (machine) => String(machine.Properties.StateMachineName),
     );
