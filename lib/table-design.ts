@@ -9,6 +9,10 @@
  * | touch           | CONTACT#<contactId>     | TOUCH#<receivedAt>#<id>               | where / what / why of a submission    |
  * | event           | CONTACT#<contactId>     | EVENT#<at>#<eventId>                  | waits for the journey's next step     |
  * | send ledger     | CONTACT#<contactId>     | SEND#<track>#<round>#<stepId>         | an email goes out at most once        |
+ * | reply ledger    | CONTACT#<contactId>     | REPLY#<touchId> / REPLYDAY#<day>      | one reply per request, caps per day   |
+ * | consent record  | CONTACT#<contactId>     | CONSENT#<at>#<recordId>               | append-only proof of consent          |
+ * | erasure record  | ERASED#<addressHash>    | ERASURE#<erasedAt>#<id>               | an erasure happened; expires (TTL)    |
+ * | kept consent    | ERASED#<addressHash>    | CONSENT#<at>#<recordId>               | anonymised proof kept past erasure    |
  * | schedule        | SCHEDULE#<track>        | VERSION#<n> / CURRENT                 | nurture, recycle, customer            |
  * | stage counts    | REPORT#FUNNEL           | STAGE#<stage>#<source>#<shard>        | contacts per stage now, by source     |
  * | daily moves     | REPORT#FUNNEL#<day>     | MOVE#<from>#<to>#<source>#<shard>     | stage moves of the day, by source     |
@@ -20,8 +24,12 @@
  *
  * GSI1 (gsi1pk / gsi1sk): contacts by stage (`STAGE#<stage>`, newest move first).
  * `expiresAt` (epoch seconds) is the TTL attribute for items that should age out: intake counters
- * carry their window's end. A client hash is an HMAC of the caller's address with the signing key,
- * so the table holds no IP addresses.
+ * carry their window's end, erasure records their retention's. A client hash is an HMAC of the
+ * caller's address with the signing key, so the table holds no IP addresses; an address hash is the
+ * same for an erased contact's email address (`functions/domain/erasure.ts`).
+ *
+ * An erasure in progress marks the email claim and the profile `erasing`: every write under
+ * `CONTACT#<id>` is conditioned on the profile existing unmarked (`functions/adapters/live-contact.ts`).
  */
 export const tableDesign = {
   partitionKey: 'pk',

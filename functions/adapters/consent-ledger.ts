@@ -3,8 +3,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consent, ConsentChange, ConsentRecord } from '../domain/consent.js';
 import { documentClient, queryAll } from './dynamodb.js';
-
-const contactPk = (contactId: string) => `CONTACT#${contactId}`;
+import { contactKey, contactPk, liveContact } from './live-contact.js';
 
 /** A record as it is stored: append-only, under the contact, in the order it happened. */
 export const consentRecordItem = (
@@ -35,7 +34,7 @@ export class ConsentLedger {
   /**
    * Sets the contact's consent and appends the record, on condition that the consent is still
    * the one the change was decided from. False when it moved meanwhile (decide again) or the
-   * contact is gone.
+   * contact is gone or being erased.
    */
   async apply(
     contactId: string,
@@ -53,9 +52,9 @@ export class ConsentLedger {
             {
               Update: {
                 TableName: this.tableName,
-                Key: { pk: contactPk(contactId), sk: 'PROFILE' },
+                Key: contactKey(contactId),
                 UpdateExpression: 'SET #consent = :consent',
-                ConditionExpression: `#consent.#updatedAt = :updatedAt AND #consent.#marketing = :marketing AND ${pendingCondition}`,
+                ConditionExpression: `#consent.#updatedAt = :updatedAt AND #consent.#marketing = :marketing AND ${pendingCondition} AND ${liveContact}`,
                 ExpressionAttributeNames: {
                   '#consent': 'consent',
                   '#updatedAt': 'updatedAt',

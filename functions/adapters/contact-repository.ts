@@ -7,11 +7,11 @@ import type { StageChange } from '../domain/journey.js';
 import { consentRecordItem } from './consent-ledger.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
+import { contactKey, contactPk, liveContact } from './live-contact.js';
 
-const contactKey = (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' });
 const emailKey = (emailNormalised: string) => ({ pk: `EMAIL#${emailNormalised}`, sk: 'EMAIL' });
 const touchKey = (touch: Touch) => ({
-  pk: `CONTACT#${touch.contactId}`,
+  pk: contactPk(touch.contactId),
   sk: `TOUCH#${touch.receivedAt}#${touch.touchId}`,
 });
 
@@ -83,19 +83,24 @@ export class ContactRepository {
     }
   }
 
+  /**
+   * The contact that owns the address. Undefined when none does, and while the owner is being
+   * erased: the claim goes with it, and the address is then free for a fresh contact.
+   */
   async contactIdForEmail(emailNormalised: string): Promise<string | undefined> {
     const { Item } = await documentClient.send(
       new GetCommand({ TableName: this.tableName, Key: emailKey(emailNormalised), ConsistentRead: true }),
     );
-    return Item?.contactId as string | undefined;
+    return Item && !Item.erasing ? (Item.contactId as string) : undefined;
   }
 
   /**
    * Records a further touch on a known contact and applies its changes, atomically: profile
    * fields are written only where the stored contact has none (`if_not_exists`), so a concurrent
-   * first fill is never replaced either.
+   * first fill is never replaced either. Undefined when the contact is gone or being erased: the
+   * touch is then not written either.
    */
-  async addTouch(touch: Touch, changes: RepeatChanges): Promise<Contact> {
+  async addTouch(touch: Touch, changes: RepeatChanges): Promise<Contact | undefined> {
     const names: Record<string, string> = { '#touchCount': 'touchCount' };
     const values: Record<string, unknown> = { ':one': 1 };
     const assignments = [
@@ -107,29 +112,33 @@ export class ContactRepository {
       values[`:v${index}`] = attribute === 'latestTouch' ? storableFields(value as Touch) : value;
       return fill ? `#a${index} = if_not_exists(#a${index}, :v${index})` : `#a${index} = :v${index}`;
     });
-    await this.transactWithRetry([
-      { Put: { TableName: this.tableName, Item: storableTouch(touch) } },
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: contactKey(touch.contactId),
-          UpdateExpression: `SET ${sets.join(', ')} ADD #touchCount :one`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+    try {
+      await this.transactWithRetry([
+        { Put: { TableName: this.tableName, Item: storableTouch(touch) } },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: contactKey(touch.contactId),
+            UpdateExpression: `SET ${sets.join(', ')} ADD #touchCount :one`,
+            ConditionExpression: liveContact,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
         },
-      },
-    ]);
-    const contact = await this.getContact(touch.contactId);
-    if (!contact) throw new Error(`Contact ${touch.contactId} vanished while adding a touch`);
-    return contact;
+      ]);
+    } catch (error) {
+      if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') return undefined;
+      throw error;
+    }
+    return this.getContact(touch.contactId);
   }
 
+  /** Undefined once an erasure has begun: nothing may act on a contact that is going. */
   async getContact(contactId: string): Promise<Contact | undefined> {
     const { Item } = await documentClient.send(
       new GetCommand({ TableName: this.tableName, Key: contactKey(contactId), ConsistentRead: true }),
     );
-    return Item ? stripKeys<Contact>(Item) : undefined;
+    return Item && !Item.erasing ? stripKeys<Contact>(Item) : undefined;
   }
 
   /** Newest first, as an admin reading a contact's history wants it. */
@@ -138,7 +147,7 @@ export class ContactRepository {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :touch)',
-        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':touch': 'TOUCH#' },
+        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':touch': 'TOUCH#' },
         ScanIndexForward: false,
         Limit: limit,
       }),
@@ -191,7 +200,8 @@ export class ContactRepository {
         TableName: this.tableName,
         Key: contactKey(contactId),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: '#stage = :from',
+        // Not once an erasure has begun: it reads the stage to take the contact out of the counts.
+        ConditionExpression: `#stage = :from AND ${liveContact}`,
         ExpressionAttributeNames: { '#stage': 'stage' },
         ExpressionAttributeValues: values,
       };

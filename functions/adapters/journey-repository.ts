@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   GetCommand,
@@ -11,9 +11,8 @@ import { counterDeltas } from '../domain/funnel-report.js';
 import type { Standing } from '../domain/journey.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
+import { contactKey, contactPk, liveContact, liveContactCheck } from './live-contact.js';
 
-const contactPk = (contactId: string) => `CONTACT#${contactId}`;
-const contactKey = (contactId: string) => ({ pk: contactPk(contactId), sk: 'PROFILE' });
 /** A transaction holds 100 items: the contact and at most this many consumed events. */
 const maxEventsPerStep = 50;
 
@@ -21,19 +20,13 @@ const maxEventsPerStep = 50;
 export class JourneyRepository {
   constructor(private readonly tableName: string) {}
 
-  /** Stores an event for the contact's next step. False when there is no such contact. */
+  /** Stores an event for the contact's next step. False when the contact is gone or being erased. */
   async putEvent(contactId: string, event: ContactEvent): Promise<boolean> {
     try {
       await documentClient.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: contactKey(contactId),
-                ConditionExpression: 'attribute_exists(pk)',
-              },
-            },
+            liveContactCheck(this.tableName, contactId),
             {
               Put: {
                 TableName: this.tableName,
@@ -106,27 +99,34 @@ export class JourneyRepository {
   /**
    * Parks the waiting task's token; with `stall`, also marks the journey stalled (when, and the
    * error) and counts the stall. The next successful step clears the mark; the count stays.
+   * False when the contact is gone or being erased: no token is parked for an erasure to miss.
    */
   async storeTaskToken(
     contactId: string,
     taskToken: string,
     stall?: { error: string; cause: string },
     now: Date = new Date(),
-  ): Promise<void> {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: contactKey(contactId),
-        UpdateExpression: stall
-          ? 'SET taskToken = :token, stalled = :stalled ADD stalledCount :one'
-          : 'SET taskToken = :token',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: {
-          ':token': taskToken,
-          ...(stall ? { ':stalled': { ...stall, at: now.toISOString() }, ':one': 1 } : {}),
-        },
-      }),
-    );
+  ): Promise<boolean> {
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: contactKey(contactId),
+          UpdateExpression: stall
+            ? 'SET taskToken = :token, stalled = :stalled ADD stalledCount :one'
+            : 'SET taskToken = :token',
+          ConditionExpression: liveContact,
+          ExpressionAttributeValues: {
+            ':token': taskToken,
+            ...(stall ? { ':stalled': { ...stall, at: now.toISOString() }, ':one': 1 } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**
@@ -142,7 +142,8 @@ export class JourneyRepository {
     sources: readonly string[],
   ): Promise<void> {
     // Holds only if the stage is still the one the step started from: an unsubscribe or a bounce
-    // written meanwhile fails this step, and its retry starts from the new stage.
+    // written meanwhile fails this step, and its retry starts from the new stage. Never once an
+    // erasure has begun: its retry finds the contact gone and ends the journey.
     const fromStage = standing.changes[0]?.from ?? standing.stage;
     const counters = counterUpdates(
       this.tableName,
@@ -165,7 +166,7 @@ export class JourneyRepository {
               (standing.buyingStage ? ', buyingStage = :buyingStage' : '') +
               // A step that got this far has recovered from any stall.
               ' REMOVE taskToken, stalled',
-            ConditionExpression: 'stage = :fromStage',
+            ConditionExpression: `stage = :fromStage AND ${liveContact}`,
             ExpressionAttributeValues: {
               ':fromStage': fromStage,
               ':stage': standing.stage,

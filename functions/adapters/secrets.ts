@@ -5,8 +5,8 @@ import { requireEnv } from '../config/env.js';
 import { documentClient } from './dynamodb.js';
 
 /**
- * The key that signs unsubscribe links (and, under a purpose of its own, hashes the addresses the
- * intake limit counts) lives in the table itself: created on first use, the
+ * The key that signs unsubscribe links (and, each under a purpose of its own, hashes the addresses
+ * the intake limit counts and the addresses erasure records are filed under) lives in the table itself: created on first use, the
  * same way in AWS and locally, with no secrets service to deploy or emulate. Access to it is
  * access to the table, which every function that needs it has anyway. A conditional put makes
  * concurrent first uses agree on one key.

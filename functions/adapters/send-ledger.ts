@@ -1,7 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Track } from '../domain/schedule.js';
 import { documentClient } from './dynamodb.js';
+import { contactPk, liveContactCheck } from './live-contact.js';
 
 const ledgerPrefix = (track: Track, round: number) => `SEND#${track}#${round}#`;
 
@@ -33,7 +34,9 @@ export interface SentRecord {
  * here with a conditional write before it is handed to SES, so a retried step finds the claim and
  * sends nothing a second time. A send SES refused is released for the retry; a step that died
  * between SES accepting and the ledger recording it stays claimed: at most once beats twice.
- * A sent entry names the template and the version the email was rendered from.
+ * A sent entry names the template and the version the email was rendered from. Nothing is claimed
+ * for a contact that is gone or being erased, and marking or releasing an entry the erasure took
+ * never writes it back.
  */
 export class SendLedger {
   constructor(private readonly tableName: string) {}
@@ -41,50 +44,65 @@ export class SendLedger {
   private async claimKey(contactId: string, sk: string, attributes: Record<string, unknown>, now: Date) {
     try {
       await documentClient.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: `CONTACT#${contactId}`,
-            sk,
-            ...attributes,
-            status: 'sending',
-            claimedAt: now.toISOString(),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        new TransactWriteCommand({
+          TransactItems: [
+            liveContactCheck(this.tableName, contactId),
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: contactPk(contactId),
+                  sk,
+                  ...attributes,
+                  status: 'sending',
+                  claimedAt: now.toISOString(),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      const codes = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
+      if (codes?.some((reason) => reason.Code === 'ConditionalCheckFailed')) return false;
       throw error;
     }
   }
 
   private async markKey(contactId: string, sk: string, sent: SentRecord, now: Date) {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `CONTACT#${contactId}`, sk },
-        UpdateExpression:
-          'SET #status = :sent, messageId = :messageId, sentAt = :now, template = :template, templateVersion = :version',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':sent': 'sent',
-          ':messageId': sent.messageId,
-          ':now': now.toISOString(),
-          ':template': sent.template.name,
-          ':version': sent.template.version,
-        },
-      }),
-    );
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: contactPk(contactId), sk },
+          UpdateExpression:
+            'SET #status = :sent, messageId = :messageId, sentAt = :now, template = :template, templateVersion = :version',
+          // An update creates what is missing: the entry must still be there.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':sent': 'sent',
+            ':messageId': sent.messageId,
+            ':now': now.toISOString(),
+            ':template': sent.template.name,
+            ':version': sent.template.version,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   private async releaseKey(contactId: string, sk: string) {
     await documentClient.send(
       new DeleteCommand({
         TableName: this.tableName,
-        Key: { pk: `CONTACT#${contactId}`, sk },
-        ConditionExpression: '#status = :sending',
+        Key: { pk: contactPk(contactId), sk },
+        // Already gone with an erasure: nothing to release.
+        ConditionExpression: 'attribute_not_exists(pk) OR #status = :sending',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':sending': 'sending' },
       }),
@@ -138,7 +156,7 @@ export class SendLedger {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':prefix': ledgerPrefix(track, round) },
+        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':prefix': ledgerPrefix(track, round) },
         ProjectionExpression: 'stepId',
         ConsistentRead: true,
       }),
@@ -265,7 +283,7 @@ export class SendLedger {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         FilterExpression: 'claimedAt >= :since',
         ExpressionAttributeValues: {
-          ':pk': `CONTACT#${contactId}`,
+          ':pk': contactPk(contactId),
           ':prefix': prefix,
           ':since': since.toISOString(),
         },

@@ -5,6 +5,7 @@ import { eraseContact } from '../adapters/contact-erasure.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
+import { unsubscribeSecret } from '../adapters/secrets.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { decisionFits } from '../domain/journey.js';
@@ -74,7 +75,7 @@ const postContactEvent: Route = async (event) => {
 /** Erasure: everything about the contact goes, and its journey ends at its next step. */
 const deleteContact: Route = async (event) => {
   const contactId = contactIdOf(event);
-  const erased = await eraseContact(tableName, contactId, clock.now());
+  const erased = await eraseContact(tableName, contactId, clock.now(), await unsubscribeSecret());
   if (!erased) return noContact(contactId);
   if (erased.taskToken) await wakeTask(erased.taskToken, { wokenBy: 'erasure' });
   logger.info('Contact erased', { contactId });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConsentLedger } from '../adapters/consent-ledger.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
+import { fullJitterMs } from '../domain/backoff.js';
 import { consentFromSubmission } from '../domain/consent.js';
 import {
   type Contact,
@@ -43,6 +44,8 @@ const submissionDetail = (touch: Touch): Record<string, string> => ({
 });
 
 const maxConsentAttempts = 5;
+/** How long a submission waits for an erasure of its address's contact to finish: one takes well under a second. */
+const erasureWaitMs = 10_000;
 
 /**
  * Applies the submission's consent answer to the contact as it is now, with its record; decides
@@ -77,6 +80,14 @@ const applyConsent = async (
  * repository's conditional claim decides the race, so concurrent duplicates of one address all
  * land on the same contact and only one reports `created`. Consent is applied before the journey
  * hears of the submission, so its next step already knows whether it may send marketing email.
+ *
+ * An erasure of the address's contact serialises with it on the address claim: while the contact
+ * is being erased, the submission waits (jittered, up to `erasureWaitMs`) and tries again, and
+ * once the claim is gone it makes a fresh contact. A submission is answered only once it stands
+ * on a contact that still exists: one whose touch was written just before the erasure took hold
+ * lost that touch with the rest of the erased person's data, and is recorded again as if it had
+ * come a moment later — which, to its sender, it did. So every submission answered after an
+ * erasure leaves one contact; none is lost, none answered 500.
  */
 export const recordSubmission = async (
   submission: Submission,
@@ -84,6 +95,24 @@ export const recordSubmission = async (
   now: Date,
   clientHash?: string,
 ): Promise<IntakeOutcome> => {
+  const deadline = Date.now() + erasureWaitMs;
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await recordOnce(submission, deps, now, clientHash);
+    if (outcome) return outcome;
+    if (Date.now() >= deadline) {
+      throw new Error(`The address's contact was still being erased after ${erasureWaitMs} ms`);
+    }
+    await new Promise((wait) => setTimeout(wait, fullJitterMs(attempt, { baseMs: 20, capMs: 1000 })));
+  }
+};
+
+/** One try; undefined when the address's contact is being erased, or was while this ran. */
+const recordOnce = async (
+  submission: Submission,
+  deps: IntakeDependencies,
+  now: Date,
+  clientHash: string | undefined,
+): Promise<IntakeOutcome | undefined> => {
   const contactId = randomUUID();
   const firstTouch = touchFromSubmission(submission, { touchId: randomUUID(), contactId }, now);
   const created = newContact(submission, firstTouch, defaultRules);
@@ -94,14 +123,16 @@ export const recordSubmission = async (
   }
 
   const existingId = await deps.contacts.contactIdForEmail(normaliseEmail(submission.email));
-  if (!existingId) throw new Error('Address claimed but its contact id could not be read');
+  if (!existingId) return undefined;
   const touch = touchFromSubmission(submission, { touchId: randomUUID(), contactId: existingId }, now);
   const updated = await deps.contacts.addTouch(touch, changesFromRepeatSubmission(submission, touch));
+  if (!updated) return undefined;
   const { contact, confirm } = await applyConsent(updated, submission, touch, deps, clientHash);
   // A journey whose first step never ran may never have started (the creating request failed
   // after the write): starting it is idempotent, so make sure.
   if (!contact.journey) await deps.startJourney(existingId);
-  await deliverContactEvent(
+  // The last write, and it holds only while the contact is live: it says the submission stands.
+  const delivered = await deliverContactEvent(
     deps.journeys,
     existingId,
     'submitted',
@@ -109,5 +140,5 @@ export const recordSubmission = async (
     submissionDetail(touch),
     touch.touchId,
   );
-  return { contact, touch, created: false, confirm };
+  return delivered ? { contact, touch, created: false, confirm } : undefined;
 };

@@ -21,13 +21,18 @@ const maxCauseLength = 500;
  * then looks for events that arrived while no token was parked and, if there are any, resumes
  * at once. Its timeout, set by the state machine, is the timed transition. A stalled journey
  * parks here too, with the error it stalled on recorded on the contact until a step succeeds.
+ * An erased contact has nowhere to park a token: the task resumes at once.
  */
 export const handler = async (input: AwaitInput): Promise<void> => {
   const stall = input.stalled && {
     error: input.stalled.Error ?? 'Unknown',
     cause: (input.stalled.Cause ?? '').slice(0, maxCauseLength),
   };
-  await journeys.storeTaskToken(input.contactId, input.taskToken, stall, clock.now());
+  if (!(await journeys.storeTaskToken(input.contactId, input.taskToken, stall, clock.now()))) {
+    // Erased (or being erased): the next step finds the contact gone and ends the journey.
+    await wakeTask(input.taskToken, { wokenBy: 'erasure' });
+    return;
+  }
   if (stall) {
     // The metric filter behind the stalled-journeys alarm matches this message. Events already
     // waiting are the ones the failing step could not apply: they wait for the hourly retry, or

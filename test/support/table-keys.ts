@@ -1,5 +1,5 @@
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
 import type { RunningRuntime } from './local-runtime.js';
 
@@ -20,18 +20,25 @@ const withTable = async <T>(runtime: RunningRuntime, use: (client: DynamoDBClien
   }
 };
 
-/** Every item key in the local runtime's table, sorted: what "the table unchanged" compares. */
-export const tableKeys = (runtime: RunningRuntime): Promise<string[]> =>
+/** Every item in the local runtime's table, as plain objects. */
+export const allTableItems = (runtime: RunningRuntime): Promise<Record<string, unknown>[]> =>
   withTable(runtime, async (client) => {
-    const keys: string[] = [];
-    let start: Record<string, never> | undefined;
+    const documents = DynamoDBDocumentClient.from(client);
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
     do {
-      const page = await client.send(new ScanCommand({ TableName: 'leadflow', ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) keys.push(`${item.pk?.S} ${item.sk?.S}`);
-      start = page.LastEvaluatedKey as typeof start;
+      const page = await documents.send(
+        new ScanCommand({ TableName: 'leadflow', ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
     } while (start);
-    return keys.sort();
+    return items;
   });
+
+/** Every item key in the local runtime's table, sorted: what "the table unchanged" compares. */
+export const tableKeys = async (runtime: RunningRuntime): Promise<string[]> =>
+  (await allTableItems(runtime)).map((item) => `${item.pk} ${item.sk}`).sort();
 
 /**
  * The contact an address belongs to, read from the address claim: the public intake no longer

@@ -1,0 +1,46 @@
+import { createHmac } from 'node:crypto';
+import type { ConsentRecord } from './consent.js';
+
+/**
+ * What an erasure keeps (GDPR Art. 17(3)(b) and (e): proof needed to meet a legal obligation or
+ * to defend a claim, such as "you emailed me without my consent"): when the erasure happened, and
+ * the contact's consent records — what was agreed or withdrawn, when, how, on which form and page,
+ * with which wording. None of it names the person: it is filed under a keyed hash of the address,
+ * which only someone holding the deployment's secret can match against an address they already
+ * know, and holds no name, no contact id and no address. Nothing reads it to refuse a sign-up: a
+ * person who signs up again themselves is a new contact. It expires when claims are time-barred.
+ */
+export const erasureRetentionMs = 3 * 365 * 86_400_000;
+
+/** The address as erasure records are filed: an HMAC under the deployment's secret. */
+export const hashErasedAddress = (emailNormalised: string, secret: string | Uint8Array): string =>
+  createHmac('sha256', secret)
+    .update('leadflow/erased-address/v1:')
+    .update(emailNormalised)
+    .digest('base64url');
+
+/** A consent record as erasure keeps it. */
+export type KeptConsentRecord = Omit<ConsentRecord, 'contactId' | 'touchId'>;
+
+/**
+ * Drops what points back at the erased contact (its id, the submission's touch) and the landing
+ * page's query and fragment, where pages and ad tools put addresses and click ids.
+ */
+export const keptConsentRecord = ({
+  contactId: _contactId,
+  touchId: _touchId,
+  landingPage,
+  ...rest
+}: ConsentRecord): KeptConsentRecord => ({
+  ...rest,
+  ...(landingPage ? { landingPage: withoutQuery(landingPage) } : {}),
+});
+
+const withoutQuery = (page: string): string => {
+  const cut = page.search(/[?#]/);
+  return cut === -1 ? page : page.slice(0, cut);
+};
+
+/** The epoch second (the table's TTL attribute) at which a record kept from `erasedAt` expires. */
+export const keptUntil = (erasedAt: Date): number =>
+  Math.floor((erasedAt.getTime() + erasureRetentionMs) / 1000);
