@@ -165,21 +165,25 @@ export class SendLedger {
   }
 
   /**
-   * SES's `Send` event for a message the ledger claimed: SES has it, so the entry is sent, whatever
-   * became of the step that sent it. Found by the tags the message carries. False when there is
-   * no such entry (erased, or a test send).
+   * One conditional update of an entry (`#status` names its status). False when the condition
+   * did not hold: the entry moved on, or is not there.
    */
-  async confirmSent(contactId: string, key: LedgerKey, messageId: string, at: Date): Promise<boolean> {
+  private async updateEntry(
+    contactId: string,
+    key: LedgerKey,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
-          UpdateExpression:
-            'SET #status = :sent, messageId = if_not_exists(messageId, :messageId), sentAt = if_not_exists(sentAt, :at), sesSendEventAt = :at',
-          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: update,
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':at': at.toISOString() },
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -187,6 +191,21 @@ export class SendLedger {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /**
+   * SES's `Send` event for a message the ledger claimed: SES has it, so the entry is sent, whatever
+   * became of the step that sent it. Found by the tags the message carries. False when there is
+   * no such entry (erased, or a test send).
+   */
+  confirmSent(contactId: string, key: LedgerKey, messageId: string, at: Date): Promise<boolean> {
+    return this.updateEntry(
+      contactId,
+      key,
+      'SET #status = :sent, messageId = if_not_exists(messageId, :messageId), sentAt = if_not_exists(sentAt, :at), sesSendEventAt = :at',
+      'attribute_exists(pk)',
+      { ':sent': 'sent', ':messageId': messageId, ':at': at.toISOString() },
+    );
   }
 
   /** The contact's step emails still `sending`: claimed, but neither marked sent nor confirmed by SES. */
@@ -219,56 +238,32 @@ export class SendLedger {
    * resent, so two steps cannot both resend it. `claimedAt` moves on, so the resend has its own
    * timeout before anyone looks at it again.
    */
-  async claimResend(contactId: string, key: LedgerKey, now: Date): Promise<boolean> {
-    try {
-      await documentClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
-          UpdateExpression: 'SET resentAt = :now, claimedAt = :now',
-          ConditionExpression: '#status = :sending AND attribute_not_exists(resentAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':now': now.toISOString() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  claimResend(contactId: string, key: LedgerKey, now: Date): Promise<boolean> {
+    return this.updateEntry(
+      contactId,
+      key,
+      'SET resentAt = :now, claimedAt = :now',
+      '#status = :sending AND attribute_not_exists(resentAt)',
+      { ':sending': 'sending', ':now': now.toISOString() },
+    );
   }
 
-  /** A resend that was never confirmed either: out of `sending`, so no step looks at it again. */
+  /**
+   * A resend that was never confirmed either: out of `sending`, so no step looks at it again. (If
+   * its Send event came after all, it stays sent.)
+   */
   async markUnconfirmed(contactId: string, key: LedgerKey): Promise<void> {
-    try {
-      await documentClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
-          UpdateExpression: 'SET #status = :unconfirmed',
-          ConditionExpression: '#status = :sending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sending': 'sending', ':unconfirmed': 'unconfirmed' },
-        }),
-      );
-    } catch (error) {
-      // Its Send event came after all: it stays sent.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.updateEntry(contactId, key, 'SET #status = :unconfirmed', '#status = :sending', {
+      ':sending': 'sending',
+      ':unconfirmed': 'unconfirmed',
+    });
   }
 
   /** SES refused the resend: nothing went out, so the claim may be resent again later. */
   async releaseResend(contactId: string, key: LedgerKey): Promise<void> {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
-        UpdateExpression: 'REMOVE resentAt',
-        ConditionExpression: '#status = :sending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sending': 'sending' },
-      }),
-    );
+    await this.updateEntry(contactId, key, 'REMOVE resentAt', '#status = :sending', {
+      ':sending': 'sending',
+    });
   }
 
   /** When the contact's marketing emails since `since` were handed to SES, on every track. */

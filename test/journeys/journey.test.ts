@@ -1,35 +1,24 @@
 import { readFile } from 'node:fs/promises';
-import {
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  ListExecutionsCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSchedules, stepDelayMs, type Track } from '../../functions/domain/schedule.js';
+import { localStepFunctions, sendContactEvent } from '../support/emulated-aws.js';
 import { journeyEnv, type OutboxItem, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
 import { contactIdFor } from '../support/table-keys.js';
 
 const day = 86_400_000;
 let runtime: RunningRuntime;
-let stepFunctions: SFNClient;
-let journeyArn: string;
+let stepFunctions: Awaited<ReturnType<typeof localStepFunctions>>;
 let sequence = 0;
 
 beforeAll(async () => {
   runtime = await startRuntime({ env: journeyEnv });
-  const endpoints = (await (await runtime.call('/_local/endpoints')).json()) as { stepfunctions: string };
-  stepFunctions = new SFNClient({
-    endpoint: endpoints.stepfunctions,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  journeyArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:leadflow-journey';
+  stepFunctions = await localStepFunctions(runtime);
 });
 
 afterAll(async () => {
-  stepFunctions?.destroy();
+  stepFunctions?.client.destroy();
   await runtime?.stop();
 });
 
@@ -48,15 +37,7 @@ const submit = async (fields: Record<string, unknown>): Promise<Intake> => {
   return { contactId };
 };
 
-const sendEvent = async (contactId: string, type: string) => {
-  const response = await runtime.call(`/v1/contacts/${contactId}/events`, {
-    method: 'POST',
-    admin: true,
-    json: { type },
-  });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-};
+const sendEvent = (contactId: string, type: string) => sendContactEvent(runtime, contactId, type);
 
 const contact = async (contactId: string) => {
   const response = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
@@ -84,25 +65,9 @@ const expectedSends = (track: Track, startDay = 0) => {
   });
 };
 
-const executionsOf = async (contactId: string) => {
-  const { executions = [] } = await stepFunctions.send(
-    new ListExecutionsCommand({ stateMachineArn: journeyArn, maxResults: 1000 }),
-  );
-  return executions.filter((execution) => execution.name?.startsWith(contactId));
-};
+const executionsOf = (contactId: string) => stepFunctions.executionsOf(contactId);
 
-const historyOf = async (executionArn: string): Promise<HistoryEvent[]> => {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await stepFunctions.send(
-      new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-};
+const historyOf = (executionArn: string) => stepFunctions.historyOf(executionArn);
 
 const stateTransitions = (events: HistoryEvent[]) =>
   events.filter((event) => event.type?.endsWith('StateEntered')).length;

@@ -1,34 +1,22 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  ListExecutionsCommand,
-  SFNClient,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSchedules } from '../../functions/domain/schedule.js';
+import { localSes, localStepFunctions, sendContactEvent } from '../support/emulated-aws.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
 import { contactIdFor, putTableItem, tableItems } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
-let stepFunctions: SFNClient;
-const journeyArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:leadflow-journey';
+let stepFunctions: Awaited<ReturnType<typeof localStepFunctions>>;
 let sequence = 0;
 
 beforeAll(async () => {
   runtime = await startRuntime({ env: journeyEnv });
-  const endpoints = (await (await runtime.call('/_local/endpoints')).json()) as { stepfunctions: string };
-  stepFunctions = new SFNClient({
-    endpoint: endpoints.stepfunctions,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  stepFunctions = await localStepFunctions(runtime);
 });
 
 afterAll(async () => {
-  stepFunctions?.destroy();
+  stepFunctions?.client.destroy();
   await runtime?.stop();
 });
 
@@ -59,37 +47,11 @@ const fail = async (fn: 'advance' | 'await', times: number, contactId: string) =
   expect(armed.status).toBe(202);
 };
 
-const sendEvent = async (contactId: string, type: string) => {
-  const response = await runtime.call(`/v1/contacts/${contactId}/events`, {
-    method: 'POST',
-    admin: true,
-    json: { type },
-  });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-};
+const sendEvent = (contactId: string, type: string) => sendContactEvent(runtime, contactId, type);
 
-const executionsOf = async (contactId: string) => {
-  const { executions = [] } = await stepFunctions.send(
-    new ListExecutionsCommand({ stateMachineArn: journeyArn, maxResults: 1000 }),
-  );
-  return executions
-    .filter((execution) => execution.name?.startsWith(contactId))
-    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
-};
+const executionsOf = (contactId: string) => stepFunctions.executionsOf(contactId);
 
-const historyOf = async (executionArn: string): Promise<HistoryEvent[]> => {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await stepFunctions.send(
-      new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-};
+const historyOf = (executionArn: string) => stepFunctions.historyOf(executionArn);
 
 const failuresIn = async (contactId: string) => {
   let failures = 0;
@@ -190,7 +152,7 @@ describe('journeys outlive outages', () => {
     expect(before).toEqual(nurtureSteps.slice(0, 2));
 
     const [first] = await executionsOf(contactId);
-    await stepFunctions.send(
+    await stepFunctions.client.send(
       new StopExecutionCommand({ executionArn: first?.executionArn, error: 'Operator', cause: 'test' }),
     );
     await sendEvent(contactId, 'engaged');
@@ -198,7 +160,7 @@ describe('journeys outlive outages', () => {
     const [ended, restarted] = await executionsOf(contactId);
     expect(ended?.status).toBe('ABORTED');
     expect(restarted?.name).toBe(`${contactId}-g2`);
-    const described = await stepFunctions.send(
+    const described = await stepFunctions.client.send(
       new DescribeExecutionCommand({ executionArn: restarted?.executionArn }),
     );
     expect(described.status).toBe('RUNNING');
@@ -249,12 +211,7 @@ describe('the send ledger is reconciled', () => {
   it('never resends a step SES accepted before its step died: the Send event marks it sent', async () => {
     const contactId = await submit('accepted');
     const { round, sk } = await claimLeftBehind(contactId);
-    const endpoints = (await (await runtime.call('/_local/endpoints')).json()) as { sesv2: string };
-    const ses = new SESv2Client({
-      endpoint: endpoints.sesv2,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const ses = await localSes(runtime);
     const email = (
       (await (await runtime.call(`/v1/contacts/${contactId}`, { admin: true })).json()) as {
         email: string;

@@ -1,5 +1,6 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localSes } from '../support/emulated-aws.js';
 import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
 
 let runtime: RunningRuntime;
@@ -7,12 +8,7 @@ let ses: SESv2Client;
 
 beforeAll(async () => {
   runtime = await startRuntime();
-  const endpoints = (await (await runtime.call('/_local/endpoints')).json()) as { sesv2: string };
-  ses = new SESv2Client({
-    endpoint: endpoints.sesv2,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  ses = await localSes(runtime);
 });
 
 afterAll(async () => {
