@@ -173,6 +173,29 @@ describe('funnel moves', () => {
     // 200 virtual days of timers: room for a busy machine.
   }, 90_000);
 
+  it('refuses a sales decision that does not fit the stage with 409, and changes nothing', async () => {
+    const { contactId } = await submit({ email: uniqueEmail('misfit'), consent: true });
+    for (const type of ['sales_accepted', 'sales_rejected', 'lost']) {
+      const response = await runtime.call(`/v1/contacts/${contactId}/events`, {
+        method: 'POST',
+        admin: true,
+        json: { type, reason: 'no_budget' },
+      });
+      expect(response.status).toBe(409);
+      const body = (await response.json()) as { error: { code: string; issues: { path: string }[] } };
+      expect(body.error.code).toBe('decision_not_allowed');
+      expect(body.error.issues[0]?.path).toBe('type');
+    }
+    await sendEvent(contactId, 'won');
+    const again = await runtime.call(`/v1/contacts/${contactId}/events`, {
+      method: 'POST',
+      admin: true,
+      json: { type: 'won' },
+    });
+    expect(again.status).toBe(409);
+    expect((await contact(contactId)).stage).toBe('customer');
+  });
+
   it('recycles a lost opportunity', async () => {
     const { contactId } = await submit({
       email: uniqueEmail('lost'),
