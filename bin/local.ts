@@ -71,6 +71,11 @@ try {
       'Leadflow is running locally.',
       `  Landing page   ${runtime.url}/`,
       `  Intake         POST ${runtime.url}/v1/contacts`,
+      `  Admin page     ${runtime.url}/admin  (sign in as a user of ${runtime.users.file})`,
+      ...(runtime.users.created ?? []).map(
+        ({ username, password }) =>
+          `                 ${username.padEnd(10)} password ${password}  (shown once)`,
+      ),
       `  Admin API      ${runtime.url}/v1/...  (Authorization: Bearer ${runtime.adminToken})`,
       `  Emulated AWS   ${runtime.url}/_local/endpoints`,
       `  Outbox         ${runtime.url}/_local/outbox`,

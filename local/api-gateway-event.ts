@@ -19,7 +19,7 @@ export const toApiGatewayEvent = (
   body: Buffer,
   now: Date,
   /** Claims of a verified caller, placed where API Gateway's JWT authorizer puts them. */
-  claims?: Record<string, string | string[]>,
+  claims?: Record<string, unknown>,
 ): APIGatewayProxyEventV2 => {
   // Null-prototype: header and parameter names come from the caller.
   const headers: Record<string, string> = Object.create(null);

@@ -28,6 +28,8 @@ export type Route = (request: IncomingMessage, body: Buffer | undefined) => Prom
 export interface RouterOptions {
   handlers: Partial<Record<RouteTarget, HttpHandler>>;
   adminToken: string;
+  /** Verifies a bearer JWT as the JWT authorizer would; its claims, or undefined. */
+  verifyJwt: (authorization: string | undefined) => Promise<Record<string, unknown> | undefined>;
   allowedOrigins: readonly string[];
   webDir: string;
   localRoutes: readonly LocalRoute[];
@@ -123,10 +125,19 @@ export const createRouter = (options: RouterOptions): Route => {
   const compiled = apiRoutes.map((route) => ({ route, match: compilePath(route.path) }));
   const expectedToken = Buffer.from(`Bearer ${options.adminToken}`);
 
-  const isAdmin = (request: IncomingMessage) => {
+  const isAdminToken = (request: IncomingMessage) => {
     const given = Buffer.from(request.headers.authorization ?? '');
     return given.length === expectedToken.length && timingSafeEqual(given, expectedToken);
   };
+
+  /**
+   * The caller's claims, as the authorizer hands them to the handler: a signed-in user's ID
+   * token, or the local admin token, which stands for a member of the `admin` group.
+   */
+  const claimsOf = async (request: IncomingMessage) =>
+    isAdminToken(request)
+      ? { sub: 'local-admin', 'cognito:groups': ['admin'] }
+      : await options.verifyJwt(request.headers.authorization);
 
   const corsHeaders = (request: IncomingMessage): Record<string, string> => {
     const origin = request.headers.origin;
@@ -144,11 +155,14 @@ export const createRouter = (options: RouterOptions): Route => {
     const handler = options.handlers[route.target];
     if (!handler) return jsonError(501, 'not_implemented', `No handler for ${routeKey(route)} yet`);
     if (route.auth === 'admin' && !isLoopbackHost(request)) return hostRefused;
-    if (route.auth === 'admin' && !isAdmin(request)) {
-      return jsonError(401, 'unauthorized', 'A valid admin token is required: Authorization: Bearer <token>');
+    const claims = route.auth === 'admin' ? await claimsOf(request) : undefined;
+    if (route.auth === 'admin' && !claims) {
+      return jsonError(
+        401,
+        'unauthorized',
+        'Sign in: Authorization: Bearer <an ID token, or the local admin token>',
+      );
     }
-    // The bearer token stands for a member of the `admin` group.
-    const claims = route.auth === 'admin' ? { sub: 'local-admin', 'cognito:groups': ['admin'] } : undefined;
     const event = toApiGatewayEvent(request, url, routeKey(route), parameters, body, options.now(), claims);
     try {
       const result = await handler(event, lambdaContext(`leadflow-${route.target}`));
@@ -213,11 +227,10 @@ export const createRouter = (options: RouterOptions): Route => {
       pathMatched = true;
       if (candidate.method === method) return callHandler(candidate, parameters, request, url, body);
     }
-    const local = options.localRoutes.find((r) => r.path === url.pathname);
-    if (local) {
-      if (local.method === method) return local.handle(body, url);
-      pathMatched = true;
-    }
+    const local = options.localRoutes.filter((r) => r.path === url.pathname);
+    const handled = local.find((r) => r.method === method);
+    if (handled) return handled.handle(body, url);
+    if (local.length > 0) pathMatched = true;
     if (pathMatched)
       return jsonError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}`);
     if (method === 'GET' || method === 'HEAD') {

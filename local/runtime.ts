@@ -21,6 +21,8 @@ import {
   localRegion,
   startDynamoDbLocal,
 } from './dynamodb-local.js';
+import { startIdentityProvider } from './identity-provider.js';
+import { jwtAuthorizer } from './jwt-authorizer.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
 import {
   answerClientError,
@@ -55,6 +57,8 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   adminToken: string;
+  /** The local sign-in's users file, and the users created at this start with their passwords. */
+  users: { file: string; created?: { username: string; password: string }[] };
   endpoints: LocalEndpoints;
   clock: VirtualClock;
   stop(): Promise<void>;
@@ -237,7 +241,17 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
   const reachable = (ms: number) => !Number.isNaN(new Date(clock.nowMs() + ms).getTime());
+  const idp = await startIdentityProvider(dataDir, url);
+  // What the deployed page reads from its config.json; locally the sign-in is the runtime's own.
+  const pageConfig = {
+    apiUrl: url,
+    authority: `${idp.issuer}/oauth2`,
+    clientId: idp.clientId,
+    mode: 'local',
+  };
   const localRoutes: LocalRoute[] = [
+    ...idp.routes,
+    { method: 'GET', path: '/config.json', handle: () => json(200, pageConfig) },
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
     { method: 'GET', path: '/_local/outbox', handle: async () => json(200, await ses.outbox()) },
     { method: 'GET', path: '/_local/clock', handle: () => json(200, { now: clock.now(), mode: clock.mode }) },
@@ -304,6 +318,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     createRouter({
       handlers,
       adminToken,
+      verifyJwt: jwtAuthorizer({ issuer: idp.issuer, audience: idp.clientId, jwks: idp.jwks }),
       allowedOrigins: options.allowedOrigins ?? [url, `http://localhost:${port}`],
       webDir,
       localRoutes,
@@ -314,6 +329,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   return {
     url,
     adminToken,
+    users: { file: idp.usersFile, ...(idp.createdUsers ? { created: idp.createdUsers } : {}) },
     endpoints,
     clock,
     stop: async () => {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { apiRoutes, routeKey } from '../../lib/api-routes.js';
 import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
@@ -9,6 +10,7 @@ import { unsubscribeSecret } from '../adapters/secrets.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { decisionFits } from '../domain/journey.js';
+import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
@@ -93,7 +95,24 @@ const routes: Record<string, Route> = {
   'GET /v1/reports/funnel': funnelReportRoute(tableName),
 };
 
+/** Which groups may call each admin route: the same list the stack deploys the routes from. */
+const allowedRoles = new Map(
+  apiRoutes.filter((route) => route.auth === 'admin').map((route) => [routeKey(route), route.roles ?? []]),
+);
+
+/**
+ * The authorizer (Cognito's JWT authorizer in AWS, the local router's check locally) has proved
+ * who is calling; here the caller's groups must include one the route allows (least privilege).
+ */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+  const caller = callerOf(event);
+  if (!caller) return errorResponse(401, 'unauthorized', 'Sign in first');
+  const allowed = allowedRoles.get(event.routeKey) ?? [];
+  if (!caller.roles.some((role) => allowed.includes(role))) {
+    return errorResponse(403, 'forbidden', `${event.routeKey} is for ${allowed.join(', ')}`, [
+      { path: 'Authorization', message: `needs one of the groups ${allowed.join(', ')}` },
+    ]);
+  }
   const route = Object.hasOwn(routes, event.routeKey) ? routes[event.routeKey] : undefined;
   if (!route) return errorResponse(404, 'not_found', `No route ${event.routeKey}`);
   return route(event);
