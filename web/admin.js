@@ -1,4 +1,5 @@
-// The marketers' page: sign in with the admin token, edit a track's schedule with inline errors,
+// The marketers' page: sign in (Cognito's hosted UI in AWS, the runtime's own locally, by the same
+// authorization-code flow with PKCE; or the local admin token), edit a track's schedule with inline errors,
 // preview its impact on contacts in flight, publish, browse versions and roll back, see the funnel;
 // write the emails those schedules send: edit a template, preview it for a contact, test-send it,
 // publish and roll back. Text from the API is shown through textContent only; a template's HTML
@@ -16,10 +17,97 @@
     template: null,
   };
 
+  /** Where the API and the sign-in are: config.json beside the page, deployed or served locally. */
+  let config = { apiUrl: '' };
+  const configLoaded = fetch('/config.json')
+    .then((response) => (response.ok ? response.json() : {}))
+    .then((loaded) => {
+      config = { ...config, ...loaded };
+    })
+    .catch(() => {});
+  const authority = () =>
+    config.authority ?? (config.cognitoDomain ? `https://${config.cognitoDomain}/oauth2` : undefined);
+  const redirectUri = () => `${window.location.origin}/admin`;
+
+  const base64url = (bytes) =>
+    btoa(String.fromCharCode(...new Uint8Array(bytes)))
+      .replaceAll('+', '-')
+      .replaceAll('/', '_')
+      .replace(/=+$/, '');
+  const randomText = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
+
+  /** To the sign-in page; it comes back to /admin with a code for this verifier. */
+  const startSignIn = async () => {
+    await configLoaded;
+    if (!authority()) {
+      $('sign-in-error').textContent = 'This page has no sign-in configured.';
+      return;
+    }
+    const verifier = randomText();
+    const stateValue = randomText();
+    sessionStorage.setItem('leadflow-pkce', JSON.stringify({ verifier, state: stateValue }));
+    const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+    const params = new URLSearchParams({
+      response_type: 'code',
+      client_id: config.clientId,
+      redirect_uri: redirectUri(),
+      scope: 'openid email',
+      state: stateValue,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    window.location.assign(`${authority()}/authorize?${params}`);
+  };
+
+  /** Back from the sign-in page: the code becomes an ID token, kept for this tab only. */
+  const finishSignIn = async () => {
+    const query = new URLSearchParams(window.location.search);
+    const code = query.get('code');
+    if (!code) return;
+    history.replaceState(null, '', '/admin');
+    const pending = JSON.parse(sessionStorage.getItem('leadflow-pkce') ?? 'null');
+    sessionStorage.removeItem('leadflow-pkce');
+    if (!pending || pending.state !== query.get('state')) {
+      $('sign-in-error').textContent = 'That sign-in did not start here; sign in again.';
+      return;
+    }
+    const response = await fetch(`${authority()}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: config.clientId,
+        code,
+        redirect_uri: redirectUri(),
+        code_verifier: pending.verifier,
+      }),
+    });
+    const tokens = response.ok ? await response.json() : undefined;
+    if (!tokens?.id_token) {
+      $('sign-in-error').textContent = 'The sign-in could not be completed; try again.';
+      return;
+    }
+    state.token = tokens.id_token;
+    sessionStorage.setItem('leadflow-admin-token', state.token);
+  };
+
+  /** Who is signed in, read from the ID token (the API checks it; this only shapes the page). */
+  const identity = () => {
+    const payload = state.token?.split('.')[1];
+    if (!payload) return { name: 'local admin', groups: ['admin'] };
+    try {
+      const claims = JSON.parse(atob(payload.replaceAll('-', '+').replaceAll('_', '/')));
+      return { name: claims.email ?? claims.sub, groups: claims['cognito:groups'] ?? [] };
+    } catch {
+      return { name: 'local admin', groups: ['admin'] };
+    }
+  };
+
   const api = async (path, options = {}) => {
+    await configLoaded;
     const headers = { authorization: `Bearer ${state.token}`, ...(options.headers ?? {}) };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(path, {
+    const response = await fetch(`${config.apiUrl ?? ''}${path}`, {
       method: options.method ?? 'GET',
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -164,7 +252,9 @@
       ...(body?.versions ?? []).map((version) => {
         const item = document.createElement('li');
         const when = version.version === 0 ? 'built-in' : new Date(version.updatedAt).toLocaleString();
-        item.textContent = `v${version.version} · ${when} · ${version.steps.length} steps `;
+        const by = version.publishedBy ? ` · by ${version.publishedBy.email ?? version.publishedBy.sub}` : '';
+        const note = version.note ? ` · “${version.note}”` : '';
+        item.textContent = `v${version.version} · ${when}${by}${note} · ${version.steps.length} steps `;
         if (version.version !== state.schedule?.version) {
           const button = document.createElement('button');
           button.type = 'button';
@@ -188,13 +278,15 @@
     await loadVersions();
   };
 
-  const publish = async (body) => {
+  const publish = async (draftBody) => {
+    const note = $('change-note').value.trim();
     const { status, body: answer } = await api(`/v1/schedules/${state.track}`, {
       method: 'PUT',
       headers: { 'if-match': `"${state.schedule.version}"` },
-      body,
+      body: note ? { ...draftBody, note } : draftBody,
     });
     if (status === 200) {
+      $('change-note').value = '';
       renderSchedule(answer);
       await loadVersions();
       $('preview-result').textContent = `Published version ${answer.version}.`;
@@ -532,20 +624,33 @@
   };
 
   const enter = async () => {
-    const { status, body } = await api('/v1/schedules');
+    const who = identity();
+    const edits = who.groups.includes('marketing') || who.groups.includes('admin');
+    const { status, body } = await api(edits ? '/v1/schedules' : '/v1/reports/funnel');
     if (status !== 200) {
       sessionStorage.removeItem('leadflow-admin-token');
-      $('sign-in').hidden = false;
+      $('sign-in-panel').hidden = false;
       $('workspace').hidden = true;
       $('sign-in-error').textContent =
-        status === 401 ? 'That token is not valid.' : 'Could not reach the API.';
+        status === 401 ? 'That sign-in is not valid (or has expired).' : 'Could not reach the API.';
+      return;
+    }
+    $('sign-in-panel').hidden = true;
+    $('workspace').hidden = false;
+    $('sign-out').hidden = false;
+    $('signed-in-as').textContent = `${who.name} (${who.groups.join(', ') || 'no group'})`;
+    if (!edits) {
+      // Schedules and templates are marketing's (the API refuses them too): a sales user sees the funnel.
+      for (const id of ['schedule-editor', 'schedule-versions', 'tab-templates', 'tab-schedules', 'tracks'])
+        $(id).hidden = true;
+      $('role-notice').hidden = false;
+      $('role-notice').textContent =
+        'Schedules and templates are edited by marketing. Your group sees the funnel here.';
+      await loadFunnel();
       return;
     }
     state.templates = (await api('/v1/templates')).body?.templates ?? [];
     renderTemplateList();
-    $('sign-in').hidden = true;
-    $('workspace').hidden = false;
-    $('sign-out').hidden = false;
     $('tracks').replaceChildren(
       ...body.schedules.map((schedule) => {
         const button = document.createElement('button');
@@ -566,6 +671,7 @@
     sessionStorage.setItem('leadflow-admin-token', state.token);
     enter();
   });
+  $('sign-in-user').addEventListener('click', () => void startSignIn());
   $('sign-out').addEventListener('click', () => {
     sessionStorage.removeItem('leadflow-admin-token');
     window.location.reload();
@@ -627,5 +733,10 @@
   $('width-desktop').addEventListener('click', () => setPreviewWidth(false));
   $('width-mobile').addEventListener('click', () => setPreviewWidth(true));
 
-  if (state.token) enter();
+  // The admin token exists only locally; in AWS every user signs in.
+  void configLoaded.then(async () => {
+    $('sign-in').hidden = config.mode !== 'local';
+    await finishSignIn();
+    if (state.token) enter();
+  });
 })();

@@ -63,6 +63,8 @@ export const eraseContact = async (
   contactId: string,
   now: Date,
   secret: Uint8Array,
+  /** The admin who asked: the erasure record says who erased, never whom. */
+  erasedBy?: { sub: string; email?: string },
 ): Promise<Erased | undefined> => {
   const { Item: found } = await documentClient.send(
     new GetCommand({
@@ -113,7 +115,8 @@ export const eraseContact = async (
   );
 
   const claim = claimed ? emailNormalised : undefined;
-  if (!(await removeProfileAndClaim(tableName, contactId, profile, claim, addressHash, now))) return {};
+  if (!(await removeProfileAndClaim(tableName, contactId, profile, claim, addressHash, now, erasedBy)))
+    return {};
   return typeof profile.taskToken === 'string' ? { taskToken: profile.taskToken } : {};
 };
 
@@ -167,11 +170,13 @@ const removeProfileAndClaim = async (
   claimedEmail: string | undefined,
   addressHash: string,
   now: Date,
+  erasedBy: { sub: string; email?: string } | undefined,
 ) => {
   const erasureRecord = {
     pk: erasedPk(addressHash),
     sk: `ERASURE#${now.toISOString()}#${randomUUID()}`,
     erasedAt: now.toISOString(),
+    ...(erasedBy ? { erasedBy } : {}),
     expiresAt: keptUntil(now),
   };
   const write = new TransactWriteCommand({

@@ -10,6 +10,7 @@ import { unsubscribeSecret } from '../adapters/secrets.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { decisionFits } from '../domain/journey.js';
+import { publisher } from '../domain/publication.js';
 import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
@@ -61,7 +62,12 @@ const postContactEvent: Route = async (event) => {
       [{ path: 'type', message: `does not fit stage ${contact.stage}` }],
     );
   }
-  const detail = { ...(reason ? { reason } : {}), ...(note ? { note } : {}) };
+  const caller = callerOf(event);
+  const detail = {
+    ...(reason ? { reason } : {}),
+    ...(note ? { note } : {}),
+    ...(caller ? { bySub: caller.sub, ...(caller.email ? { byEmail: caller.email } : {}) } : {}),
+  };
   const delivered = await deliverContactEvent(
     journeys,
     contactId,
@@ -77,14 +83,16 @@ const postContactEvent: Route = async (event) => {
 /** Erasure: everything about the contact goes, and its journey ends at its next step. */
 const deleteContact: Route = async (event) => {
   const contactId = contactIdOf(event);
-  const erased = await eraseContact(tableName, contactId, clock.now(), await unsubscribeSecret());
+  const caller = callerOf(event);
+  const erasedBy = caller ? publisher(caller) : undefined;
+  const erased = await eraseContact(tableName, contactId, clock.now(), await unsubscribeSecret(), erasedBy);
   if (!erased) return noContact(contactId);
   if (erased.taskToken) await wakeTask(erased.taskToken, { wokenBy: 'erasure' });
-  logger.info('Contact erased', { contactId });
+  logger.info('Contact erased', { contactId, erasedBy });
   return { statusCode: 204, headers: {}, body: '' };
 };
 
-/** Keyed by API Gateway's routeKey; authorization happened before the event got here (IAM in AWS). */
+/** Keyed by API Gateway's routeKey; the caller was authenticated before the event got here. */
 const routes: Record<string, Route> = {
   ...contactListRoutes(contacts),
   'GET /v1/contacts/{id}': getContact,

@@ -2,6 +2,7 @@ import mjml2html from 'mjml';
 import { z } from 'zod';
 import { safeMergeField } from './merge-fields.js';
 import { absoluteLink, offerCatalogue, offerLabels } from './offers.js';
+import { type Publication, publicationFields } from './publication.js';
 import {
   parseTemplate,
   renderHtml,
@@ -26,7 +27,7 @@ export const bodyFormats = ['html', 'mjml'] as const;
 export type BodyFormat = (typeof bodyFormats)[number];
 
 /** What GET answers and PUT takes. */
-export interface EmailTemplate {
+export interface EmailTemplate extends Publication {
   name: string;
   version: number;
   kind: TemplateKind;
@@ -74,6 +75,7 @@ const draftSchema = z.strictObject({
   name: z.string().optional(),
   version: z.unknown().optional(),
   updatedAt: z.unknown().optional(),
+  ...publicationFields,
   kind: z.enum(templateKinds, `must be one of ${templateKinds.join(', ')}`),
   description: lineText(300).default(''),
   subject: lineText(200).refine((value) => value.trim() !== '', 'must not be empty'),
@@ -231,6 +233,7 @@ export const parseTemplateDraft = async (
     body: draft.body,
     ...(text === undefined ? {} : { text }),
     updatedAt: now.toISOString(),
+    ...(draft.note ? { note: draft.note } : {}),
     html,
   };
   if (issues.length === 0) {

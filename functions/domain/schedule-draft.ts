@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { subjectIssues, type TemplateKind } from './email-template.js';
+import { publicationFields } from './publication.js';
 import type { Schedule, ScheduleStep, Track } from './schedule.js';
 import { seedTemplates } from './template-seeds.js';
 import { type FieldIssue, type Parsed, parseWith } from './validation.js';
@@ -61,6 +62,7 @@ export const draftSchema = z.strictObject({
   version: z.unknown().optional(),
   updatedAt: z.unknown().optional(),
   catchUp: z.unknown().optional(),
+  ...publicationFields,
   timezone: timeZoneSchema.optional(),
   steps: z
     .array(stepSchema)
@@ -215,6 +217,7 @@ export const parseDraft = (
       timezone: parsed.value.timezone ?? current.timezone,
       steps: withIds(parsed.value.steps, [current, ...history]),
       updatedAt: now.toISOString(),
+      ...(parsed.value.note ? { note: parsed.value.note } : {}),
     },
   };
 };

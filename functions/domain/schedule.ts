@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js';
+import type { Publication } from './publication.js';
 
 /**
  * A track's schedule: the emails it sends and the delay before each, counted from the previous
@@ -29,7 +30,7 @@ export interface ScheduleStep {
   window?: SendWindow;
 }
 
-export interface Schedule {
+export interface Schedule extends Publication {
   track: Track;
   version: number;
   /** IANA zone the send windows are read in when the contact's own is unknown. */

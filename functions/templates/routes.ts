@@ -13,8 +13,10 @@ import {
   templateNamePattern,
   templateView,
 } from '../domain/email-template.js';
+import { publisher } from '../domain/publication.js';
 import type { TemplateScope } from '../domain/template-engine.js';
 import { parseWith } from '../domain/validation.js';
+import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { ifMatchVersion, versionConflict, withVersion } from '../http/versioned.js';
@@ -134,6 +136,8 @@ export const templateRoutes = (tableName: string): Record<string, Route> => {
       if (!body.ok) return body.response;
       const draft = await parseTemplateDraft(body.input, name, current, clock.now());
       if (!draft.ok) return invalid(draft.issues);
+      const caller = callerOf(event);
+      if (caller) draft.value.publishedBy = publisher(caller);
       if (!(await templates.publish(draft.value, ifMatch.version))) {
         return versionConflict(ifMatch.version, (await templates.current(name))?.version ?? 0);
       }

@@ -114,10 +114,19 @@ describe('the schedules API', () => {
     const edited = structuredClone(schedule);
     (edited.steps[0] as { delay: string }).delay = '10d';
     // Read-only fields as GET gave them: track, version, updatedAt (and catchUp, once published).
-    const published = await put('customer', edited, etag ?? '');
+    const published = await put(
+      'customer',
+      { ...edited, note: 'Wait longer before the thank-you' },
+      etag ?? '',
+    );
     expect(published.status).toBe(200);
     const again = (await published.json()) as Schedule;
     expect(again.steps[0]?.delay).toBe('10d');
+    // Who published it (the local admin token's user) and why.
+    expect(again).toMatchObject({
+      publishedBy: { sub: 'local-admin' },
+      note: 'Wait longer before the thank-you',
+    });
     const roundTrip = await put('customer', again, `"${again.version}"`);
     expect(roundTrip.status).toBe(200);
 
@@ -428,5 +437,6 @@ describe('preview before publish', () => {
     });
     expect(skipped).toEqual([]);
     await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
-  });
+    // Days of virtual time on a shared runtime: room for a busy machine.
+  }, 60_000);
 });

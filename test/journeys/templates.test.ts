@@ -196,9 +196,11 @@ describe('the templates API', () => {
 
     expect(response.status).toBe(200);
     const rolledBack = (await response.json()) as EmailTemplate;
-    const content = ({ version: _v, updatedAt: _u, ...rest }: EmailTemplate) => rest;
+    // The content: not the version's number, time, or who published it.
+    const content = ({ version: _v, updatedAt: _u, publishedBy: _by, ...rest }: EmailTemplate) => rest;
     expect(rolledBack.version).toBe((newest?.version ?? 0) + 1);
     expect(content(rolledBack)).toEqual(content(seed));
+    expect(rolledBack.publishedBy).toEqual({ sub: 'local-admin' });
     expect((await versionsOf('customer-referral')).map((version) => version.version)[0]).toBe(
       rolledBack.version,
     );

@@ -1,28 +1,18 @@
-import { createHash, randomBytes, scryptSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, importJWK, type JWK, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes, type Role, roles } from '../../lib/api-routes.js';
 import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { passwordOf, writeLocalUsers } from '../support/local-users.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-authz-'));
-const passwordOf = (role: Role) => `local-${role}-password`;
 let runtime: RunningRuntime;
 
 beforeAll(async () => {
-  // Known users, as an operator would list them in the users file.
-  const users = roles.map((role) => {
-    const salt = randomBytes(16);
-    return {
-      username: role,
-      email: `${role}@example.com`,
-      groups: [role],
-      passwordHash: `scrypt:${salt.toString('base64url')}:${scryptSync(passwordOf(role), salt, 32).toString('base64url')}`,
-    };
-  });
-  writeFileSync(join(dataDir, 'users.json'), JSON.stringify({ users }));
+  writeLocalUsers(dataDir);
   runtime = await startRuntime({ dataDir });
 });
 
