@@ -128,8 +128,17 @@ export class IntakeApi extends Construct {
       description: 'Leadflow: public intake and unsubscribe, Cognito-authorized admin',
       corsPreflight: {
         allowOrigins: [...props.allowedOrigins],
-        allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.GET, CorsHttpMethod.OPTIONS],
-        allowHeaders: ['content-type', 'authorization'],
+        // The admin page calls from the site's origin: it edits (PUT, DELETE) with If-Match and
+        // reads the ETag it sends back; a 429's Retry-After tells the landing page when to retry.
+        allowMethods: [
+          CorsHttpMethod.POST,
+          CorsHttpMethod.GET,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.DELETE,
+          CorsHttpMethod.OPTIONS,
+        ],
+        allowHeaders: ['content-type', 'authorization', 'if-match'],
+        exposeHeaders: ['etag', 'retry-after'],
         maxAge: Duration.hours(1),
       },
       // Created below instead: the default stage takes no throttling or access log settings.

@@ -485,8 +485,9 @@ describe('HTTP API', () => {
           ...origins,
           { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] },
         ],
-        AllowMethods: Match.arrayEquals(['POST', 'GET', 'OPTIONS']),
-        AllowHeaders: Match.arrayEquals(['content-type', 'authorization']),
+        AllowMethods: Match.arrayEquals(['POST', 'GET', 'PUT', 'DELETE', 'OPTIONS']),
+        AllowHeaders: Match.arrayEquals(['content-type', 'authorization', 'if-match']),
+        ExposeHeaders: Match.arrayEquals(['etag', 'retry-after']),
         MaxAge: Match.anyValue(),
       },
     });
