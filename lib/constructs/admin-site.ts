@@ -127,9 +127,6 @@ export class AdminSite extends Construct {
       ),
     });
 
-    const certificate = props.domain
-      ? Certificate.fromCertificateArn(this, 'Certificate', usEast1Certificate(props.domain.certificateArn))
-      : undefined;
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Leadflow admin page and landing page',
       defaultRootObject: this.landingPage ? 'index.html' : 'admin.html',
@@ -141,10 +138,14 @@ export class AdminSite extends Construct {
         responseHeadersPolicy: headers,
         functionAssociations: [{ function: pagePaths, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
-      ...(props.domain && certificate
+      ...(props.domain
         ? {
             domainNames: [props.domain.name],
-            certificate,
+            certificate: Certificate.fromCertificateArn(
+              this,
+              'Certificate',
+              usEast1Certificate(props.domain.certificateArn),
+            ),
             minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
           }
         : {}),
@@ -153,8 +154,8 @@ export class AdminSite extends Construct {
       Validations.of(this.distribution).acknowledge({ id, reason });
     acknowledge(
       'AwsSolutions-CFR1',
-      'Marketing and sales sign in from wherever they work; the pages hold no data, and the API behind ' +
-        'them answers signed-in users only.',
+      'Marketing and sales sign in from wherever they work, and the landing page is for every visitor; ' +
+        'the pages hold no data, and the API answers admin calls from signed-in users only.',
     );
     acknowledge(
       'AwsSolutions-CFR2',
