@@ -21,6 +21,19 @@
  *   every request comes from an edge address; use AWS WAF there). Default: 10.
  * - `leadflow:singleOptInForms`: form ids (a JSON list, or comma-separated) whose consent counts at
  *   once, without a confirmation email; `["*"]` for every form. Default: none (double opt-in).
+ * - `leadflow:landingPage`: `false` to deploy only the admin page to the site, not the demo landing
+ *   page. Default: true.
+ * - `leadflow:adminDomain` and `leadflow:adminCertificateArn`: a domain for the admin site (CloudFront)
+ *   and the ARN of its ACM certificate, which must be in us-east-1. Both or neither; point the domain
+ *   at the output `AdminDomainTarget`. Default: the distribution's `*.cloudfront.net` name.
+ * - `leadflow:apiDomain` and `leadflow:apiCertificateArn`: a domain for the API and the ARN of its ACM
+ *   certificate in the stack's region. Both or neither; the links in emails (unsubscribe, confirm,
+ *   preferences) then use it; point it at the output `ApiDomainTarget`. Default: the `execute-api` URL.
+ * - `leadflow:cognitoDomainPrefix`: the admin sign-in's hosted domain,
+ *   `<prefix>.auth.<region>.amazoncognito.com` (unique per region across AWS; no `aws`, `amazon` or
+ *   `cognito` in it). Default: `<stack name, lowercase>-<account id>`.
+ * - `leadflow:alarmEmail`: an address subscribed to the topic every alarm notifies (AWS emails it a
+ *   confirmation link first). Default: none; subscribe to the output `AlarmTopicArn` yourself.
  *
  * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
  * time) and makes no lookups, so `cdk synth` works offline without credentials.

@@ -2,6 +2,9 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { parseRateLimit } from '../functions/domain/intake-rate.js';
 import { AdminApi } from './constructs/admin-api.js';
+import { AdminSignIn, hostedDomain } from './constructs/admin-sign-in.js';
+import { AdminSite } from './constructs/admin-site.js';
+import { AlarmNotifications } from './constructs/alarm-notifications.js';
 import { ContactStore } from './constructs/contact-store.js';
 import { IntakeApi, type RouteTargets } from './constructs/intake-api.js';
 import { Journey } from './constructs/journey.js';
@@ -17,6 +20,13 @@ export const contextKeys = {
   existingSesIdentity: 'leadflow:existingSesIdentity',
   singleOptInForms: 'leadflow:singleOptInForms',
   intakeRatePerMinute: 'leadflow:intakeRatePerMinute',
+  landingPage: 'leadflow:landingPage',
+  adminDomain: 'leadflow:adminDomain',
+  adminCertificateArn: 'leadflow:adminCertificateArn',
+  apiDomain: 'leadflow:apiDomain',
+  apiCertificateArn: 'leadflow:apiCertificateArn',
+  cognitoDomainPrefix: 'leadflow:cognitoDomainPrefix',
+  alarmEmail: 'leadflow:alarmEmail',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -65,11 +75,12 @@ export interface LeadflowStackProps extends StackProps {
 }
 
 /**
- * Leadflow in one stack: state, intake, admin, journey and mail, one construct per capability.
- * Environment-agnostic, so it synthesizes offline. The only physical names (the journey's state
- * machine and its log group) are generated from the stack's name, so two stages deploy side by
- * side; the SES identity is once per account and region, so a second stage uses the first one's
- * (`existingSesIdentity`).
+ * Leadflow in one stack: state, intake, admin (its sign-in and its page), journey, mail and alarms,
+ * one construct per capability. Environment-agnostic, so it synthesizes offline. The only physical
+ * names (the journey's state machine and its log group, the sign-in's domain prefix) are generated
+ * from the stack's name, so two stages deploy side by side; the SES identity is once per account
+ * and region, so a second stage uses the first one's (`existingSesIdentity`). The deployment
+ * settings that are not props come from context (`contextKeys`, documented in bin/leadflow.ts).
  */
 export class LeadflowStack extends Stack {
   public readonly store: ContactStore;
@@ -77,24 +88,51 @@ export class LeadflowStack extends Stack {
   public readonly admin: AdminApi;
   public readonly journey: Journey;
   public readonly mailer: Mailer;
+  public readonly signIn: AdminSignIn;
+  public readonly site: AdminSite;
+  public readonly alarms: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: LeadflowStackProps = {}) {
     super(scope, id, props);
-
-    this.store = new ContactStore(this, 'ContactStore');
-    this.api = new IntakeApi(this, 'IntakeApi', {
-      table: this.store.table,
-      allowedOrigins: props.allowedOrigins ??
-        readStringList(this, contextKeys.allowedOrigins) ?? ['http://localhost:3000'],
-      ratePerMinute: props.intakeRatePerMinute ?? readRateLimit(this, contextKeys.intakeRatePerMinute),
-    });
-    this.admin = new AdminApi(this, 'AdminApi', { table: this.store.table });
-
-    this.journey = new Journey(this, 'Journey', { table: this.store.table });
     const context = (key: string): string | undefined => {
       const value: unknown = this.node.tryGetContext(key);
       return typeof value === 'string' && value.trim() !== '' ? value : undefined;
     };
+    const apiDomain = readDomain(context, contextKeys.apiDomain, contextKeys.apiCertificateArn);
+    const siteDomain = readDomain(context, contextKeys.adminDomain, contextKeys.adminCertificateArn);
+
+    this.store = new ContactStore(this, 'ContactStore');
+
+    // The site first: the sign-in returns to its URLs and the API's CORS allows its origins. Its CSP
+    // needs only names known now (the sign-in's domain, the API's custom domain), not resources
+    // that depend on the site, which would make a cycle.
+    const domainPrefix =
+      context(contextKeys.cognitoDomainPrefix) ??
+      `${this.stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${this.account}`;
+    const signInDomain = hostedDomain(this, domainPrefix);
+    this.site = new AdminSite(this, 'AdminSite', {
+      connectOrigins: [...(apiDomain ? [`https://${apiDomain.name}`] : []), `https://${signInDomain}`],
+      ...(siteDomain ? { domain: siteDomain } : {}),
+      landingPage: readBoolean(this, contextKeys.landingPage) ?? true,
+    });
+    this.signIn = new AdminSignIn(this, 'AdminSignIn', {
+      domainPrefix,
+      adminPageUrls: this.site.adminPageUrls,
+    });
+
+    this.api = new IntakeApi(this, 'IntakeApi', {
+      table: this.store.table,
+      allowedOrigins: [
+        ...(props.allowedOrigins ??
+          readStringList(this, contextKeys.allowedOrigins) ?? ['http://localhost:3000']),
+        ...this.site.origins,
+      ],
+      ratePerMinute: props.intakeRatePerMinute ?? readRateLimit(this, contextKeys.intakeRatePerMinute),
+      ...(apiDomain ? { domain: apiDomain } : {}),
+    });
+    this.admin = new AdminApi(this, 'AdminApi', { table: this.store.table });
+
+    this.journey = new Journey(this, 'Journey', { table: this.store.table });
     const siteUrl = props.siteUrl ?? context(contextKeys.siteUrl);
     const identity = props.sesIdentity ?? context(contextKeys.sesIdentity);
     this.mailer = new Mailer(this, 'Mailer', {
@@ -142,12 +180,63 @@ export class LeadflowStack extends Stack {
       admin: this.admin.handler.function,
       unsubscribe: this.mailer.unsubscribeHandler.function,
     };
-    this.api.addRoutes(routeTargets);
+    this.api.addRoutes(routeTargets, this.signIn);
+
+    this.site.deploy({
+      apiUrl: this.api.url,
+      region: this.region,
+      userPoolId: this.signIn.userPool.userPoolId,
+      clientId: this.signIn.client.userPoolClientId,
+      cognitoDomain: this.signIn.domainName,
+    });
+
+    const alarmEmail = context(contextKeys.alarmEmail);
+    this.alarms = new AlarmNotifications(this, 'Alarms', alarmEmail ? { email: alarmEmail } : {});
+    this.alarms.notifyFrom(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Leadflow API' });
+    new CfnOutput(this, 'AdminUrl', {
+      value: this.site.adminPageUrl,
+      description: 'The admin page (sign in with a user invited to the user pool)',
+    });
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.signIn.userPool.userPoolId,
+      description: 'Invite admin users here (aws cognito-idp admin-create-user)',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'Every alarm notifies this topic: subscribe chat, paging or email to it',
+    });
+    if (apiDomain && this.api.domain) {
+      new CfnOutput(this, 'ApiDomainTarget', {
+        value: this.api.domain.regionalDomainName,
+        description: `Point ${apiDomain.name} here (CNAME or alias record)`,
+      });
+    }
+    if (siteDomain) {
+      new CfnOutput(this, 'AdminDomainTarget', {
+        value: this.site.distribution.distributionDomainName,
+        description: `Point ${siteDomain.name} here (CNAME or alias record)`,
+      });
+    }
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
   }
 }
+
+/** A custom domain from context: its name and its certificate's ARN, both or neither. */
+const readDomain = (
+  context: (key: string) => string | undefined,
+  nameKey: string,
+  certificateKey: string,
+): { name: string; certificateArn: string } | undefined => {
+  const name = context(nameKey);
+  const certificateArn = context(certificateKey);
+  if (name === undefined && certificateArn === undefined) return undefined;
+  if (name === undefined || certificateArn === undefined) {
+    throw new Error(`Context ${nameKey} and ${certificateKey} go together: give both or neither`);
+  }
+  return { name: name.trim().toLowerCase(), certificateArn: certificateArn.trim() };
+};
 
 /**
  * A list from context: a JSON array in cdk.json, or from the command line (`-c key=a,b` or a JSON

@@ -118,7 +118,7 @@ const contentTypes: Record<string, string> = {
 
 /**
  * Plays API Gateway's part locally: matches the deployed routes, checks admin credentials the way
- * the IAM authorizer would (a bearer token here), answers CORS, and hands each request to the
+ * the JWT authorizer would (or the local admin token), answers CORS, and hands each request to the
  * very handler the stack deploys as an HTTP API event. Also serves the static pages.
  */
 export const createRouter = (options: RouterOptions): Route => {

@@ -107,7 +107,8 @@
     await configLoaded;
     const headers = { authorization: `Bearer ${state.token}`, ...(options.headers ?? {}) };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${config.apiUrl ?? ''}${path}`, {
+    // The deployed config's apiUrl ends in a slash; paths here begin with one.
+    const response = await fetch(`${(config.apiUrl ?? '').replace(/\/$/, '')}${path}`, {
       method: options.method ?? 'GET',
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),

@@ -15,6 +15,13 @@
   // Send windows are read in the contact's own time zone when it is known.
   form.elements['fields[timezone]'].value = Intl.DateTimeFormat().resolvedOptions().timeZone ?? '';
 
+  // In AWS the page comes from CloudFront and the API has its own host: the deployment's
+  // config.json says where. Locally there is none, and the form posts to its own origin.
+  const intakeUrl = fetch('/config.json')
+    .then((response) => (response.ok ? response.json() : {}))
+    .then((config) => (config.apiUrl ? new URL('v1/contacts', config.apiUrl).href : form.action))
+    .catch(() => form.action);
+
   const formError = document.getElementById('form-error');
   const clearErrors = () => {
     formError.textContent = '';
@@ -40,7 +47,7 @@
       const body = new URLSearchParams(new FormData(form));
       // An unticked box sends nothing, as a plain form post does: it is no withdrawal of consent.
       for (const [key, value] of [...body]) if (value === '') body.delete(key);
-      const response = await fetch(form.action, {
+      const response = await fetch(await intakeUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body,

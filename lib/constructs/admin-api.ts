@@ -9,8 +9,9 @@ export interface AdminApiProps {
 
 /**
  * The marketers' and sales' API: the admin function behind the `admin` routes of `apiRoutes`.
- * The routes live on the one HTTP API (`IntakeApi.addRoutes`, IAM-authorized), so the contract keeps
- * a single base URL; who may call them is granted with `IntakeApi.grantAdminInvoke`.
+ * The routes live on the one HTTP API (`IntakeApi.addRoutes`), so the contract keeps a single base
+ * URL; a JWT authorizer lets in users of the admin sign-in (`AdminSignIn`), and the handler checks
+ * their groups against each route's roles.
  */
 export class AdminApi extends Construct {
   public readonly handler: LeadflowFunction;

@@ -3,15 +3,17 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type { HttpRoute, HttpStage, ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   CorsHttpMethod,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -25,6 +27,18 @@ import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
  * `RouteTarget` does not compile until the stack says where it goes.
  */
 export type RouteTargets = Readonly<Record<RouteTarget, IFunction | undefined>>;
+
+/** Who may call the `admin` routes: users of this pool, with tokens issued to this client. */
+export interface AdminSignInRef {
+  readonly userPool: IUserPool;
+  readonly client: IUserPoolClient;
+}
+
+/** A custom domain for the API: its name and a certificate for it in the stack's region (ACM). */
+export interface ApiDomain {
+  readonly name: string;
+  readonly certificateArn: string;
+}
 
 export interface IntakeApiProps {
   /** The contact store: intake reads and writes contacts, claims and touches. */
@@ -48,6 +62,11 @@ export interface IntakeApiProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly accessLogRetention?: RetentionDays;
+  /**
+   * Serve the API on this domain too, and make `url` (what the emails' links use) point at it.
+   * @default - only the `execute-api` endpoint
+   */
+  readonly domain?: ApiDomain;
 }
 
 /** One JSON object per request. HTTP APIs support a subset of REST's variables, so no standard-fields preset. */
@@ -57,7 +76,7 @@ const accessLogFormat = AccessLogFormat.custom(
     requestTime: '$context.requestTime',
     ip: '$context.identity.sourceIp',
     userAgent: '$context.identity.userAgent',
-    caller: '$context.identity.userArn',
+    caller: '$context.authorizer.claims.sub',
     routeKey: '$context.routeKey',
     status: '$context.status',
     protocol: '$context.protocol',
@@ -73,15 +92,18 @@ const accessLogFormat = AccessLogFormat.custom(
  * The public face of Leadflow: the one HTTP API (one base URL for intake, unsubscribe and admin) and
  * the intake function behind `POST /v1/contacts`. Routes come from `apiRoutes` through `addRoutes`,
  * so the deployed API and the local router serve the same contract: `public` routes take anonymous
- * calls, `admin` routes require SigV4-signed calls (IAM authorization).
+ * calls, `admin` routes a Cognito JWT (the admin page's sign-in), checked by an HTTP API JWT
+ * authorizer; the handler checks the token's groups against the route's roles.
  */
 export class IntakeApi extends Construct {
   public readonly httpApi: HttpApi;
   public readonly stage: HttpStage;
   public readonly accessLogs: LogGroup;
+  /** The custom domain, when configured: point its DNS at `domain.regionalDomainName`. */
+  public readonly domain?: DomainName;
   /** The intake function; wire more into it with `handler.function.addEnvironment` and grants. */
   public readonly handler: LeadflowFunction;
-  /** Base URL of the API, ending in `/`. */
+  /** Base URL of the API, ending in `/`: the custom domain's when there is one. */
   public readonly url: string;
   /** The deployed routes by route key (`POST /v1/contacts`). */
   public readonly routes = new Map<string, HttpRoute>();
@@ -103,11 +125,20 @@ export class IntakeApi extends Construct {
     this.httpApi = new HttpApi(this, 'HttpApi', {
       // A display name, not an identifier (API names need not be unique): tells stages apart in the console.
       apiName: `${Stack.of(this).stackName}-api`,
-      description: 'Leadflow: public intake and unsubscribe, IAM-authorized admin',
+      description: 'Leadflow: public intake and unsubscribe, Cognito-authorized admin',
       corsPreflight: {
         allowOrigins: [...props.allowedOrigins],
-        allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.GET, CorsHttpMethod.OPTIONS],
-        allowHeaders: ['content-type', 'authorization'],
+        // The admin page calls from the site's origin: it edits (PUT, DELETE) with If-Match and
+        // reads the ETag it sends back; a 429's Retry-After tells the landing page when to retry.
+        allowMethods: [
+          CorsHttpMethod.POST,
+          CorsHttpMethod.GET,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.DELETE,
+          CorsHttpMethod.OPTIONS,
+        ],
+        allowHeaders: ['content-type', 'authorization', 'if-match'],
+        exposeHeaders: ['etag', 'retry-after'],
         maxAge: Duration.hours(1),
       },
       // Created below instead: the default stage takes no throttling or access log settings.
@@ -119,7 +150,14 @@ export class IntakeApi extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    if (props.domain) {
+      this.domain = new DomainName(this, 'Domain', {
+        domainName: props.domain.name,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+      });
+    }
     this.stage = this.httpApi.addStage('DefaultStage', {
+      ...(this.domain ? { domainMapping: { domainName: this.domain } } : {}),
       stageName: '$default',
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
@@ -128,11 +166,15 @@ export class IntakeApi extends Construct {
         format: accessLogFormat,
       },
     });
-    this.url = this.stage.url;
+    // The custom domain's name, not the stage's URL, so email links use the company's host.
+    this.url = props.domain ? `https://${props.domain.name}/` : this.stage.url;
   }
 
-  /** Creates the routes of `apiRoutes` whose target has a function; call once, with every target. */
-  public addRoutes(targets: RouteTargets): void {
+  /**
+   * Creates the routes of `apiRoutes` whose target has a function; call once, with every target.
+   * `admin` routes take the JWTs `signIn` issues.
+   */
+  public addRoutes(targets: RouteTargets, signIn: AdminSignInRef): void {
     const integrations = new Map<RouteTarget, HttpLambdaIntegration>();
     const integrationFor = (target: RouteTarget, fn: IFunction) => {
       let integration = integrations.get(target);
@@ -142,7 +184,10 @@ export class IntakeApi extends Construct {
       }
       return integration;
     };
-    const iam = new HttpIamAuthorizer();
+    // Checks the signature, expiry, issuer (the pool) and audience (the admin page's client).
+    const jwt = new HttpUserPoolAuthorizer('AdminSignIn', signIn.userPool, {
+      userPoolClients: [signIn.client],
+    });
     const none = new HttpNoneAuthorizer();
     const skipped: string[] = [];
 
@@ -157,7 +202,7 @@ export class IntakeApi extends Construct {
         methods: [HttpMethod[route.method]],
         integration: integrationFor(route.target, fn),
         // Explicit even for public routes, so a default authorizer added later cannot close them.
-        authorizer: route.auth === 'admin' ? iam : none,
+        authorizer: route.auth === 'admin' ? jwt : none,
       });
       if (!httpRoute) throw new Error(`No route created for ${routeKey(route)}`);
       if (route.auth === 'public') acknowledgePublic(httpRoute, route);
@@ -165,13 +210,6 @@ export class IntakeApi extends Construct {
     }
     if (skipped.length > 0) {
       Annotations.of(this).addInfo(`Routes without a function yet, not deployed: ${skipped.join(', ')}`);
-    }
-  }
-
-  /** Lets `grantee` (an operator's role, the admin page's identity) call every admin route. */
-  public grantAdminInvoke(grantee: IGrantable): void {
-    for (const route of apiRoutes) {
-      if (route.auth === 'admin') this.routes.get(routeKey(route))?.grantInvoke(grantee);
     }
   }
 }

@@ -110,8 +110,7 @@ export class Journey extends Construct {
     // The await task wakes its own journey when events arrived before its token was parked.
     this.grantSignal(this.await.function);
 
-    // No actions: where alarms go (SNS, chat, paging) is the deploying company's choice; add them
-    // with `alarm.addAlarmAction(...)`.
+    // No actions here: the stack sends every alarm to one topic (AlarmNotifications).
     const whenAny = {
       threshold: 1,
       evaluationPeriods: 1,
