@@ -284,6 +284,24 @@ const seeds: Seed[] = [
       confirmBlock,
     ],
   },
+  {
+    name: 'sales-lead-ready',
+    kind: 'transactional',
+    description: 'The sales handoff: tells the sales inbox that a lead is ready to talk to',
+    subject:
+      'Sales lead ready: {{ lead.name | default: lead.email }}{% if lead.company %} ({{ lead.company }}){% endif %}',
+    preheader: 'Score {{ lead.score }}: accept or reject it in Leadflow.',
+    content: [
+      paragraph(
+        '{{ lead.name | default: lead.email }}{% if lead.job_title %}, {{ lead.job_title }}{% endif %}{% if lead.company %} at {{ lead.company }}{% endif %}, is ready for sales with a score of {{ lead.score }}.',
+      ),
+      paragraph(
+        'Latest touch: came from {{ lead.channel | default: "an unknown channel" }}, by {{ lead.what | default: "a form" }}{% if lead.offer %}, for a {{ lead.offer }}{% endif %}. Address: {{ lead.email }}.',
+      ),
+      button('Open the contact', '{{ lead.url }}'),
+      paragraph('Accept or reject it there, so the lead is not recycled for want of an answer.'),
+    ],
+  },
 ];
 
 const seedEpoch = '1970-01-01T00:00:00.000Z';
