@@ -289,7 +289,11 @@ export const sendTransactionalEmail = async (email: TransactionalEmail): Promise
  * Tagged with the lead, never as its `contactId`: the inbox's opens, clicks and bounces are sales'
  * doing, not the lead's engagement or suppression.
  */
-export const sendSalesHandoffEmail = async (to: string, lead: LeadInput, contactId: string): Promise<SentEmail> => {
+export const sendSalesHandoffEmail = async (
+  to: string,
+  lead: LeadInput,
+  contactId: string,
+): Promise<SentEmail> => {
   const template = await currentTemplate('sales-lead-ready');
   const scope = templateScope({ lead, settings: senderSettings(), links: {} });
   const messageId = await deliver({

@@ -8,7 +8,12 @@ import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { deliveryLimits, requireEnv } from '../config/env.js';
 import { defaultRules } from '../domain/qualification.js';
-import { type AdvanceDependencies, advanceJourney, type JourneyDecision, type JourneyInput } from './advance.js';
+import {
+  type AdvanceDependencies,
+  advanceJourney,
+  type JourneyDecision,
+  type JourneyInput,
+} from './advance.js';
 import { sendStepEmail } from './send-step-email.js';
 
 const tableName = requireEnv('TABLE_NAME');
