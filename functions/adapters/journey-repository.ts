@@ -23,6 +23,14 @@ const outboxKey = (contactId: string, event: BusEvent) => ({
   sk: `${outboxPrefix}${event.detail.at}#${event.detail.eventId}`,
 });
 
+/**
+ * Puts a bus event in the contact's outbox, as part of the transaction that saves what it
+ * announces; the contact's next journey step puts it on the bus (`outbox`, `clearOutbox`).
+ */
+export const outboxPut = (tableName: string, contactId: string, event: BusEvent) => ({
+  Put: { TableName: tableName, Item: { ...outboxKey(contactId, event), event } },
+});
+
 /** The journey's own reads and writes on a contact: its pending events and its waiting task. */
 export class JourneyRepository {
   constructor(private readonly tableName: string) {}
@@ -197,9 +205,7 @@ export class JourneyRepository {
           },
         })),
         ...counters,
-        ...outbox.map((event) => ({
-          Put: { TableName: this.tableName, Item: { ...outboxKey(contactId, event), event } },
-        })),
+        ...outbox.map((event) => outboxPut(this.tableName, contactId, event)),
       ],
     });
     // A concurrent write to a shared counter cancels the transaction; it is safe to repeat.

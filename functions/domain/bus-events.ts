@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Contact } from './contact.js';
-import type { StageChange } from './journey.js';
 import type { Stage } from './stages.js';
 
 /**
@@ -32,7 +31,8 @@ interface DetailBase {
 }
 
 export interface StageChangedDetail extends DetailBase {
-  from: Stage;
+  /** Null when the contact is new: the stage it was created at. */
+  from: Stage | null;
   to: Stage;
   reason: string;
   score: number;
@@ -66,32 +66,65 @@ const stableId = (...parts: string[]): string => {
 export const contactLink = (contactsUrl: string, contactId: string): string =>
   `${contactsUrl.replace(/\/$/, '')}/${encodeURIComponent(contactId)}`;
 
+/** A stage change as announced: `from` is null for the stage a new contact entered at. */
+export interface AnnouncedChange {
+  from: Stage | null;
+  to: Stage;
+  at: string;
+  reason: string;
+}
+
+/**
+ * The stage a contact was created at, announced by its journey's first step (a journey that has
+ * saved a step has `journey`): intake creates contacts, and one that says it is ready to talk
+ * enters at `sales_lead`, handed to sales without any later move.
+ */
+export const entryChanges = (contact: Pick<Contact, 'journey' | 'stage' | 'createdAt'>): AnnouncedChange[] =>
+  contact.journey
+    ? []
+    : [
+        {
+          from: null,
+          to: contact.stage,
+          at: contact.createdAt,
+          reason: contact.stage === 'sales_lead' ? 'new contact, ready to talk' : 'new contact',
+        },
+      ];
+
+const changeKey = (contactId: string, change: AnnouncedChange) => [
+  contactId,
+  change.at,
+  change.from ?? '',
+  change.to,
+];
+
+export const stageChangedEvent = (contactId: string, change: AnnouncedChange, score: number): BusEvent => ({
+  detailType: detailTypes.stageChanged,
+  detail: {
+    schemaVersion,
+    eventId: stableId(detailTypes.stageChanged, ...changeKey(contactId, change)),
+    contactId,
+    at: change.at,
+    from: change.from,
+    to: change.to,
+    reason: change.reason,
+    score,
+  },
+});
+
 /**
  * The events of the stage changes one journey step saved: a `Contact Stage Changed` for each,
  * and a `Sales Lead Ready` for a move into `sales_lead`, the handoff.
  */
 export const stageChangeEvents = (
   contact: Pick<Contact, 'contactId' | 'company' | 'latestTouch' | 'buyingStage'>,
-  changes: readonly StageChange[],
+  changes: readonly AnnouncedChange[],
   score: number,
   contactsUrl: string,
 ): BusEvent[] =>
   changes.flatMap((change): BusEvent[] => {
     const { contactId } = contact;
-    const key = [contactId, change.at, change.from, change.to];
-    const changed: BusEvent = {
-      detailType: detailTypes.stageChanged,
-      detail: {
-        schemaVersion,
-        eventId: stableId(detailTypes.stageChanged, ...key),
-        contactId,
-        at: change.at,
-        from: change.from,
-        to: change.to,
-        reason: change.reason,
-        score,
-      },
-    };
+    const changed = stageChangedEvent(contactId, change, score);
     if (change.to !== 'sales_lead') return [changed];
     const touch = contact.latestTouch;
     return [
@@ -100,7 +133,7 @@ export const stageChangeEvents = (
         detailType: detailTypes.salesLeadReady,
         detail: {
           schemaVersion,
-          eventId: stableId(detailTypes.salesLeadReady, ...key),
+          eventId: stableId(detailTypes.salesLeadReady, ...changeKey(contactId, change)),
           contactId,
           at: change.at,
           score,

@@ -2,7 +2,7 @@ import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
 import type { ScheduleRepository } from '../adapters/schedule-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
-import { type BusEvent, stageChangeEvents } from '../domain/bus-events.js';
+import { type BusEvent, entryChanges, stageChangeEvents } from '../domain/bus-events.js';
 import { type Contact, mayEmail } from '../domain/contact.js';
 import { sourcesOf } from '../domain/funnel-report.js';
 import {
@@ -155,7 +155,7 @@ export const advanceJourney = async (
   // change to announce again, and one that died before announcing finds them in the outbox.
   const announced = stageChangeEvents(
     { ...contact, buyingStage: standing.buyingStage },
-    standing.changes,
+    [...entryChanges(contact), ...standing.changes],
     standing.score,
     deps.contactsUrl,
   );
