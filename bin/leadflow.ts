@@ -21,6 +21,8 @@
  *   every request comes from an edge address; use AWS WAF there). Default: 10.
  * - `leadflow:singleOptInForms`: form ids (a JSON list, or comma-separated) whose consent counts at
  *   once, without a confirmation email; `["*"]` for every form. Default: none (double opt-in).
+ * - `leadflow:salesInbox`: the address the sales handoff email goes to when a contact becomes a
+ *   sales lead. Default: sales@example.com.
  *
  * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
  * time) and makes no lookups, so `cdk synth` works offline without credentials.

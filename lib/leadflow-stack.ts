@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { parseRateLimit } from '../functions/domain/intake-rate.js';
 import { AdminApi } from './constructs/admin-api.js';
+import { ContactEvents } from './constructs/contact-events.js';
 import { ContactStore } from './constructs/contact-store.js';
 import { IntakeApi, type RouteTargets } from './constructs/intake-api.js';
 import { Journey } from './constructs/journey.js';
@@ -17,6 +18,7 @@ export const contextKeys = {
   existingSesIdentity: 'leadflow:existingSesIdentity',
   singleOptInForms: 'leadflow:singleOptInForms',
   intakeRatePerMinute: 'leadflow:intakeRatePerMinute',
+  salesInbox: 'leadflow:salesInbox',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -62,6 +64,11 @@ export interface LeadflowStackProps extends StackProps {
    * @default - context `leadflow:intakeRatePerMinute`, else 10
    */
   readonly intakeRatePerMinute?: number;
+  /**
+   * Where the sales handoff email goes when a contact becomes a sales lead: the sales team's inbox.
+   * @default - context `leadflow:salesInbox`, else `sales@example.com`
+   */
+  readonly salesInbox?: string;
 }
 
 /**
@@ -77,6 +84,7 @@ export class LeadflowStack extends Stack {
   public readonly admin: AdminApi;
   public readonly journey: Journey;
   public readonly mailer: Mailer;
+  public readonly events: ContactEvents;
 
   constructor(scope: Construct, id: string, props: LeadflowStackProps = {}) {
     super(scope, id, props);
@@ -120,6 +128,16 @@ export class LeadflowStack extends Stack {
     ]) {
       this.mailer.grantSend(fn);
     }
+
+    // The journey step announces stage changes and hands leads to sales; admin announces erasures.
+    this.events = new ContactEvents(this, 'ContactEvents');
+    this.events.grantPut(this.journey.advance.function);
+    this.events.grantPut(this.admin.handler.function);
+    this.journey.advance.function.addEnvironment('CONTACTS_URL', `${this.api.url}v1/contacts`);
+    this.journey.advance.function.addEnvironment(
+      'SALES_INBOX',
+      props.salesInbox ?? context(contextKeys.salesInbox) ?? 'sales@example.com',
+    );
 
     const singleOptIn = props.singleOptInForms ?? readStringList(this, contextKeys.singleOptInForms) ?? [];
     if (singleOptIn.length > 0) {
