@@ -155,6 +155,19 @@ describe('events out on the bus, and the sales handoff', () => {
     expect(moves.at(-1)).toMatchObject({ from: 'sales_lead', to: 'recycled', reason: 'sales rejected' });
   });
 
+  it('previews the handoff template with a sample lead', async () => {
+    const response = await runtime.call('/v1/templates/sales-lead-ready/preview', {
+      method: 'POST',
+      admin: true,
+      json: {},
+    });
+    expect(response.status).toBe(200);
+    const shown = (await response.json()) as { subject: string; html: string };
+    expect(shown.subject).toBe('Sales lead ready: Alex Sample (Example Co)');
+    expect(shown.html).toContain('score of 72');
+    expect(shown.html).toContain('/v1/contacts/sample');
+  });
+
   it('an erasure is announced with the contact id only', async () => {
     const contactId = await submit({ email: uniqueEmail('erased'), consent: true });
     const erased = await runtime.call(`/v1/contacts/${contactId}`, { method: 'DELETE', admin: true });
