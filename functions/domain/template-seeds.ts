@@ -292,16 +292,16 @@ const seeds: Seed[] = [
     kind: 'transactional',
     description: 'The sales handoff: tells the sales inbox that a lead is ready to talk to',
     subject:
-      'Sales lead ready: {{ lead.name | default: lead.email }}{% if lead.company %} ({{ lead.company }}){% endif %}',
-    preheader: 'Score {{ lead.score }}: accept or reject it in Leadflow.',
+      'Sales lead ready: {{ lead.name | default: lead.email | default: "a lead" }}{% if lead.company %} ({{ lead.company }}){% endif %}',
+    preheader: 'Accept or reject it in Leadflow.',
     content: [
       paragraph(
-        '{{ lead.name | default: lead.email }}{% if lead.job_title %}, {{ lead.job_title }}{% endif %}{% if lead.company %} at {{ lead.company }}{% endif %}, is ready for sales with a score of {{ lead.score }}.',
+        '{{ lead.name | default: lead.email | default: "A lead" }}{% if lead.job_title %}, {{ lead.job_title }}{% endif %}{% if lead.company %} at {{ lead.company }}{% endif %}, is ready for sales{% if lead.score %} with a score of {{ lead.score }}{% endif %}.',
       ),
       paragraph(
-        'Latest touch: came from {{ lead.channel | default: "an unknown channel" }}, by {{ lead.what | default: "a form" }}{% if lead.offer %}, for a {{ lead.offer }}{% endif %}. Address: {{ lead.email }}.',
+        'Latest touch: came from {{ lead.channel | default: "an unknown channel" }}, by {{ lead.what | default: "a form" }}{% if lead.offer %}, for a {{ lead.offer }}{% endif %}.{% if lead.email %} Address: {{ lead.email }}.{% endif %}',
       ),
-      button('Open the contact', '{{ lead.url }}'),
+      `{% if lead.url %}${button('Open the contact', '{{ lead.url }}')}{% endif %}`,
       paragraph('Accept or reject it there, so the lead is not recycled for want of an answer.'),
     ],
     internal: {
