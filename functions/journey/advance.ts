@@ -153,12 +153,16 @@ export const advanceJourney = async (
   if (continues) standing.journey.generation = input.generation + 1;
   // Saved with the standing (a transactional outbox), so a retry of a step that saved finds no
   // change to announce again, and one that died before announcing finds them in the outbox.
-  const announced = stageChangeEvents(
-    { ...contact, buyingStage: standing.buyingStage },
-    [...entryChanges(contact), ...standing.changes],
-    standing.score,
-    deps.contactsUrl,
-  );
+  const announced = [
+    // The stage it was created at, with the score it was created with.
+    ...stageChangeEvents(contact, entryChanges(contact), contact.score, deps.contactsUrl),
+    ...stageChangeEvents(
+      { ...contact, buyingStage: standing.buyingStage },
+      standing.changes,
+      standing.score,
+      deps.contactsUrl,
+    ),
+  ];
   await deps.journeys.saveStanding(
     input.contactId,
     standing,
