@@ -34,6 +34,8 @@
  *   `cognito` in it). Default: `<stack name, lowercase>-<account id>`.
  * - `leadflow:alarmEmail`: an address subscribed to the topic every alarm notifies (AWS emails it a
  *   confirmation link first). Default: none; subscribe to the output `AlarmTopicArn` yourself.
+ * - `leadflow:salesInbox`: the address the sales handoff email goes to when a contact becomes a
+ *   sales lead. Default: sales@example.com.
  *
  * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
  * time) and makes no lookups, so `cdk synth` works offline without credentials.

@@ -5,6 +5,7 @@ import { AdminApi } from './constructs/admin-api.js';
 import { AdminSignIn, hostedDomain } from './constructs/admin-sign-in.js';
 import { AdminSite } from './constructs/admin-site.js';
 import { AlarmNotifications } from './constructs/alarm-notifications.js';
+import { ContactEvents } from './constructs/contact-events.js';
 import { ContactStore } from './constructs/contact-store.js';
 import { IntakeApi, type RouteTargets } from './constructs/intake-api.js';
 import { Journey } from './constructs/journey.js';
@@ -27,6 +28,7 @@ export const contextKeys = {
   apiCertificateArn: 'leadflow:apiCertificateArn',
   cognitoDomainPrefix: 'leadflow:cognitoDomainPrefix',
   alarmEmail: 'leadflow:alarmEmail',
+  salesInbox: 'leadflow:salesInbox',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -72,6 +74,11 @@ export interface LeadflowStackProps extends StackProps {
    * @default - context `leadflow:intakeRatePerMinute`, else 10
    */
   readonly intakeRatePerMinute?: number;
+  /**
+   * Where the sales handoff email goes when a contact becomes a sales lead: the sales team's inbox.
+   * @default - context `leadflow:salesInbox`, else `sales@example.com`
+   */
+  readonly salesInbox?: string;
 }
 
 /**
@@ -91,6 +98,7 @@ export class LeadflowStack extends Stack {
   public readonly signIn: AdminSignIn;
   public readonly site: AdminSite;
   public readonly alarms: AlarmNotifications;
+  public readonly events: ContactEvents;
 
   constructor(scope: Construct, id: string, props: LeadflowStackProps = {}) {
     super(scope, id, props);
@@ -158,6 +166,16 @@ export class LeadflowStack extends Stack {
     ]) {
       this.mailer.grantSend(fn);
     }
+
+    // The journey step announces stage changes and hands leads to sales; admin announces erasures.
+    this.events = new ContactEvents(this, 'ContactEvents');
+    this.events.grantPut(this.journey.advance.function);
+    this.events.grantPut(this.admin.handler.function);
+    this.journey.advance.function.addEnvironment('CONTACTS_URL', `${this.api.url}v1/contacts`);
+    this.journey.advance.function.addEnvironment(
+      'SALES_INBOX',
+      props.salesInbox ?? context(contextKeys.salesInbox) ?? 'sales@example.com',
+    );
 
     const singleOptIn = props.singleOptInForms ?? readStringList(this, contextKeys.singleOptInForms) ?? [];
     if (singleOptIn.length > 0) {

@@ -21,6 +21,7 @@ import {
   localRegion,
   startDynamoDbLocal,
 } from './dynamodb-local.js';
+import { startEventBridgeEndpoint } from './eventbridge-endpoint.js';
 import { startIdentityProvider } from './identity-provider.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
@@ -68,6 +69,7 @@ export interface LocalEndpoints {
   dynamodb: string;
   stepfunctions: string;
   sesv2: string;
+  eventbridge: string;
 }
 
 /** What the stack sets on its functions, with local values. */
@@ -75,6 +77,7 @@ const localMailSettings = {
   SENDER_ADDRESS: 'Leadflow <hello@leadflow.example>',
   SES_CONFIGURATION_SET: 'leadflow',
   POSTAL_ADDRESS: 'Leadflow, 1 Example Street, Springfield 12345',
+  EVENT_BUS_NAME: 'leadflow',
 };
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '../web');
@@ -183,6 +186,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     TABLE_NAME: localTableName,
     UNSUBSCRIBE_URL: `${url}/v1/unsubscribe`,
     SITE_URL: url,
+    CONTACTS_URL: `${url}/v1/contacts`,
+    // Where sales handoffs go; `SALES_INBOX` in the environment names another.
+    SALES_INBOX: process.env.SALES_INBOX || 'sales@leadflow.example',
     // Double opt-in on every form unless told otherwise, as in AWS.
     SINGLE_OPT_IN_FORMS: process.env.LEADFLOW_SINGLE_OPT_IN_FORMS ?? '',
     INTAKE_RATE_PER_MINUTE: String(options.intakeRatePerMinute ?? defaultIntakeRatePerMinute),
@@ -195,6 +201,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   // Handlers are imported lazily, on first call, so every one sees the complete environment.
   const work = new WorkTracker();
   const faults = new LambdaFaults();
+  const eventBridge = await startEventBridgeEndpoint({ dataDir, clock });
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.endpoint;
   const ses = await startSesEndpoint({
     dataDir,
     clock,
@@ -238,6 +246,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     dynamodb: dynamodb.endpoint,
     stepfunctions: stepFunctions.endpoint,
     sesv2: ses.endpoint,
+    eventbridge: eventBridge.endpoint,
   };
   // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
   const reachable = (ms: number) => !Number.isNaN(new Date(clock.nowMs() + ms).getTime());
@@ -254,6 +263,21 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     { method: 'GET', path: '/config.json', handle: () => json(200, pageConfig) },
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
     { method: 'GET', path: '/_local/outbox', handle: async () => json(200, await ses.outbox()) },
+    {
+      method: 'GET',
+      path: '/_local/events',
+      handle: async () =>
+        json(
+          200,
+          (await eventBridge.events()).map(({ id, source, detailType, detail, time }) => ({
+            id,
+            source,
+            detailType,
+            detail,
+            time,
+          })),
+        ),
+    },
     { method: 'GET', path: '/_local/clock', handle: () => json(200, { now: clock.now(), mode: clock.mode }) },
     {
       method: 'POST',
@@ -344,6 +368,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       await stepFunctions.stop();
       await work.settled();
       await ses.stop();
+      await eventBridge.stop();
       clock.stop();
       await dynamodb.stop();
     },

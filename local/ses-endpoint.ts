@@ -9,6 +9,7 @@ import addressparser from 'nodemailer/lib/addressparser/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Clock } from '../functions/adapters/clock.js';
 import { writeFileDurably } from './durable-file.js';
+import { readBody } from './request-body.js';
 
 /**
  * A loopback stand-in for Amazon SES v2, for the one call Leadflow makes: `SendEmail`
@@ -508,7 +509,9 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
           `The local SES endpoint implements only SendEmail (POST /v2/email/outbound-emails), not ${request.method} ${url.pathname}`,
         );
       }
-      const body = await readBody(request);
+      const body = await readBody(request, maxRequestBytes, () =>
+        badRequest('The message is larger than SES accepts'),
+      );
       if (refusal && options.clock.now().getTime() < refusal.until) {
         throw refusalErrors[refusal.error]();
       }
@@ -556,21 +559,6 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
     },
   };
 };
-
-const readBody = (request: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxRequestBytes) {
-        reject(badRequest('The message is larger than SES accepts'));
-        request.destroy();
-      } else chunks.push(chunk);
-    });
-    request.on('end', () => resolveBody(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 
 /** An SES event as SNS hands it to a subscribed Lambda, for running the mail-events handler locally. */
 export const toSnsEvent = (

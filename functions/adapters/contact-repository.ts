@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { stageChangedEvent } from '../domain/bus-events.js';
 import type { ConsentChange } from '../domain/consent.js';
 import type { Contact, RepeatChanges, Touch } from '../domain/contact.js';
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
@@ -7,6 +8,7 @@ import type { StageChange } from '../domain/journey.js';
 import { consentRecordItem } from './consent-ledger.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
+import { outboxPut } from './journey-repository.js';
 import { contactKey, contactPk, liveContact } from './live-contact.js';
 
 const emailKey = (emailNormalised: string) => ({ pk: `EMAIL#${emailNormalised}`, sk: 'EMAIL' });
@@ -219,6 +221,16 @@ export class ContactRepository {
             TransactItems: [
               { Update: update },
               ...counters,
+              // The journey this change wakes puts it on the bus.
+              ...(to === from
+                ? []
+                : [
+                    outboxPut(
+                      this.tableName,
+                      contactId,
+                      stageChangedEvent(contactId, { from, to, at, reason: detail }, contact.score),
+                    ),
+                  ]),
               ...(consentRecord
                 ? [
                     consentRecordItem(

@@ -6,6 +6,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { BusEvent } from '../domain/bus-events.js';
 import type { ContactEvent } from '../domain/contact-event.js';
 import { counterDeltas } from '../domain/funnel-report.js';
 import type { Standing } from '../domain/journey.js';
@@ -15,6 +16,20 @@ import { contactKey, contactPk, liveContact, liveContactCheck } from './live-con
 
 /** A transaction holds 100 items: the contact and at most this many consumed events. */
 const maxEventsPerStep = 50;
+
+const outboxPrefix = 'OUTBOX#';
+const outboxKey = (contactId: string, event: BusEvent) => ({
+  pk: contactPk(contactId),
+  sk: `${outboxPrefix}${event.detail.at}#${event.detail.eventId}`,
+});
+
+/**
+ * Puts a bus event in the contact's outbox, as part of the transaction that saves what it
+ * announces; the contact's next journey step puts it on the bus (`outbox`, `clearOutbox`).
+ */
+export const outboxPut = (tableName: string, contactId: string, event: BusEvent) => ({
+  Put: { TableName: tableName, Item: { ...outboxKey(contactId, event), event } },
+});
 
 /** The journey's own reads and writes on a contact: its pending events and its waiting task. */
 export class JourneyRepository {
@@ -132,7 +147,9 @@ export class JourneyRepository {
   /**
    * Saves where the step left the contact and consumes the events it applied, in one
    * transaction: an event is either applied and gone, or still waiting for the next step. The
-   * waiting task's token is cleared; the next await stores its own.
+   * waiting task's token is cleared; the next await stores its own. The bus events the step's
+   * changes make go into the contact's outbox in the same transaction (a transactional outbox):
+   * a change is saved with its events or not at all, and `outbox` finds them until they are put.
    */
   async saveStanding(
     contactId: string,
@@ -140,6 +157,7 @@ export class JourneyRepository {
     consumed: ContactEvent[],
     now: Date,
     sources: readonly string[],
+    outbox: readonly BusEvent[] = [],
   ): Promise<void> {
     // Holds only if the stage is still the one the step started from: an unsubscribe or a bounce
     // written meanwhile fails this step, and its retry starts from the new stage. Never once an
@@ -187,6 +205,7 @@ export class JourneyRepository {
           },
         })),
         ...counters,
+        ...outbox.map((event) => outboxPut(this.tableName, contactId, event)),
       ],
     });
     // A concurrent write to a shared counter cancels the transaction; it is safe to repeat.
@@ -201,6 +220,34 @@ export class JourneyRepository {
         if (!conflicted || attempt >= 5) throw error;
         await new Promise((wait) => setTimeout(wait, Math.random() * 20 * 2 ** attempt));
       }
+    }
+  }
+
+  /** Bus events saved with a stage change and not yet put, oldest first. */
+  async outbox(contactId: string): Promise<BusEvent[]> {
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)',
+        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':outbox': outboxPrefix },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => item.event as BusEvent);
+  }
+
+  /** Takes events that are on the bus out of the outbox. */
+  async clearOutbox(contactId: string, events: readonly BusEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 25) {
+      await documentClient.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [this.tableName]: events
+              .slice(i, i + 25)
+              .map((event) => ({ DeleteRequest: { Key: outboxKey(contactId, event) } })),
+          },
+        }),
+      );
     }
   }
 }

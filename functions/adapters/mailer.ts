@@ -4,6 +4,7 @@ import addressparser from 'nodemailer/lib/addressparser/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { requireEnv } from '../config/env.js';
 import {
+  type LeadInput,
   type PublishedTemplate,
   type RenderedEmail,
   renderTemplate,
@@ -279,6 +280,26 @@ export const sendTransactionalEmail = async (email: TransactionalEmail): Promise
       step: email.reference,
       template: template.name,
     },
+  });
+  return { messageId, template: { name: template.name, version: template.version } };
+};
+
+/**
+ * The sales handoff: the lead described to the sales inbox with the `sales-lead-ready` template.
+ * Tagged with the lead, never as its `contactId`: the inbox's opens, clicks and bounces are sales'
+ * doing, not the lead's engagement or suppression.
+ */
+export const sendSalesHandoffEmail = async (
+  to: string,
+  lead: LeadInput,
+  contactId: string,
+): Promise<SentEmail> => {
+  const template = await currentTemplate('sales-lead-ready');
+  const scope = templateScope({ lead, settings: senderSettings(), links: {} });
+  const messageId = await deliver({
+    to,
+    email: renderTemplate(template, scope),
+    tags: { track: 'handoff', step: template.name, lead: contactId, template: template.name },
   });
   return { messageId, template: { name: template.name, version: template.version } };
 };

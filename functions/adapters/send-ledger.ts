@@ -22,6 +22,8 @@ export interface UnconfirmedSend {
 /** Transactional replies to requests: outside `SEND#`, so the frequency cap never counts them. */
 const replyPrefix = 'REPLY#';
 const replyDayPrefix = 'REPLYDAY#';
+/** Sales handoff emails, by the `Sales Lead Ready` event they announce: one per handoff. */
+const handoffPrefix = 'HANDOFF#';
 
 /** What a sent email used: recorded on its ledger entry. */
 export interface SentRecord {
@@ -132,6 +134,19 @@ export class SendLedger {
 
   releaseReply(contactId: string, touchId: string): Promise<void> {
     return this.releaseKey(contactId, `${replyPrefix}${touchId}`);
+  }
+
+  /** The sales inbox's email about handoff `eventId`: at most one per handoff, however often it is retried. */
+  claimHandoff(contactId: string, eventId: string, now: Date): Promise<boolean> {
+    return this.claimKey(contactId, `${handoffPrefix}${eventId}`, { eventId }, now);
+  }
+
+  markHandoffSent(contactId: string, eventId: string, sent: SentRecord, now: Date) {
+    return this.markKey(contactId, `${handoffPrefix}${eventId}`, sent, now);
+  }
+
+  releaseHandoff(contactId: string, eventId: string): Promise<void> {
+    return this.releaseKey(contactId, `${handoffPrefix}${eventId}`);
   }
 
   /**

@@ -4,11 +4,13 @@ import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
+import { putEvents } from '../adapters/event-bus.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { unsubscribeSecret } from '../adapters/secrets.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
+import { erasedEvent } from '../domain/bus-events.js';
 import { decisionFits } from '../domain/journey.js';
 import { publisher } from '../domain/publication.js';
 import { callerOf } from '../http/caller.js';
@@ -83,11 +85,15 @@ const postContactEvent: Route = async (event) => {
 /** Erasure: everything about the contact goes, and its journey ends at its next step. */
 const deleteContact: Route = async (event) => {
   const contactId = contactIdOf(event);
+  const now = clock.now();
   const caller = callerOf(event);
   const erasedBy = caller ? publisher(caller) : undefined;
-  const erased = await eraseContact(tableName, contactId, clock.now(), await unsubscribeSecret(), erasedBy);
+  const erased = await eraseContact(tableName, contactId, now, await unsubscribeSecret(), erasedBy);
   if (!erased) return noContact(contactId);
   if (erased.taskToken) await wakeTask(erased.taskToken, { wokenBy: 'erasure' });
+  // After the erasure, so no consumer hears of one that did not happen. Should the put fail, the
+  // erasure stands and the 500 says the announcement did not go out.
+  await putEvents([erasedEvent(contactId, now)]);
   logger.info('Contact erased', { contactId, erasedBy });
   return { statusCode: 204, headers: {}, body: '' };
 };

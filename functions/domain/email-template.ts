@@ -288,15 +288,49 @@ export interface ScopeInput {
     jobTitle?: string | undefined;
   };
   offer?: { type: string; id?: string | undefined } | undefined;
+  /** The lead a sales handoff email is about (its recipient is the sales inbox). */
+  lead?: LeadInput | undefined;
   settings: SenderSettings;
   /** Links the system signed for this recipient. */
   links: { unsubscribe?: string; preferences?: string; confirm?: string };
 }
 
+/** A lead as the handoff email describes it: what the contact typed goes through `safeMergeField`. */
+export interface LeadInput {
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  company?: string | undefined;
+  jobTitle?: string | undefined;
+  /** The address intake validated: sales needs it to answer, and it is shown to sales only. */
+  email: string;
+  score: number;
+  /** Where, what and why of the latest touch. */
+  channel: string;
+  what: string;
+  offerType?: string | undefined;
+  /** The contact in the admin API. */
+  url: string;
+}
+
 const merge = (value: string | undefined) => safeMergeField(value) ?? null;
 
+const leadScope = (lead: LeadInput | undefined): TemplateScope['lead'] => {
+  const name = [merge(lead?.firstName), merge(lead?.lastName)].filter(Boolean).join(' ');
+  return {
+    name: name === '' ? null : name,
+    email: lead?.email ?? null,
+    company: merge(lead?.company),
+    job_title: merge(lead?.jobTitle),
+    score: lead ? String(lead.score) : null,
+    channel: merge(lead?.channel),
+    what: merge(lead?.what),
+    offer: (lead?.offerType && offerLabels.get(lead.offerType)) ?? merge(lead?.offerType),
+    url: lead?.url ?? null,
+  };
+};
+
 /** The variables of one render: every one present, null where unknown or unfit to show. */
-export const templateScope = ({ contact, offer, settings, links }: ScopeInput): TemplateScope => {
+export const templateScope = ({ contact, offer, lead, settings, links }: ScopeInput): TemplateScope => {
   const entry = offer?.id ? offerCatalogue.get(offer.id) : undefined;
   const link = entry ? absoluteLink(entry.link, settings.siteUrl) : null;
   const isSession = offer?.type === 'webinar' || offer?.type === 'event';
@@ -320,6 +354,7 @@ export const templateScope = ({ contact, offer, settings, links }: ScopeInput): 
     unsubscribe_url: links.unsubscribe ?? null,
     preferences_url: links.preferences ?? null,
     confirm_url: links.confirm ?? null,
+    lead: leadScope(lead),
   };
 };
 
@@ -344,6 +379,18 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
   templateScope({
     contact: { firstName: 'Alex', lastName: 'Sample', company: 'Example Co', jobTitle: 'Marketing lead' },
     offer: { type: 'ebook', id: offerCatalogue.keys().next().value },
+    lead: {
+      firstName: 'Alex',
+      lastName: 'Sample',
+      company: 'Example Co',
+      jobTitle: 'Marketing lead',
+      email: 'alex.sample@example.com',
+      score: 72,
+      channel: 'organic_search',
+      what: 'form',
+      offerType: 'demo',
+      url: `${settings.siteUrl.replace(/\/$/, '')}/v1/contacts/sample`,
+    },
     settings,
     links: sampleLinks(settings),
   });

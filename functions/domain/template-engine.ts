@@ -59,14 +59,22 @@ export const templateVariables = {
   unsubscribe_url: [],
   preferences_url: [],
   confirm_url: [],
+  /**
+   * The lead a sales handoff email is about. Such an email goes to the sales inbox, not to the
+   * contact, so the recipient's own variables (first_name…, unsubscribe_url) stay null in it and
+   * the lead is described here; null in every email to a contact.
+   */
+  lead: ['name', 'email', 'company', 'job_title', 'score', 'channel', 'what', 'offer', 'url'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TemplateVariableName = keyof typeof templateVariables;
 type OfferProperty = (typeof templateVariables.offer)[number];
+type LeadProperty = (typeof templateVariables.lead)[number];
 
 /** What a render gets: every variable, null where nothing is known or nothing may be shown. */
-export type TemplateScope = { [name in Exclude<TemplateVariableName, 'offer'>]: string | null } & {
+export type TemplateScope = { [name in Exclude<TemplateVariableName, 'offer' | 'lead'>]: string | null } & {
   offer: { [property in OfferProperty]: string | null };
+  lead: { [property in LeadProperty]: string | null };
 };
 
 const knownVariables: ReadonlyMap<string, readonly string[]> = new Map(Object.entries(templateVariables));

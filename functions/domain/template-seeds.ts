@@ -14,6 +14,8 @@ interface Seed {
   preheader: string;
   /** HTML fragments of the message, with Liquid. */
   content: string[];
+  /** For an email to the company's own team rather than a contact: its greeting and footer line. */
+  internal?: { greeting: string; reason: string };
 }
 
 const paragraph = (html: string) => `<p style="margin:0 0 16px;line-height:1.5;">${html}</p>`;
@@ -30,9 +32,10 @@ const team = '{{ company | default: "your team" }}';
  * The shared frame. A marketing email's footer carries the unsubscribe link (kept out of SES click
  * tracking with `ses:no-track`: following it is not engagement) and the postal address.
  */
-const document = (kind: TemplateKind, content: string[]) => {
-  const reason =
-    kind === 'marketing'
+const document = (kind: TemplateKind, content: string[], internal?: Seed['internal']) => {
+  const reason = internal
+    ? internal.reason
+    : kind === 'marketing'
       ? 'You are receiving this email because you signed up with {{ sender_name }}. <a ses:no-track href="{{ unsubscribe_url }}" style="color:#6b7280;">Unsubscribe</a>'
       : 'You are receiving this email because you asked {{ sender_name }} for it.';
   return `<!doctype html>
@@ -41,7 +44,7 @@ const document = (kind: TemplateKind, content: string[]) => {
 <body style="margin:0;padding:0;background:#f4f5f7;">
 <div style="max-width:600px;margin:0 auto;padding:24px;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2933;font-size:16px;">
 <div style="background:#ffffff;border-radius:8px;padding:32px;">
-${[greeting, ...content, signature].join('\n')}
+${[internal ? paragraph(internal.greeting) : greeting, ...content, signature].join('\n')}
 </div>
 <div style="padding:16px 8px;font-size:12px;line-height:1.5;color:#6b7280;">
 <p style="margin:0 0 8px;">${reason}</p>
@@ -284,13 +287,35 @@ const seeds: Seed[] = [
       confirmBlock,
     ],
   },
+  {
+    name: 'sales-lead-ready',
+    kind: 'transactional',
+    description: 'The sales handoff: tells the sales inbox that a lead is ready to talk to',
+    subject:
+      'Sales lead ready: {{ lead.name | default: lead.email | default: "a lead" }}{% if lead.company %} ({{ lead.company }}){% endif %}',
+    preheader: 'Accept or reject it in Leadflow.',
+    content: [
+      paragraph(
+        '{{ lead.name | default: lead.email | default: "A lead" }}{% if lead.job_title %}, {{ lead.job_title }}{% endif %}{% if lead.company %} at {{ lead.company }}{% endif %}, is ready for sales{% if lead.score %} with a score of {{ lead.score }}{% endif %}.',
+      ),
+      paragraph(
+        'Latest touch: came from {{ lead.channel | default: "an unknown channel" }}, by {{ lead.what | default: "a form" }}{% if lead.offer %}, for a {{ lead.offer }}{% endif %}.{% if lead.email %} Address: {{ lead.email }}.{% endif %}',
+      ),
+      `{% if lead.url %}${button('Open the contact', '{{ lead.url }}')}{% endif %}`,
+      paragraph('Accept or reject it there, so the lead is not recycled for want of an answer.'),
+    ],
+    internal: {
+      greeting: 'Hello sales,',
+      reason: 'Sent to the sales inbox because a lead reached the sales threshold or asked to talk.',
+    },
+  },
 ];
 
 const seedEpoch = '1970-01-01T00:00:00.000Z';
 
 export const seedTemplates: ReadonlyMap<string, PublishedTemplate> = new Map(
-  seeds.map(({ content, ...seed }) => {
-    const html = document(seed.kind, content);
+  seeds.map(({ content, internal, ...seed }) => {
+    const html = document(seed.kind, content, internal);
     return [seed.name, { ...seed, version: 0, format: 'html', body: html, html, updatedAt: seedEpoch }];
   }),
 );

@@ -1,16 +1,24 @@
 import { clock } from '../adapters/clock.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
+import { putEvents } from '../adapters/event-bus.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
+import { sendSalesHandoffEmail } from '../adapters/mailer.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { deliveryLimits, requireEnv } from '../config/env.js';
 import { defaultRules } from '../domain/qualification.js';
-import { advanceJourney, type JourneyDecision, type JourneyInput } from './advance.js';
+import {
+  type AdvanceDependencies,
+  advanceJourney,
+  type JourneyDecision,
+  type JourneyInput,
+} from './advance.js';
 import { sendStepEmail } from './send-step-email.js';
 
 const tableName = requireEnv('TABLE_NAME');
-const dependencies = {
+const salesInbox = requireEnv('SALES_INBOX');
+const dependencies: AdvanceDependencies = {
   contacts: new ContactRepository(tableName),
   journeys: new JourneyRepository(tableName),
   schedules: new ScheduleRepository(tableName),
@@ -18,6 +26,25 @@ const dependencies = {
   rules: defaultRules,
   limits: deliveryLimits(),
   sendStepEmail,
+  putEvents,
+  sendSalesHandoff: (contact, handoff) =>
+    sendSalesHandoffEmail(
+      salesInbox,
+      {
+        firstName: contact.firstName,
+        lastName: contact.lastName,
+        company: contact.company,
+        jobTitle: contact.jobTitle,
+        email: contact.email,
+        score: handoff.score,
+        channel: handoff.latestTouch.channel,
+        what: handoff.latestTouch.what,
+        offerType: handoff.latestTouch.offerType ?? undefined,
+        url: handoff.contactUrl,
+      },
+      contact.contactId,
+    ),
+  contactsUrl: requireEnv('CONTACTS_URL'),
 };
 
 /** The journey's step task: decides, sends what fell due, and says how long to wait. */

@@ -2,6 +2,7 @@ import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
 import type { ScheduleRepository } from '../adapters/schedule-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
+import { type BusEvent, entryChanges, stageChangeEvents } from '../domain/bus-events.js';
 import { type Contact, mayEmail } from '../domain/contact.js';
 import { sourcesOf } from '../domain/funnel-report.js';
 import {
@@ -15,6 +16,7 @@ import {
 } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
+import { flushOutbox, type SendSalesHandoff } from './flush-outbox.js';
 import { reconcileSends } from './reconcile-sends.js';
 
 /** What the state machine carries from step to step. */
@@ -68,6 +70,10 @@ export interface AdvanceDependencies {
   rules: QualificationRules;
   limits: DeliveryLimits;
   sendStepEmail: SendStepEmail;
+  putEvents: (events: readonly BusEvent[]) => Promise<void>;
+  sendSalesHandoff: SendSalesHandoff;
+  /** The admin API's contacts (`…/v1/contacts`): events and the handoff email link into it. */
+  contactsUrl: string;
 }
 
 /**
@@ -93,6 +99,8 @@ export const advanceJourney = async (
   const contact = await deps.contacts.getContact(input.contactId);
   // Erased while its journey waited: nothing is left to act on.
   if (!contact) return decision('ended', 0);
+  // Events of an earlier step that saved its changes and died before they were out.
+  await flushOutbox(contact, await deps.journeys.outbox(input.contactId), deps, now);
 
   const reconciled = await reconcileSends(contact, deps, now);
   const events = await deps.journeys.pendingEvents(input.contactId);
@@ -143,7 +151,27 @@ export const advanceJourney = async (
     phase !== 'ended' &&
     (steps >= maxStepsPerExecution || now.getTime() - Date.parse(startedAt) >= maxExecutionAgeMs);
   if (continues) standing.journey.generation = input.generation + 1;
-  await deps.journeys.saveStanding(input.contactId, standing, events, now, sourcesOf(contact.firstTouch));
+  // Saved with the standing (a transactional outbox), so a retry of a step that saved finds no
+  // change to announce again, and one that died before announcing finds them in the outbox.
+  const announced = [
+    // The stage it was created at, with the score it was created with.
+    ...stageChangeEvents(contact, entryChanges(contact), contact.score, deps.contactsUrl),
+    ...stageChangeEvents(
+      { ...contact, buyingStage: standing.buyingStage },
+      standing.changes,
+      standing.score,
+      deps.contactsUrl,
+    ),
+  ];
+  await deps.journeys.saveStanding(
+    input.contactId,
+    standing,
+    events,
+    now,
+    sourcesOf(contact.firstTouch),
+    announced,
+  );
+  await flushOutbox(contact, announced, deps, now);
   if (phase === 'ended') return decision('ended', 0);
   if (!continues) return decision(phase, waitMs);
   const generation = standing.journey.generation;

@@ -121,7 +121,8 @@ describe('functions', () => {
   it('give every function each environment variable its code requires', () => {
     const required: Record<string, string[]> = {
       intake: ['TABLE_NAME', 'JOURNEY_STATE_MACHINE_ARN', 'INTAKE_RATE_PER_MINUTE'],
-      admin: ['TABLE_NAME'],
+      admin: ['TABLE_NAME', 'EVENT_BUS_NAME'],
+      // The advance and await functions share the service name; what advance alone needs is checked under contact events.
       journey: ['TABLE_NAME'],
       'mail-events': ['TABLE_NAME'],
       unsubscribe: ['TABLE_NAME'],
@@ -339,6 +340,23 @@ describe('IAM', () => {
     expect(asList(sends[0]?.statement.Resource)).toHaveLength(2);
   });
 
+  it('lets only the journey step and admin put events, on the contact events bus only', () => {
+    const [busId] = Object.keys(template.findResources('AWS::Events::EventBus'));
+    const puts = policies().flatMap((policy) =>
+      statementsOf(policy)
+        .filter((statement) => asList(statement.Action).some((action) => action.startsWith('events:')))
+        .map((statement) => ({ roles: policy.Properties.Roles as { Ref: string }[], statement })),
+    );
+    expect(puts.flatMap((put) => put.roles.map((role) => role.Ref)).sort()).toEqual([
+      expect.stringMatching(/^AdminApi\w*Role/),
+      expect.stringMatching(/^JourneyAdvanceRole/),
+    ]);
+    for (const { statement } of puts) {
+      expect(statement.Action).toBe('events:PutEvents');
+      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });
+    }
+  });
+
   it('lets the SNS topic invoke the mail-events function, and SES publish to the topic and use its key', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -445,6 +463,41 @@ describe('journey', () => {
       EventDestination: {
         Enabled: true,
         MatchingEventTypes: Match.arrayWith(['bounce', 'complaint', 'delivery', 'open', 'click']),
+      },
+    });
+  });
+});
+
+describe('contact events', () => {
+  it('is one custom bus named from the stack, archiving Leadflow’s events', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::EventBus', {
+      Name: Match.stringLikeRegexp('^LeadflowContactEvents'),
+    });
+    const [busId] = Object.keys(template.findResources('AWS::Events::EventBus'));
+    template.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: { 'Fn::GetAtt': [busId, 'Arn'] },
+      EventPattern: { source: ['leadflow.contact'] },
+      RetentionDays: 30,
+    });
+  });
+
+  it('names the bus to the functions that put on it, and the sales inbox and contacts URL to the journey step', () => {
+    const [busId] = Object.keys(template.findResources('AWS::Events::EventBus'));
+    for (const service of ['journey', 'admin']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service, EVENT_BUS_NAME: { Ref: busId } }),
+        },
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'journey',
+          SALES_INBOX: 'sales@example.com',
+          CONTACTS_URL: Match.anyValue(),
+        }),
       },
     });
   });

@@ -46,13 +46,42 @@ describe('seed templates', () => {
       const email = renderTemplate(template, scopeFor({ firstName: 'Jane' }));
       expect(email.subject).not.toMatch(/[\r\n]|{{|{%|null/);
       expect(`${email.html}${email.text}`).not.toMatch(/{{|{%|undefined|null|\[object/);
-      expect(email.text).toContain('Hi Jane,');
+      // The handoff goes to the sales inbox: it greets sales, never the contact.
+      expect(email.text).toContain(name === 'sales-lead-ready' ? 'Hello sales,' : 'Hi Jane,');
       if (template.kind === 'marketing') {
         expect(email.html).toContain('href="https://api.example.com/v1/unsubscribe?t=abc.def&amp;x=1"');
         expect(email.text).toContain(settings.postalAddress);
       }
     },
   );
+
+  it('sales-lead-ready describes the lead to sales, its typed values under the merge-field rules', () => {
+    const email = renderTemplate(
+      seed('sales-lead-ready'),
+      templateScope({
+        lead: {
+          firstName: 'Dana',
+          lastName: 'visit evil.example now',
+          company: 'Acme <b>Corp</b>',
+          email: 'dana@example.com',
+          score: 71,
+          channel: 'organic_search',
+          what: 'form',
+          offerType: 'demo',
+          url: 'https://api.example.com/v1/contacts/c-1',
+        },
+        settings,
+        links: {},
+      }),
+    );
+    expect(email.subject).toBe('Sales lead ready: Dana');
+    expect(email.text).toContain('Dana, is ready for sales with a score of 71.');
+    expect(email.text.replace(/\s+/g, ' ')).toContain(
+      'came from organic_search, by form, for a demo. Address: dana@example.com.',
+    );
+    expect(email.html).toContain('href="https://api.example.com/v1/contacts/c-1"');
+    expect(`${email.html}${email.text}`).not.toMatch(/evil|<b>|Hi there/);
+  });
 
   it('tells no fictional customer story', () => {
     for (const template of seedTemplates.values()) expect(template.body).not.toMatch(/Northwind|Acme/);
