@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -307,6 +307,8 @@ const tagsOf = (request: SendEmailRequest): Record<string, string> => {
 
 interface JournaledEvents {
   messageId: string;
+  /** The message's .eml in the outbox. */
+  file: string;
   events: SesEvent[];
 }
 
@@ -321,8 +323,12 @@ const unfinishedEvents = async (journalFile: string): Promise<JournaledEvents[]>
       continue; // empty, or cut short by a kill: its message was never answered
     }
     if (record.done) pending.delete(record.done);
-    else if (record.messageId && Array.isArray(record.events)) {
-      pending.set(record.messageId, { messageId: record.messageId, events: record.events });
+    else if (record.messageId && record.file && Array.isArray(record.events)) {
+      pending.set(record.messageId, {
+        messageId: record.messageId,
+        file: record.file,
+        events: record.events,
+      });
     }
   }
   return [...pending.values()];
@@ -339,10 +345,13 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
   const emissions = new Set<Promise<void>>();
   let refusal: { error: SesRefusal; until: number } | undefined;
   // SES's events reach their handler at least once, as SNS delivers them: each message's events
-  // are journaled before SES answers and marked done once handled, and a start re-delivers what
-  // a killed runtime never finished (a lost `Send` event would have a step email resent).
+  // are journaled before its .eml is written and marked done once handled, and a start
+  // re-delivers what a killed runtime never finished (a lost `Send` event would have a step email
+  // resent) — for messages that exist: one killed before its .eml was never sent.
   const journalFile = join(outboxDir, 'events.jsonl');
-  const unfinished = await unfinishedEvents(journalFile);
+  const unfinished = (await unfinishedEvents(journalFile)).filter(({ file }) =>
+    existsSync(join(outboxDir, file)),
+  );
   writeFileDurably(journalFile, unfinished.map((line) => `${JSON.stringify(line)}\n`).join(''));
 
   const sendEmail = async (request: SendEmailRequest): Promise<JournaledEvents> => {
@@ -374,16 +383,16 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
       contactId: tags.contactId ?? null,
       sentAt,
     };
-    // Synchronous, so lines land whole and in send order; the .eml first, so a kill between the
-    // two leaves nothing the next start cannot mend.
+    // Synchronous, so lines land whole and in send order: the events, then the .eml, then its
+    // index line, so a kill at any point leaves nothing the next start cannot mend.
+    const events = eventsFor(composed, messageId, sentAt, tags, request.ConfigurationSetName);
+    appendFileSync(journalFile, `${JSON.stringify({ messageId, file, events })}\n`);
     writeFileDurably(
       join(outboxDir, file),
       Buffer.concat([Buffer.from(entryHeaderLine(entry)), composed.raw]),
     );
     appendFileSync(indexFile, `${JSON.stringify({ ...entry, file })}\n`);
-    const events = eventsFor(composed, messageId, sentAt, tags, request.ConfigurationSetName);
-    appendFileSync(journalFile, `${JSON.stringify({ messageId, events })}\n`);
-    return { messageId, events };
+    return { messageId, file, events };
   };
 
   const eventsFor = (

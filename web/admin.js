@@ -103,6 +103,14 @@
     }
   };
 
+  /** A version as the lists show it: its number, when, who published it, and the note they gave. */
+  const versionLine = (version) => {
+    const when = version.version === 0 ? 'built-in' : new Date(version.updatedAt).toLocaleString();
+    const by = version.publishedBy ? ` · by ${version.publishedBy.email ?? version.publishedBy.sub}` : '';
+    const note = version.note ? ` · “${version.note}”` : '';
+    return `v${version.version} · ${when}${by}${note}`;
+  };
+
   const api = async (path, options = {}) => {
     await configLoaded;
     const headers = { authorization: `Bearer ${state.token}`, ...(options.headers ?? {}) };
@@ -252,10 +260,7 @@
     $('versions').replaceChildren(
       ...(body?.versions ?? []).map((version) => {
         const item = document.createElement('li');
-        const when = version.version === 0 ? 'built-in' : new Date(version.updatedAt).toLocaleString();
-        const by = version.publishedBy ? ` · by ${version.publishedBy.email ?? version.publishedBy.sub}` : '';
-        const note = version.note ? ` · “${version.note}”` : '';
-        item.textContent = `v${version.version} · ${when}${by}${note} · ${version.steps.length} steps `;
+        item.textContent = `${versionLine(version)} · ${version.steps.length} steps `;
         if (version.version !== state.schedule?.version) {
           const button = document.createElement('button');
           button.type = 'button';
@@ -477,8 +482,7 @@
     $('template-versions').replaceChildren(
       ...(body?.versions ?? []).map((version) => {
         const item = document.createElement('li');
-        const when = version.version === 0 ? 'built-in' : new Date(version.updatedAt).toLocaleString();
-        item.textContent = `v${version.version} · ${when} · ${version.subject} `;
+        item.textContent = `${versionLine(version)} · ${version.subject} `;
         if (version.version === current) {
           item.append('(current)');
           return item;
