@@ -18,7 +18,9 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type GlobalSecondaryIndex,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { tableDesign } from '../lib/table-design.js';
@@ -166,21 +168,49 @@ export const startDynamoDbLocal = async (dataDir: string): Promise<LocalDynamoDb
 export const localDynamoDbClient = (endpoint: string) =>
   new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
 
-/** Creates the table from the same definition the CDK stack deploys, when it is not there yet. */
+const keyAttribute = (name: string): AttributeDefinition => ({ AttributeName: name, AttributeType: 'S' });
+
+const indexDefinition = (
+  index: (typeof tableDesign.globalSecondaryIndexes)[number],
+): GlobalSecondaryIndex => ({
+  IndexName: index.indexName,
+  KeySchema: [
+    { AttributeName: index.partitionKey, KeyType: 'HASH' },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'ALL' },
+});
+
+/**
+ * Creates the table from the same definition the CDK stack deploys, when it is not there yet; a
+ * table an older version created on disk gets the indexes added since, one per UpdateTable, as
+ * DynamoDB allows.
+ */
 export const ensureTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of tableDesign.globalSecondaryIndexes) {
+      if (existing.has(index.indexName)) continue;
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [keyAttribute(index.partitionKey), keyAttribute(index.sortKey)],
+          GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+        }),
+      );
+    }
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const attributes = new Map<string, AttributeDefinition>();
-  const keyAttribute = (name: string) => attributes.set(name, { AttributeName: name, AttributeType: 'S' });
-  keyAttribute(tableDesign.partitionKey);
-  keyAttribute(tableDesign.sortKey);
+  const addKey = (name: string) => attributes.set(name, keyAttribute(name));
+  addKey(tableDesign.partitionKey);
+  addKey(tableDesign.sortKey);
   for (const index of tableDesign.globalSecondaryIndexes) {
-    keyAttribute(index.partitionKey);
-    keyAttribute(index.sortKey);
+    addKey(index.partitionKey);
+    addKey(index.sortKey);
   }
   await client.send(
     new CreateTableCommand({
@@ -191,14 +221,7 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
         { AttributeName: tableDesign.partitionKey, KeyType: 'HASH' },
         { AttributeName: tableDesign.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: tableDesign.globalSecondaryIndexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+      GlobalSecondaryIndexes: tableDesign.globalSecondaryIndexes.map(indexDefinition),
     }),
   );
   await client.send(

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
+import { ContactLister } from '../adapters/contact-finder.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
@@ -84,7 +85,7 @@ const deleteContact: Route = async (event) => {
 
 /** Keyed by API Gateway's routeKey; authorization happened before the event got here (IAM in AWS). */
 const routes: Record<string, Route> = {
-  ...contactListRoutes(contacts),
+  ...contactListRoutes(contacts, new ContactLister(tableName)),
   'GET /v1/contacts/{id}': getContact,
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,
