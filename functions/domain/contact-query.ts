@@ -88,12 +88,17 @@ const querySchema = z
   );
 
 /** A day is a UTC day; `createdTo` includes all of its day, or its very instant. */
-const bounds = ({ createdFrom, createdTo }: { createdFrom?: string; createdTo?: string }) => ({
-  from: createdFrom ? new Date(createdFrom).toISOString() : undefined,
-  before: createdTo
-    ? new Date(Date.parse(createdTo) + (day.test(createdTo) ? 86_400_000 : 1)).toISOString()
-    : undefined,
-});
+const bounds = ({ createdFrom, createdTo }: { createdFrom?: string; createdTo?: string }) => {
+  // Runs even when a date failed its own check: an unreadable one is then left out here.
+  const at = (text: string | undefined, plus = 0) => {
+    const time = text ? Date.parse(text) : Number.NaN;
+    return Number.isNaN(time) ? undefined : new Date(time + plus).toISOString();
+  };
+  return {
+    from: at(createdFrom),
+    before: at(createdTo, createdTo && day.test(createdTo) ? 86_400_000 : 1),
+  };
+};
 
 /**
  * `GET /v1/contacts`'s query string: `email` is the exact lookup (the dedupe key's way), anything
