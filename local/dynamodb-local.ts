@@ -23,6 +23,10 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { byCreationKeys, monthItem } from '../functions/adapters/contact-index-keys.js';
+import type { Profile } from '../functions/domain/contact.js';
+import { searchTextOf } from '../functions/domain/contact-query.js';
 import { tableDesign } from '../lib/table-design.js';
 import { freePort } from './free-port.js';
 
@@ -190,8 +194,8 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    for (const index of tableDesign.globalSecondaryIndexes) {
-      if (existing.has(index.indexName)) continue;
+    const added = tableDesign.globalSecondaryIndexes.filter((index) => !existing.has(index.indexName));
+    for (const index of added) {
       await client.send(
         new UpdateTableCommand({
           TableName: tableName,
@@ -200,6 +204,7 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
         }),
       );
     }
+    if (added.length > 0) await backfillContacts(client, tableName);
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -230,6 +235,53 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
       TimeToLiveSpecification: { AttributeName: tableDesign.timeToLiveAttribute, Enabled: true },
     }),
   );
+};
+
+/**
+ * Gives the contacts an older version wrote what the indexes and the list's search read: the
+ * all-contacts index's keys, the month registry, `searchText`. Once, when an index was added to a
+ * table on disk; the one scan is here at start, never in a request.
+ */
+const backfillContacts = async (client: DynamoDBClient, tableName: string) => {
+  const documents = DynamoDBDocumentClient.from(client);
+  const months = new Map<string, Record<string, unknown>>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'sk = :profile AND attribute_not_exists(gsi2pk)',
+        ExpressionAttributeValues: { ':profile': 'PROFILE' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const contact = item as { contactId: string; createdAt: string; email: string } & Profile;
+      await documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET gsi2pk = :pk, gsi2sk = :sk, searchText = :text',
+          ExpressionAttributeValues: {
+            ':pk': byCreationKeys(contact).gsi2pk,
+            ':sk': byCreationKeys(contact).gsi2sk,
+            ':text': searchTextOf(contact),
+          },
+        }),
+      );
+      const month = monthItem(contact.createdAt);
+      months.set(month.sk, month);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const items = [...months.values()];
+  for (let i = 0; i < items.length; i += 25) {
+    await documents.send(
+      new BatchWriteCommand({
+        RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
 };
 
 const waitUntilServing = async (endpoint: string, child: ChildProcess, stderr: string[]) => {

@@ -1,19 +1,7 @@
 import { PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { Contact } from '../domain/contact.js';
 import type { ContactFilter, ListPosition } from '../domain/contact-query.js';
+import { creationMonth, monthItem, monthsPk } from './contact-index-keys.js';
 import { documentClient } from './dynamodb.js';
-
-/** A contact's creation month (`2026-11`): the shard of the all-contacts index (gsi2). */
-export const creationMonth = (createdAt: string) => createdAt.slice(0, 7);
-
-/** The all-contacts index's keys for a contact: newest first within its creation month. */
-export const byCreationKeys = (contact: Pick<Contact, 'contactId' | 'createdAt'>) => ({
-  gsi2pk: `CONTACTS#${creationMonth(contact.createdAt)}`,
-  gsi2sk: `${contact.createdAt}#${contact.contactId}`,
-});
-
-/** The months that have contacts, one item each: the shards a listing walks. */
-const monthsPk = 'CONTACTS#MONTHS';
 
 /** Months this process already registered: a campaign's burst of intakes writes the item once. */
 const registeredMonths = new Set<string>();
@@ -26,7 +14,7 @@ const registeredMonths = new Set<string>();
 export const registerCreationMonth = async (tableName: string, createdAt: string): Promise<void> => {
   const month = creationMonth(createdAt);
   if (registeredMonths.has(month)) return;
-  await documentClient.send(new PutCommand({ TableName: tableName, Item: { pk: monthsPk, sk: month } }));
+  await documentClient.send(new PutCommand({ TableName: tableName, Item: monthItem(createdAt) }));
   registeredMonths.add(month);
 };
 

@@ -6,7 +6,8 @@ import { searchedProfileFields, searchTextOf } from '../domain/contact-query.js'
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { StageChange } from '../domain/journey.js';
 import { consentRecordItem } from './consent-ledger.js';
-import { byCreationKeys, registerCreationMonth } from './contact-finder.js';
+import { registerCreationMonth } from './contact-finder.js';
+import { byCreationKeys } from './contact-index-keys.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
 import { contactKey, contactPk, liveContact } from './live-contact.js';

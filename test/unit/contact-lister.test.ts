@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, type QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, type QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactLister as Lister } from '../../functions/adapters/contact-finder.js';
 import type { ContactRepository as Repository } from '../../functions/adapters/contact-repository.js';
@@ -142,7 +142,7 @@ describe('the cursor', () => {
 });
 
 describe('ensureTable', () => {
-  it('adds an index an older table lacks', async () => {
+  it('adds an index an older table lacks, and the older contacts to it', async () => {
     const [first] = tableDesign.globalSecondaryIndexes;
     if (!first) throw new Error('no index');
     const old = 'leadflow-old-test';
@@ -171,11 +171,32 @@ describe('ensureTable', () => {
       }),
     );
 
+    const documents = DynamoDBDocumentClient.from(client);
+    const createdAt = '2025-12-24T10:00:00.000Z';
+    await documents.send(
+      new PutCommand({
+        TableName: old,
+        Item: {
+          pk: 'CONTACT#c1',
+          sk: 'PROFILE',
+          contactId: 'c1',
+          createdAt,
+          email: 'Old@Example.com',
+          firstName: 'Olga',
+        },
+      }),
+    );
+
     await ensureTable(client, old);
 
     const { Table } = await client.send(new DescribeTableCommand({ TableName: old }));
     expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(
       tableDesign.globalSecondaryIndexes.map((index) => index.indexName),
     );
+    const oldLister = new ContactLister(old, (command: QueryCommand) => documents.send(command));
+    const { items } = await oldLister.list({ sort: 'newest', q: 'olga' }, 10);
+    expect(items).toEqual([
+      expect.objectContaining({ contactId: 'c1', searchText: 'olga\nold@example.com' }),
+    ]);
   });
 });
