@@ -5,6 +5,7 @@
  * | item            | pk                      | sk                                    | notes                                 |
  * | --------------- | ----------------------- | ------------------------------------- | ------------------------------------- |
  * | contact         | CONTACT#<contactId>     | PROFILE                               | stage, consent, journey, task token   |
+ * | contact months  | CONTACTS#MONTHS         | <yyyy-mm>                             | months with contacts: gsi2's shards   |
  * | email claim     | EMAIL#<normalisedEmail> | EMAIL                                 | contactId; the dedupe lock            |
  * | touch           | CONTACT#<contactId>     | TOUCH#<receivedAt>#<id>               | where / what / why of a submission    |
  * | event           | CONTACT#<contactId>     | EVENT#<at>#<eventId>                  | waits for the journey's next step     |
@@ -22,7 +23,14 @@
  * A source is `channel:<where>`, `form:<what>` or `offer:<why>` of the contact's first touch.
  * Counters change only in the transaction that moves the stage, spread over 8 shards.
  *
- * GSI1 (gsi1pk / gsi1sk): contacts by stage (`STAGE#<stage>`, newest move first).
+ * GSI1 (gsi1pk / gsi1sk): contacts by stage (`STAGE#<stage>`, time of the last stage move).
+ * GSI2 (gsi2pk / gsi2sk): all contacts by creation (`CONTACTS#<yyyy-mm>`, `<createdAt>#<contactId>`),
+ * one partition per creation month so a campaign's intake burst does not heat one partition for
+ * ever; a listing walks the months `CONTACTS#MONTHS` names. Profiles also carry `searchText`
+ * (names, company and email, lower-cased) for the list's `q` (`functions/adapters/contact-finder.ts`).
+ * Both project ALL: a journey step writes stage and score, which any list shows, so a narrower
+ * projection would save storage (a profile is a few KB) but no index writes, and the admin list
+ * could not show another field without rebuilding the index.
  * `expiresAt` (epoch seconds) is the TTL attribute for items that should age out: intake counters
  * carry their window's end, erasure records their retention's. A client hash is an HMAC of the
  * caller's address with the signing key, so the table holds no IP addresses; an address hash is the
@@ -35,5 +43,8 @@ export const tableDesign = {
   partitionKey: 'pk',
   sortKey: 'sk',
   timeToLiveAttribute: 'expiresAt',
-  globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  globalSecondaryIndexes: [
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
 } as const;

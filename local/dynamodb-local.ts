@@ -18,9 +18,15 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type GlobalSecondaryIndex,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { byCreationKeys, monthItem } from '../functions/adapters/contact-index-keys.js';
+import type { Profile } from '../functions/domain/contact.js';
+import { searchTextOf } from '../functions/domain/contact-query.js';
 import { tableDesign } from '../lib/table-design.js';
 import { freePort } from './free-port.js';
 
@@ -166,21 +172,50 @@ export const startDynamoDbLocal = async (dataDir: string): Promise<LocalDynamoDb
 export const localDynamoDbClient = (endpoint: string) =>
   new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
 
-/** Creates the table from the same definition the CDK stack deploys, when it is not there yet. */
+const keyAttribute = (name: string): AttributeDefinition => ({ AttributeName: name, AttributeType: 'S' });
+
+const indexDefinition = (
+  index: (typeof tableDesign.globalSecondaryIndexes)[number],
+): GlobalSecondaryIndex => ({
+  IndexName: index.indexName,
+  KeySchema: [
+    { AttributeName: index.partitionKey, KeyType: 'HASH' },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'ALL' },
+});
+
+/**
+ * Creates the table from the same definition the CDK stack deploys, when it is not there yet; a
+ * table an older version created on disk gets the indexes added since, one per UpdateTable, as
+ * DynamoDB allows.
+ */
 export const ensureTable = async (client: DynamoDBClient, tableName: string): Promise<void> => {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    const added = tableDesign.globalSecondaryIndexes.filter((index) => !existing.has(index.indexName));
+    for (const index of added) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [keyAttribute(index.partitionKey), keyAttribute(index.sortKey)],
+          GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+        }),
+      );
+    }
+    if (added.length > 0) await backfillContacts(client, tableName);
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const attributes = new Map<string, AttributeDefinition>();
-  const keyAttribute = (name: string) => attributes.set(name, { AttributeName: name, AttributeType: 'S' });
-  keyAttribute(tableDesign.partitionKey);
-  keyAttribute(tableDesign.sortKey);
+  const addKey = (name: string) => attributes.set(name, keyAttribute(name));
+  addKey(tableDesign.partitionKey);
+  addKey(tableDesign.sortKey);
   for (const index of tableDesign.globalSecondaryIndexes) {
-    keyAttribute(index.partitionKey);
-    keyAttribute(index.sortKey);
+    addKey(index.partitionKey);
+    addKey(index.sortKey);
   }
   await client.send(
     new CreateTableCommand({
@@ -191,14 +226,7 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
         { AttributeName: tableDesign.partitionKey, KeyType: 'HASH' },
         { AttributeName: tableDesign.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: tableDesign.globalSecondaryIndexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+      GlobalSecondaryIndexes: tableDesign.globalSecondaryIndexes.map(indexDefinition),
     }),
   );
   await client.send(
@@ -207,6 +235,53 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
       TimeToLiveSpecification: { AttributeName: tableDesign.timeToLiveAttribute, Enabled: true },
     }),
   );
+};
+
+/**
+ * Gives the contacts an older version wrote what the indexes and the list's search read: the
+ * all-contacts index's keys, the month registry, `searchText`. Once, when an index was added to a
+ * table on disk; the one scan is here at start, never in a request.
+ */
+const backfillContacts = async (client: DynamoDBClient, tableName: string) => {
+  const documents = DynamoDBDocumentClient.from(client);
+  const months = new Map<string, Record<string, unknown>>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'sk = :profile AND attribute_not_exists(gsi2pk)',
+        ExpressionAttributeValues: { ':profile': 'PROFILE' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const contact = item as { contactId: string; createdAt: string; email: string } & Profile;
+      await documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET gsi2pk = :pk, gsi2sk = :sk, searchText = :text',
+          ExpressionAttributeValues: {
+            ':pk': byCreationKeys(contact).gsi2pk,
+            ':sk': byCreationKeys(contact).gsi2sk,
+            ':text': searchTextOf(contact),
+          },
+        }),
+      );
+      const month = monthItem(contact.createdAt);
+      months.set(month.sk, month);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const items = [...months.values()];
+  for (let i = 0; i < items.length; i += 25) {
+    await documents.send(
+      new BatchWriteCommand({
+        RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
 };
 
 const waitUntilServing = async (endpoint: string, child: ChildProcess, stderr: string[]) => {

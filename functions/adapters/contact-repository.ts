@@ -3,9 +3,12 @@ import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import { stageChangedEvent } from '../domain/bus-events.js';
 import type { ConsentChange } from '../domain/consent.js';
 import type { Contact, RepeatChanges, Touch } from '../domain/contact.js';
+import { searchedProfileFields, searchTextOf } from '../domain/contact-query.js';
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { StageChange } from '../domain/journey.js';
 import { consentRecordItem } from './consent-ledger.js';
+import { registerCreationMonth } from './contact-finder.js';
+import { byCreationKeys } from './contact-index-keys.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
 import { outboxPut } from './journey-repository.js';
@@ -43,6 +46,7 @@ export class ContactRepository {
    * exactly one transaction can create the claim. Returns false when the address is already taken.
    */
   async createContact(contact: Contact): Promise<boolean> {
+    await registerCreationMonth(this.tableName, contact.createdAt);
     try {
       await this.transactWithRetry([
         {
@@ -62,6 +66,8 @@ export class ContactRepository {
               latestTouch: storableFields(contact.latestTouch),
               gsi1pk: `STAGE#${contact.stage}`,
               gsi1sk: contact.createdAt,
+              ...byCreationKeys(contact),
+              searchText: searchTextOf(contact),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -101,38 +107,68 @@ export class ContactRepository {
    * fields are written only where the stored contact has none (`if_not_exists`), so a concurrent
    * first fill is never replaced either. Undefined when the contact is gone or being erased: the
    * touch is then not written either.
+   *
+   * A fill-in of a searched field (names, company) rewrites `searchText` in the same write, from the
+   * contact as read: the write holds only while the searched fields still blank then are blank (they
+   * only ever go from blank to filled), else it reads again.
    */
   async addTouch(touch: Touch, changes: RepeatChanges): Promise<Contact | undefined> {
-    const names: Record<string, string> = { '#touchCount': 'touchCount' };
-    const values: Record<string, unknown> = { ':one': 1 };
-    const assignments = [
-      ...Object.entries(changes.set).map(([attribute, value]) => ({ attribute, value, fill: false })),
-      ...Object.entries(changes.fillIfBlank).map(([attribute, value]) => ({ attribute, value, fill: true })),
-    ];
-    const sets = assignments.map(({ attribute, value, fill }, index) => {
-      names[`#a${index}`] = attribute;
-      values[`:v${index}`] = attribute === 'latestTouch' ? storableFields(value as Touch) : value;
-      return fill ? `#a${index} = if_not_exists(#a${index}, :v${index})` : `#a${index} = :v${index}`;
-    });
-    try {
-      await this.transactWithRetry([
-        { Put: { TableName: this.tableName, Item: storableTouch(touch) } },
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: contactKey(touch.contactId),
-            UpdateExpression: `SET ${sets.join(', ')} ADD #touchCount :one`,
-            ConditionExpression: liveContact,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+    const fillsSearched = searchedProfileFields.some((field) => changes.fillIfBlank[field] !== undefined);
+    for (let attempt = 0; ; attempt++) {
+      const before = fillsSearched ? await this.getContact(touch.contactId) : undefined;
+      if (fillsSearched && !before) return undefined;
+      const names: Record<string, string> = { '#touchCount': 'touchCount' };
+      const values: Record<string, unknown> = { ':one': 1 };
+      const assignments = [
+        ...Object.entries(changes.set).map(([attribute, value]) => ({ attribute, value, fill: false })),
+        ...Object.entries(changes.fillIfBlank).map(([attribute, value]) => ({
+          attribute,
+          value,
+          fill: true,
+        })),
+      ];
+      const sets = assignments.map(({ attribute, value, fill }, index) => {
+        names[`#a${index}`] = attribute;
+        values[`:v${index}`] = attribute === 'latestTouch' ? storableFields(value as Touch) : value;
+        return fill ? `#a${index} = if_not_exists(#a${index}, :v${index})` : `#a${index} = :v${index}`;
+      });
+      const conditions = [liveContact];
+      if (before) {
+        const blanks = searchedProfileFields.filter((field) => before[field] === undefined);
+        const after = { ...before };
+        for (const [i, field] of blanks.entries()) {
+          const filled = changes.fillIfBlank[field];
+          if (filled !== undefined) after[field] = filled;
+          names[`#b${i}`] = field;
+          conditions.push(`attribute_not_exists(#b${i})`);
+        }
+        sets.push('searchText = :searchText');
+        values[':searchText'] = searchTextOf(after);
+      }
+      try {
+        await this.transactWithRetry([
+          { Put: { TableName: this.tableName, Item: storableTouch(touch) } },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: contactKey(touch.contactId),
+              UpdateExpression: `SET ${sets.join(', ')} ADD #touchCount :one`,
+              ConditionExpression: conditions.join(' AND '),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
           },
-        },
-      ]);
-    } catch (error) {
-      if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') return undefined;
-      throw error;
+        ]);
+      } catch (error) {
+        if (cancellationCodes(error)?.[1] !== 'ConditionalCheckFailed') throw error;
+        // Gone, or a searched field was filled meanwhile: read it again.
+        if (!before) return undefined;
+        if (attempt >= maxConflictRetries) throw error;
+        await pause(attempt);
+        continue;
+      }
+      return this.getContact(touch.contactId);
     }
-    return this.getContact(touch.contactId);
   }
 
   /** Undefined once an erasure has begun: nothing may act on a contact that is going. */
@@ -274,6 +310,15 @@ export class ContactRepository {
 }
 
 const stripKeys = <T>(item: Record<string, unknown>): T => {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _g1,
+    gsi1sk: _g2,
+    gsi2pk: _g3,
+    gsi2sk: _g4,
+    searchText: _s,
+    ...rest
+  } = item;
   return rest as T;
 };

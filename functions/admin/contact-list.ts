@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type ContactLister, cursorKeyNames } from '../adapters/contact-finder.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { Contact } from '../domain/contact.js';
+import { decodeCursor, encodeCursor, parseContactQuery } from '../domain/contact-query.js';
 import { normaliseEmail } from '../domain/email-address.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 
@@ -13,24 +15,36 @@ const listItem = (contact: Contact) => ({
   company: contact.company,
   stage: contact.stage,
   score: contact.score,
+  channel: contact.firstTouch.where.channel,
   createdAt: contact.createdAt,
 });
 
+const invalid = (issues: { path: string; message: string }[]) =>
+  errorResponse(400, 'validation_failed', 'The query has invalid parameters', issues);
+
 /**
- * `GET /v1/contacts?email=`: the contact an address belongs to, found the way the intake dedupes
- * (case, Unicode composition and the domain's spelling do not matter). The public intake answers
- * the same for every address, so this is where an admin learns who is on the lists.
+ * `GET /v1/contacts`: with `?email=`, the contact an address belongs to, found the way the intake
+ * dedupes (case, Unicode composition and the domain's spelling do not matter); the public intake
+ * answers the same for every address, so this is where an admin learns who is on the lists.
+ * Otherwise a page of contacts, filtered by `stage`, `q`, `channel` and the created period, newest
+ * first (or `sort=oldest`), with an opaque cursor to the next page (`functions/domain/contact-query.ts`).
  */
-export const contactListRoutes = (contacts: ContactRepository) => ({
+export const contactListRoutes = (contacts: ContactRepository, lister: ContactLister) => ({
   'GET /v1/contacts': async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-    const email = event.queryStringParameters?.email?.trim();
-    if (!email) {
-      return errorResponse(400, 'validation_failed', 'Give the address to look up', [
-        { path: 'email', message: 'is required' },
-      ]);
+    const query = parseContactQuery(event.queryStringParameters);
+    if (!query.ok) return invalid(query.issues);
+    if (query.value.kind === 'email') {
+      const contactId = await contacts.contactIdForEmail(normaliseEmail(query.value.email));
+      const contact = contactId ? await contacts.getContact(contactId) : undefined;
+      return json(200, { items: contact ? [listItem(contact)] : [], nextCursor: null });
     }
-    const contactId = await contacts.contactIdForEmail(normaliseEmail(email));
-    const contact = contactId ? await contacts.getContact(contactId) : undefined;
-    return json(200, { items: contact ? [listItem(contact)] : [], nextCursor: null });
+    const { filter, limit, cursor } = query.value;
+    const from = cursor ? decodeCursor(cursor, filter, cursorKeyNames(filter)) : undefined;
+    if (from && !from.ok) return invalid(from.issues);
+    const page = await lister.list(filter, limit, from?.value);
+    return json(200, {
+      items: page.items.map((item) => listItem(item as unknown as Contact)),
+      nextCursor: page.next ? encodeCursor(filter, page.next) : null,
+    });
   },
 });

@@ -3,6 +3,7 @@ import { apiRoutes, routeKey } from '../../lib/api-routes.js';
 import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
+import { ContactLister } from '../adapters/contact-finder.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
@@ -100,7 +101,7 @@ const deleteContact: Route = async (event) => {
 
 /** Keyed by API Gateway's routeKey; the caller was authenticated before the event got here. */
 const routes: Record<string, Route> = {
-  ...contactListRoutes(contacts),
+  ...contactListRoutes(contacts, new ContactLister(tableName)),
   'GET /v1/contacts/{id}': getContact,
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,

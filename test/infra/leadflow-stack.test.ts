@@ -74,6 +74,22 @@ describe('contact store', () => {
     });
   });
 
+  it('lists all contacts through gsi2, by creation month, projecting every attribute', () => {
+    expect(tableDesign.globalSecondaryIndexes.map((index) => index.indexName)).toEqual(['gsi1', 'gsi2']);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]),
+    });
+  });
+
   it('has point-in-time recovery on and is retained when the stack goes', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({
