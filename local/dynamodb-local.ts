@@ -204,7 +204,10 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
         }),
       );
     }
-    if (added.length > 0) await backfillContacts(client, tableName);
+    if (added.length > 0) {
+      await indexesActive(client, tableName);
+      await backfillContacts(client, tableName);
+    }
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -235,6 +238,16 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
       TimeToLiveSpecification: { AttributeName: tableDesign.timeToLiveAttribute, Enabled: true },
     }),
   );
+};
+
+/** DynamoDB Local builds an added index in the background; writes before it is done can fail. */
+const indexesActive = async (client: DynamoDBClient, tableName: string) => {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if ((Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')) return;
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+  throw new Error(`The indexes of ${tableName} did not become active`);
 };
 
 /**

@@ -34,6 +34,8 @@ export interface StageChange {
   to: Stage;
   at: string;
   reason: string;
+  /** Who decided it, for a sales decision: the signed-in user's email (or `sub`). */
+  by?: string;
 }
 
 export interface JourneyContact {
@@ -151,9 +153,9 @@ export const standingAfter = (
   };
   let { stage, score, buyingStage } = contact;
   const changes: StageChange[] = [];
-  const moveTo = (to: Stage, reason: string) => {
+  const moveTo = (to: Stage, reason: string, by?: string) => {
     if (to === stage) return;
-    changes.push({ from: stage, to, at, reason });
+    changes.push({ from: stage, to, at, reason, ...(by ? { by } : {}) });
     stage = to;
   };
 
@@ -161,7 +163,7 @@ export const standingAfter = (
     // Only asks the journey to plan again: not a touch, no score, no stage move.
     if (replanOnly.has(event.type)) continue;
     const after = stageAfterEvent(stage, event);
-    moveTo(after.stage, after.reason);
+    moveTo(after.stage, after.reason, event.detail?.byEmail ?? event.detail?.bySub);
     if (unreachable.has(stage)) continue;
     score += eventScore(event, rules);
     const declared = event.detail?.buyingStage as BuyingStage | undefined;

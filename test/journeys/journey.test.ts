@@ -207,6 +207,13 @@ describe('funnel moves', () => {
     await sendEvent(contactId, 'lost');
 
     expect((await contact(contactId)).stage).toBe('recycled');
+    // Each decision keeps who made it: here the local admin token's user.
+    const history = ((await contact(contactId)) as unknown as { stageHistory: { to: string; by?: string }[] })
+      .stageHistory;
+    expect(history.filter((change) => change.to === 'opportunity' || change.to === 'recycled')).toEqual([
+      expect.objectContaining({ to: 'opportunity', by: 'local-admin' }),
+      expect.objectContaining({ to: 'recycled', by: 'local-admin' }),
+    ]);
   });
 });
 
