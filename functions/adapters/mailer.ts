@@ -16,7 +16,7 @@ import {
 import { linkWithToken, signConfirmToken, signUnsubscribeToken } from '../domain/link-token.js';
 import type { TemplateScope } from '../domain/template-engine.js';
 import { clock } from './clock.js';
-import { unsubscribeSecret } from './secrets.js';
+import { deploymentSecret } from './secrets.js';
 import { TemplateRepository } from './template-repository.js';
 
 /**
@@ -175,14 +175,14 @@ const signedRoute = (route: 'confirm' | 'preferences') =>
 
 /** The double opt-in link for the request the contact made with submission `touchId`. */
 export const confirmLink = async (contactId: string, touchId: string): Promise<string> =>
-  linkWithToken(signedRoute('confirm'), signConfirmToken({ contactId, touchId }, await unsubscribeSecret()));
+  linkWithToken(signedRoute('confirm'), signConfirmToken({ contactId, touchId }, await deploymentSecret()));
 
 /** Links signed for the recipient: unsubscribe and preferences carry the contact's own token. */
 const signedLinks = async (recipient: Recipient, confirmUrl?: string) => {
   const config = mailSettings();
   const links: ScopeInput['links'] = confirmUrl ? { confirm: confirmUrl } : {};
   if (recipient.contactId) {
-    const token = signUnsubscribeToken(recipient.contactId, await unsubscribeSecret());
+    const token = signUnsubscribeToken(recipient.contactId, await deploymentSecret());
     links.unsubscribe = linkWithToken(config.unsubscribeEndpoint, token);
     links.preferences = linkWithToken(signedRoute('preferences'), token);
   }

@@ -5,9 +5,11 @@ import { requireEnv } from '../config/env.js';
 import { documentClient } from './dynamodb.js';
 
 /**
- * The key that signs unsubscribe links (and, each under a purpose of its own, hashes the addresses
- * the intake limit counts and the addresses erasure records are filed under) lives in the table itself: created on first use, the
- * same way in AWS and locally, with no secrets service to deploy or emulate. Access to it is
+ * The deployment's one secret, used each time under a purpose of its own: it signs the links in
+ * emails (unsubscribe, confirm), hashes the client addresses the intake counts and consent records
+ * keep, and the addresses erasure records are filed under. It lives in the table itself (its item
+ * still named for its first use): created on first use, the same way in AWS and locally, with no
+ * secrets service to deploy or emulate. Access to it is
  * access to the table, which every function that needs it has anyway. A conditional put makes
  * concurrent first uses agree on one key.
  */
@@ -15,7 +17,7 @@ const secretKey = { pk: 'CONFIG#SECRETS', sk: 'UNSUBSCRIBE' };
 
 let cached: Promise<Buffer> | undefined;
 
-export const unsubscribeSecret = (): Promise<Buffer> => {
+export const deploymentSecret = (): Promise<Buffer> => {
   cached ??= loadOrCreate(requireEnv('TABLE_NAME')).catch((error: unknown) => {
     // A failed read must not be remembered: the next call tries again.
     cached = undefined;
@@ -47,7 +49,7 @@ const loadOrCreate = async (tableName: string): Promise<Buffer> => {
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const winner = await read(tableName);
-    if (!winner) throw new Error('The unsubscribe secret was created concurrently but cannot be read');
+    if (!winner) throw new Error('The deployment secret was created concurrently but cannot be read');
     return winner;
   }
 };

@@ -1,8 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { hashClientAddress } from '../domain/client-address.js';
 import type { RateWindow } from '../domain/intake-rate.js';
 import { documentClient } from './dynamodb.js';
-import { unsubscribeSecret } from './secrets.js';
 
 /**
  * Counts a client's intake submissions per window: one item per client and window, bumped by an
@@ -13,11 +11,10 @@ export class SubmissionCounter {
   constructor(private readonly tableName: string) {}
 
   /**
-   * Counts one more submission from `sourceIp` in `window`; answers the window's count so far.
-   * The counter is keyed by the address's salted hash: the table keeps no IP addresses.
+   * Counts one more submission from the client in `window`; answers the window's count so far.
+   * The client is its address's salted hash (`hashClientAddress`): the table keeps no IP addresses.
    */
-  async add(sourceIp: string, window: RateWindow): Promise<number> {
-    const client = hashClientAddress(sourceIp, await unsubscribeSecret());
+  async add(client: string, window: RateWindow): Promise<number> {
     const { Attributes } = await documentClient.send(
       new UpdateCommand({
         TableName: this.tableName,

@@ -8,7 +8,7 @@ import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
-import { unsubscribeSecret } from '../adapters/secrets.js';
+import { deploymentSecret } from '../adapters/secrets.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { erasedEvent } from '../domain/bus-events.js';
@@ -89,7 +89,7 @@ const deleteContact: Route = async (event) => {
   const now = clock.now();
   const caller = callerOf(event);
   const erasedBy = caller ? publisher(caller) : undefined;
-  const erased = await eraseContact(tableName, contactId, now, await unsubscribeSecret(), erasedBy);
+  const erased = await eraseContact(tableName, contactId, now, await deploymentSecret(), erasedBy);
   if (!erased) return noContact(contactId);
   if (erased.taskToken) await wakeTask(erased.taskToken, { wokenBy: 'erasure' });
   // After the erasure, so no consumer hears of one that did not happen. Should the put fail, the

@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * more than unsubscribe its own recipient. A confirmation token names the contact and the request
  * it confirms; the request itself expires (see `confirmConsent`).
  */
-export type UnsubscribeSecret = string | Uint8Array;
+export type LinkSecret = string | Uint8Array;
 
 /** Binds each MAC to one purpose, so a token made for one link never works for another. */
 const purposes = {
@@ -18,10 +18,10 @@ const purposes = {
 } as const;
 export type LinkPurpose = keyof typeof purposes;
 
-const mac = (purpose: LinkPurpose, encoded: string, secret: UnsubscribeSecret) =>
+const mac = (purpose: LinkPurpose, encoded: string, secret: LinkSecret) =>
   createHmac('sha256', secret).update(purposes[purpose]).update(encoded).digest('base64url');
 
-export const signLinkToken = (purpose: LinkPurpose, payload: string, secret: UnsubscribeSecret): string => {
+export const signLinkToken = (purpose: LinkPurpose, payload: string, secret: LinkSecret): string => {
   if (!payload) throw new Error(`A ${purpose} token needs a payload`);
   const encoded = Buffer.from(payload, 'utf8').toString('base64url');
   return `${encoded}.${mac(purpose, encoded, secret)}`;
@@ -31,7 +31,7 @@ export const signLinkToken = (purpose: LinkPurpose, payload: string, secret: Uns
 export const verifyLinkToken = (
   purpose: LinkPurpose,
   token: string,
-  secret: UnsubscribeSecret,
+  secret: LinkSecret,
 ): string | undefined => {
   const [encoded, signature, extra] = token.split('.');
   if (!encoded || !signature || extra !== undefined) return undefined;
@@ -44,10 +44,10 @@ export const verifyLinkToken = (
   return given.length === expected.length && timingSafeEqual(given, expected) ? payload : undefined;
 };
 
-export const signUnsubscribeToken = (contactId: string, secret: UnsubscribeSecret): string =>
+export const signUnsubscribeToken = (contactId: string, secret: LinkSecret): string =>
   signLinkToken('unsubscribe', contactId, secret);
 
-export const verifyUnsubscribeToken = (token: string, secret: UnsubscribeSecret): string | undefined =>
+export const verifyUnsubscribeToken = (token: string, secret: LinkSecret): string | undefined =>
   verifyLinkToken('unsubscribe', token, secret);
 
 /** Which request a confirmation link confirms. */
@@ -56,13 +56,10 @@ export interface ConfirmationSubject {
   touchId: string;
 }
 
-export const signConfirmToken = (subject: ConfirmationSubject, secret: UnsubscribeSecret): string =>
+export const signConfirmToken = (subject: ConfirmationSubject, secret: LinkSecret): string =>
   signLinkToken('confirm', `${subject.contactId} ${subject.touchId}`, secret);
 
-export const verifyConfirmToken = (
-  token: string,
-  secret: UnsubscribeSecret,
-): ConfirmationSubject | undefined => {
+export const verifyConfirmToken = (token: string, secret: LinkSecret): ConfirmationSubject | undefined => {
   const [contactId, touchId, extra] = verifyLinkToken('confirm', token, secret)?.split(' ') ?? [];
   return contactId && touchId && extra === undefined ? { contactId, touchId } : undefined;
 };

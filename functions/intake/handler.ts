@@ -6,7 +6,7 @@ import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { confirmLink, sendTransactionalEmail } from '../adapters/mailer.js';
-import { unsubscribeSecret } from '../adapters/secrets.js';
+import { deploymentSecret } from '../adapters/secrets.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { startExecutionOnce } from '../adapters/stepfunctions.js';
 import { SubmissionCounter } from '../adapters/submission-counter.js';
@@ -20,7 +20,7 @@ import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { executionName } from '../journey/advance.js';
 import { recordSubmission } from './record-submission.js';
-import { replyToSubmission } from './reply-to-request.js';
+import { replyToSubmission } from './reply-to-submission.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const stateMachineArn = requireEnv('JOURNEY_STATE_MACHINE_ARN');
@@ -47,11 +47,13 @@ const submissions = new SubmissionCounter(tableName);
 /** POST /v1/contacts: a landing page's form, as JSON or form-encoded. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
   const now = clock.now();
+  // One salted hash of the client's address, for its rate counter and its consent records.
+  const clientHash = hashClientAddress(event.requestContext.http.sourceIp, await deploymentSecret());
   // First, before the body is even read: a client past its limit costs one write and gets nothing
   // else, whatever it sent (the honeypot and refused bodies count too).
   if (ratePerMinute > 0) {
     const window = rateWindow(now);
-    const count = await submissions.add(event.requestContext.http.sourceIp, window);
+    const count = await submissions.add(clientHash, window);
     if (isOverLimit(count, ratePerMinute)) {
       logger.info('Submission refused: client past its limit', { count });
       return errorResponse(
@@ -83,7 +85,6 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   }
   if (parsed.ignored.length > 0) logger.info('Submission fields ignored', { fields: parsed.ignored });
 
-  const clientHash = hashClientAddress(event.requestContext.http.sourceIp, await unsubscribeSecret());
   const { contact, touch, created, confirm } = await recordSubmission(
     parsed.value,
     dependencies,

@@ -4,7 +4,7 @@ import type { ConsentLedger } from '../adapters/consent-ledger.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
-import { unsubscribeSecret } from '../adapters/secrets.js';
+import { deploymentSecret } from '../adapters/secrets.js';
 import { hashClientAddress } from '../domain/client-address.js';
 import { confirmConsent } from '../domain/consent.js';
 import { maskEmail } from '../domain/email-address.js';
@@ -34,7 +34,7 @@ export const confirmSubscription = async (
 ): Promise<HttpResult> => {
   const wantsHtml = event.headers?.accept?.includes('text/html') ?? false;
   const token = event.queryStringParameters?.t;
-  const subject = token ? verifyConfirmToken(token, await unsubscribeSecret()) : undefined;
+  const subject = token ? verifyConfirmToken(token, await deploymentSecret()) : undefined;
   if (!token || !subject) {
     logger.info('Confirmation with an invalid token', { tokenGiven: token !== undefined });
     return wantsHtml
@@ -57,7 +57,7 @@ export const confirmSubscription = async (
   }
 
   const now = clock.now();
-  const clientHash = hashClientAddress(event.requestContext.http.sourceIp, await unsubscribeSecret());
+  const clientHash = hashClientAddress(event.requestContext.http.sourceIp, await deploymentSecret());
   for (let attempt = 0; contact && attempt < maxAttempts; attempt++) {
     const confirmation = confirmConsent(contact.consent, subject.touchId, now);
     if (confirmation.outcome !== 'confirmed') {

@@ -4,7 +4,7 @@ import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
-import { unsubscribeSecret } from '../adapters/secrets.js';
+import { deploymentSecret } from '../adapters/secrets.js';
 import { requireEnv } from '../config/env.js';
 import { hashClientAddress } from '../domain/client-address.js';
 import type { Contact } from '../domain/contact.js';
@@ -41,7 +41,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
 const unsubscribe = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
   const wantsHtml = event.headers?.accept?.includes('text/html') ?? false;
   const token = event.queryStringParameters?.t;
-  const contactId = token ? verifyUnsubscribeToken(token, await unsubscribeSecret()) : undefined;
+  const contactId = token ? verifyUnsubscribeToken(token, await deploymentSecret()) : undefined;
   if (!token || !contactId) {
     logger.info('Unsubscribe with an invalid token', { tokenGiven: token !== undefined });
     const issue = token ? 'is not a valid unsubscribe token' : 'is required';
@@ -64,7 +64,7 @@ const unsubscribe = async (event: APIGatewayProxyEventV2): Promise<HttpResult> =
     await deliverContactEvent(journeys, contactId, 'unsubscribed', now);
     await contacts.markUnreachable(contactId, 'unsubscribed', now, 'unsubscribed', {
       record: { at: now.toISOString(), action: 'withdrawn', method: 'unsubscribe_link' },
-      clientHash: hashClientAddress(event.requestContext.http.sourceIp, await unsubscribeSecret()),
+      clientHash: hashClientAddress(event.requestContext.http.sourceIp, await deploymentSecret()),
     });
     logger.info('Contact unsubscribed', { contactId });
   }

@@ -21,8 +21,8 @@ beforeAll(async () => {
   fixture = await startMailFixture('unsubscribe');
   ({ contacts, journeys, sendMarketingEmail } = fixture);
   ({ handler } = await import('../../functions/unsubscribe/handler.js'));
-  const { unsubscribeSecret } = await import('../../functions/adapters/secrets.js');
-  secret = await unsubscribeSecret();
+  const { deploymentSecret } = await import('../../functions/adapters/secrets.js');
+  secret = await deploymentSecret();
 });
 
 afterAll(async () => {
