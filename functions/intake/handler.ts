@@ -47,13 +47,18 @@ const submissions = new SubmissionCounter(tableName);
 /** POST /v1/contacts: a landing page's form, as JSON or form-encoded. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
   const now = clock.now();
-  // One salted hash of the client's address, for its rate counter and its consent records.
-  const clientHash = hashClientAddress(event.requestContext.http.sourceIp, await deploymentSecret());
+  // One salted hash of the client's address, for its rate counter and its consent records; made
+  // only when one needs it, so a refused body with the limit off reads and writes nothing.
+  let hashed: string | undefined;
+  const clientHash = async () => {
+    hashed ??= hashClientAddress(event.requestContext.http.sourceIp, await deploymentSecret());
+    return hashed;
+  };
   // First, before the body is even read: a client past its limit costs one write and gets nothing
   // else, whatever it sent (the honeypot and refused bodies count too).
   if (ratePerMinute > 0) {
     const window = rateWindow(now);
-    const count = await submissions.add(clientHash, window);
+    const count = await submissions.add(await clientHash(), window);
     if (isOverLimit(count, ratePerMinute)) {
       logger.info('Submission refused: client past its limit', { count });
       return errorResponse(
@@ -89,7 +94,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
     parsed.value,
     dependencies,
     now,
-    clientHash,
+    await clientHash(),
   );
   try {
     await replyToSubmission(contact, touch, confirm, replies, now);
