@@ -613,16 +613,41 @@
     $('width-desktop').setAttribute('aria-pressed', String(!mobile));
   };
 
-  /** `#template/NAME` opens a template, `#templates` the list; anything else the schedules. */
+  /**
+   * The other sections (contacts, sales queue, rules, sources) live in scripts of their own that
+   * register here: a tab, a panel, the hash words that open it, the groups that see it, and what to
+   * do when it is shown.
+   */
+  const sections = [];
+  const mayOpen = (section) => identity().groups.some((group) => section.roles.includes(group));
+  const register = (section) => {
+    sections.push(section);
+    $(section.tab).addEventListener('click', () => {
+      window.location.hash = `#${section.hashes[0]}`;
+    });
+  };
+
+  /**
+   * `#template/NAME` opens a template, `#templates` the list, a registered section's word that
+   * section (`#contact/ID`); anything else the schedules (the funnel, for sales).
+   */
   const route = () => {
-    const [view, name] = window.location.hash.slice(1).split('/');
-    const templates = view === 'template' || view === 'templates';
-    $('schedules-view').hidden = templates;
+    const [view, ...rest] = window.location.hash.slice(1).split('/');
+    const section = sections.find((candidate) => candidate.hashes.includes(view) && mayOpen(candidate));
+    const templates = !section && (view === 'template' || view === 'templates');
+    const schedules = !section && !templates;
+    $('schedules-view').hidden = !schedules;
     $('templates-view').hidden = !templates;
-    $('tracks').hidden = templates;
-    $('tab-schedules').setAttribute('aria-selected', String(!templates));
+    $('tracks').hidden = !schedules || !state.edits;
+    $('tab-schedules').setAttribute('aria-selected', String(schedules));
     $('tab-templates').setAttribute('aria-selected', String(templates));
+    for (const candidate of sections) {
+      $(candidate.panel).hidden = candidate !== section;
+      $(candidate.tab).setAttribute('aria-selected', String(candidate === section));
+    }
+    if (section) section.show(rest.map((part) => decodeURIComponent(part)));
     // The open template keeps its unsaved edits when its tab or link is chosen again.
+    const [name] = rest;
     if (view === 'template' && name && decodeURIComponent(name) !== state.template?.name) {
       openTemplate(decodeURIComponent(name));
     }
@@ -630,8 +655,8 @@
 
   const enter = async () => {
     const who = identity();
-    const edits = who.groups.includes('marketing') || who.groups.includes('admin');
-    const { status, body } = await api(edits ? '/v1/schedules' : '/v1/reports/funnel');
+    state.edits = who.groups.includes('marketing') || who.groups.includes('admin');
+    const { status, body } = await api(state.edits ? '/v1/schedules' : '/v1/reports/funnel');
     if (status !== 200) {
       sessionStorage.removeItem('leadflow-admin-token');
       $('sign-in-panel').hidden = false;
@@ -644,14 +669,16 @@
     $('workspace').hidden = false;
     $('sign-out').hidden = false;
     $('signed-in-as').textContent = `${who.name} (${who.groups.join(', ') || 'no group'})`;
-    if (!edits) {
+    for (const section of sections) $(section.tab).hidden = !mayOpen(section);
+    if (!state.edits) {
       // Schedules and templates are marketing's (the API refuses them too): a sales user sees the funnel.
-      for (const id of ['schedule-editor', 'schedule-versions', 'tab-templates', 'tab-schedules', 'tracks'])
-        $(id).hidden = true;
+      for (const id of ['schedule-editor', 'schedule-versions', 'tab-templates']) $(id).hidden = true;
+      $('tab-schedules').textContent = 'Funnel';
       $('role-notice').hidden = false;
       $('role-notice').textContent =
-        'Schedules and templates are edited by marketing. Your group sees the funnel here.';
+        'Schedules and templates are edited by marketing. Your group sees the funnel, contacts and leads here.';
       await loadFunnel();
+      route();
       return;
     }
     state.templates = (await api('/v1/templates')).body?.templates ?? [];
@@ -738,10 +765,17 @@
   $('width-desktop').addEventListener('click', () => setPreviewWidth(false));
   $('width-mobile').addEventListener('click', () => setPreviewWidth(true));
 
-  // The admin token exists only locally; in AWS every user signs in.
-  void configLoaded.then(async () => {
-    $('sign-in').hidden = config.mode !== 'local';
-    await finishSignIn();
-    if (state.token) enter();
-  });
+  /** What the section scripts share with this one. */
+  window.leadflowAdmin = { $, api, identity, versionLine, register, route };
+
+  // The admin token exists only locally; in AWS every user signs in; the sections register first.
+  window.addEventListener(
+    'DOMContentLoaded',
+    () =>
+      void configLoaded.then(async () => {
+        $('sign-in').hidden = config.mode !== 'local';
+        await finishSignIn();
+        if (state.token) enter();
+      }),
+  );
 })();
