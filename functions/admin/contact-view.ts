@@ -1,12 +1,25 @@
 import type { ConsentRecord } from '../domain/consent.js';
 import type { Contact, Touch } from '../domain/contact.js';
+import type { ScoreExplanation } from '../domain/lead-score.js';
 
 /**
  * What an admin sees of a contact: its record, where it first and last came from, its touches,
- * and the consent records that prove what it agreed to.
+ * the consent records that prove what it agreed to, and why it scores what it does.
  */
-export const contactView = (contact: Contact, touches: Touch[], consentRecords: ConsentRecord[]) => {
-  const { firstTouch, latestTouch, emailNormalised: _dedupeKey, taskToken: _internal, ...record } = contact;
+export const contactView = (
+  contact: Contact,
+  touches: Touch[],
+  consentRecords: ConsentRecord[],
+  scoreExplanation: ScoreExplanation,
+) => {
+  const {
+    firstTouch,
+    latestTouch,
+    emailNormalised: _dedupeKey,
+    taskToken: _internal,
+    scoreSignals: _explained,
+    ...record
+  } = contact;
   const attributionOf = (touch: Touch) => ({
     at: touch.receivedAt,
     where: touch.where,
@@ -18,5 +31,6 @@ export const contactView = (contact: Contact, touches: Touch[], consentRecords: 
     attribution: { first: attributionOf(firstTouch), latest: attributionOf(latestTouch) },
     touches,
     consentRecords,
+    scoreExplanation,
   };
 };

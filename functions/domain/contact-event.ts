@@ -26,6 +26,8 @@ export const contactEventTypes = [
   'schedule_changed',
   /** The contact confirmed its subscription: marketing email may begin. Plans again, like the above. */
   'consent_confirmed',
+  /** A new version of the qualification rules: the journey weighs the contact again under it. */
+  'rules_changed',
 ] as const;
 
 export type ContactEventType = (typeof contactEventTypes)[number];
