@@ -127,7 +127,7 @@ const profileFields = ['email', 'firstName', 'lastName', 'company', 'jobTitle', 
 /** The fields a fit condition may name besides `fields.<custom>`. */
 export const fitFields: readonly string[] = profileFields;
 
-const valueOf = (facts: FitFacts, field: string): string | undefined => {
+const fieldValue = (facts: FitFacts, field: string): string | undefined => {
   if (field.startsWith('fields.')) {
     const name = field.slice('fields.'.length);
     const value = facts.fields && Object.hasOwn(facts.fields, name) ? facts.fields[name] : undefined;
@@ -140,7 +140,7 @@ const valueOf = (facts: FitFacts, field: string): string | undefined => {
 };
 
 const holds = (condition: FitCondition, facts: FitFacts): boolean => {
-  const value = valueOf(facts, condition.field);
+  const value = fieldValue(facts, condition.field);
   switch (condition.test) {
     case 'present':
       return value !== undefined;
