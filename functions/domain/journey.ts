@@ -38,6 +38,8 @@ export interface StageChange {
   reason: string;
   /** Who decided it, for a sales decision: the signed-in user's email (or `sub`). */
   by?: string;
+  /** A sales decision's note, as the rep wrote it (its reason is in `reason`). */
+  note?: string;
 }
 
 export interface JourneyContact extends FitFacts {
@@ -163,9 +165,18 @@ export const standingAfter = (
   let signals = signalsOf(contact);
   const fit = fitOf(contact, rules).result;
   const changes: StageChange[] = [];
-  const moveTo = (to: Stage, reason: string, by?: string) => {
+  const moveTo = (to: Stage, reason: string, decision?: ContactEvent['detail']) => {
     if (to === stage) return;
-    changes.push({ from: stage, to, at, reason, ...(by ? { by } : {}) });
+    const by = decision?.byEmail ?? decision?.bySub;
+    const why = decision?.reason ? `${reason}: ${decision.reason}` : reason;
+    changes.push({
+      from: stage,
+      to,
+      at,
+      reason: why,
+      ...(by ? { by } : {}),
+      ...(decision?.note ? { note: decision.note } : {}),
+    });
     stage = to;
   };
   const settle = (engaged: boolean, readyToTalk: boolean, reason: (score: number) => string) => {
@@ -177,7 +188,7 @@ export const standingAfter = (
     // Only asks the journey to plan again: not a touch, no score, no stage move.
     if (replanOnly.has(event.type)) continue;
     const after = stageAfterEvent(stage, event);
-    moveTo(after.stage, after.reason, event.detail?.byEmail ?? event.detail?.bySub);
+    moveTo(after.stage, after.reason, salesDecisions.has(event.type) ? event.detail : undefined);
     if (unreachable.has(stage)) continue;
     const signal = eventSignal(event);
     if (signal) signals = withSignal(signals, signal);

@@ -8,6 +8,8 @@ import { RulesRepository } from '../adapters/rules-repository.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { deliveryLimits, requireEnv } from '../config/env.js';
+import { signalsOf } from '../domain/journey.js';
+import { explainScore } from '../domain/lead-score.js';
 import {
   type AdvanceDependencies,
   advanceJourney,
@@ -28,7 +30,7 @@ const dependencies: AdvanceDependencies = {
   limits: deliveryLimits(),
   sendStepEmail,
   putEvents,
-  sendSalesHandoff: (contact, handoff) =>
+  sendSalesHandoff: async (contact, handoff) =>
     sendSalesHandoffEmail(
       salesInbox,
       {
@@ -38,6 +40,7 @@ const dependencies: AdvanceDependencies = {
         jobTitle: contact.jobTitle,
         email: contact.email,
         score: handoff.score,
+        reasons: explainScore(signalsOf(contact), contact, await rules.current(), clock.now()).causes,
         channel: handoff.latestTouch.channel,
         what: handoff.latestTouch.what,
         offerType: handoff.latestTouch.offerType ?? undefined,

@@ -172,7 +172,8 @@ export const advanceJourney = async (
     sourcesOf(contact.firstTouch),
     announced,
   );
-  await flushOutbox(contact, announced, deps, now);
+  // The handoff explains the score it announces: the contact as this step left it.
+  await flushOutbox({ ...contact, scoreSignals: standing.scoreSignals }, announced, deps, now);
   if (phase === 'ended') return decision('ended', 0);
   if (!continues) return decision(phase, waitMs);
   const generation = standing.journey.generation;
