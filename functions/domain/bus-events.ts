@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Contact } from './contact.js';
+import { salesTimeoutReason } from './journey.js';
 import type { Stage } from './stages.js';
 
 /**
@@ -19,6 +20,7 @@ export const schemaVersion = 1;
 export const detailTypes = {
   stageChanged: 'Contact Stage Changed',
   salesLeadReady: 'Sales Lead Ready',
+  salesAnswerOverdue: 'Sales Answer Overdue',
   erased: 'Contact Erased',
 } as const;
 export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
@@ -49,11 +51,19 @@ export interface SalesLeadReadyDetail extends DetailBase {
   latestTouch: { channel: string; what: string; offerType: string | null; receivedAt: string };
 }
 
+/** A sales lead nobody accepted or rejected within the agreed days: recycled for want of an answer. */
+export interface SalesAnswerOverdueDetail extends DetailBase {
+  score: number;
+  contactUrl: string;
+  company: string | null;
+}
+
 export type ErasedDetail = DetailBase;
 
 export type BusEvent =
   | { detailType: typeof detailTypes.stageChanged; detail: StageChangedDetail }
   | { detailType: typeof detailTypes.salesLeadReady; detail: SalesLeadReadyDetail }
+  | { detailType: typeof detailTypes.salesAnswerOverdue; detail: SalesAnswerOverdueDetail }
   | { detailType: typeof detailTypes.erased; detail: ErasedDetail };
 
 /** A UUID-shaped id that is the same every time for the same event. */
@@ -114,7 +124,8 @@ export const stageChangedEvent = (contactId: string, change: AnnouncedChange, sc
 
 /**
  * The events of the stage changes one journey step saved: a `Contact Stage Changed` for each,
- * and a `Sales Lead Ready` for a move into `sales_lead`, the handoff.
+ * a `Sales Lead Ready` for a move into `sales_lead` (the handoff), and a `Sales Answer Overdue`
+ * for a sales lead recycled because nobody answered in time.
  */
 export const stageChangeEvents = (
   contact: Pick<Contact, 'contactId' | 'company' | 'latestTouch' | 'buyingStage'>,
@@ -125,6 +136,23 @@ export const stageChangeEvents = (
   changes.flatMap((change): BusEvent[] => {
     const { contactId } = contact;
     const changed = stageChangedEvent(contactId, change, score);
+    if (change.reason === salesTimeoutReason) {
+      return [
+        changed,
+        {
+          detailType: detailTypes.salesAnswerOverdue,
+          detail: {
+            schemaVersion,
+            eventId: stableId(detailTypes.salesAnswerOverdue, ...changeKey(contactId, change)),
+            contactId,
+            at: change.at,
+            score,
+            contactUrl: contactLink(contactsUrl, contactId),
+            company: contact.company ?? null,
+          },
+        },
+      ];
+    }
     if (change.to !== 'sales_lead') return [changed];
     const touch = contact.latestTouch;
     return [

@@ -66,6 +66,9 @@ export interface Standing {
 export const signalsOf = (contact: Pick<JourneyContact, 'scoreSignals' | 'firstTouch'>): ScoreSignal[] =>
   contact.scoreSignals ?? (contact.firstTouch ? [touchSignal(contact.firstTouch, false)] : []);
 
+/** Why a sales lead nobody answered in time was recycled: the bus announces it as overdue. */
+export const salesTimeoutReason = 'no sales answer in time';
+
 /** The longest a journey sleeps without a reason: it wakes, finds nothing due, and sleeps again. */
 export const idleWaitMs = 30 * 86_400_000;
 
@@ -204,7 +207,7 @@ export const standingAfter = (
 
   const salesDeadline =
     Date.parse(changes.at(-1)?.at ?? journey.stageSince) + rules.salesAnswerWithinDays * 86_400_000;
-  if (stage === 'sales_lead' && now.getTime() >= salesDeadline) moveTo('recycled', 'no sales answer in time');
+  if (stage === 'sales_lead' && now.getTime() >= salesDeadline) moveTo('recycled', salesTimeoutReason);
 
   const next: JourneyState = { ...journey };
   if (changes.length > 0) next.stageSince = at;

@@ -155,6 +155,35 @@ describe('events out on the bus, and the sales handoff', () => {
     expect(moves.at(-1)).toMatchObject({ from: 'sales_lead', to: 'recycled', reason: 'sales rejected' });
   });
 
+  it('a sales lead nobody answers in time is announced as overdue, once', async () => {
+    const contactId = await submit({
+      email: uniqueEmail('overdue'),
+      company: 'Initech',
+      consent: true,
+      buyingStage: 'ready_to_talk',
+    });
+    await runtime.advance('4d');
+    expect(ofType(await eventsOf(contactId), 'Sales Answer Overdue')).toEqual([]);
+    await runtime.advance('2d');
+    const events = await eventsOf(contactId);
+    const overdue = ofType(events, 'Sales Answer Overdue');
+    expect(overdue).toHaveLength(1);
+    expect(overdue[0]?.detail).toMatchObject({
+      contactId,
+      company: 'Initech',
+      contactUrl: `${runtime.url}/v1/contacts/${contactId}`,
+      score: expect.any(Number),
+    });
+    const moves = ofType(events, 'Contact Stage Changed').map((event) => event.detail);
+    expect(moves.at(-1)).toMatchObject({
+      from: 'sales_lead',
+      to: 'recycled',
+      reason: 'no sales answer in time',
+    });
+    await runtime.advance('30d');
+    expect(ofType(await eventsOf(contactId), 'Sales Answer Overdue')).toHaveLength(1);
+  }, 60_000);
+
   it('previews the handoff template with a sample lead', async () => {
     const response = await runtime.call('/v1/templates/sales-lead-ready/preview', {
       method: 'POST',
@@ -165,6 +194,7 @@ describe('events out on the bus, and the sales handoff', () => {
     const shown = (await response.json()) as { subject: string; html: string };
     expect(shown.subject).toBe('Sales lead ready: Alex Sample (Example Co)');
     expect(shown.html).toContain('score of 72');
+    expect(shown.html).toContain('why: demo +30');
     expect(shown.html).toContain('/v1/contacts/sample');
   });
 
