@@ -3,6 +3,7 @@ import type { Consent } from './consent.js';
 import { normaliseEmail } from './email-address.js';
 import type { JourneyState, StageChange } from './journey.js';
 import { type QualificationRules, touchScore } from './qualification.js';
+import type { Reached } from './source-report.js';
 import type { BuyingStage, Stage } from './stages.js';
 import { stageOfNewContact } from './stages.js';
 import type { CustomFields, Submission } from './submission.js';
@@ -57,6 +58,8 @@ export interface Contact extends Profile {
   updatedAt: string;
   journey?: JourneyState;
   stageHistory?: StageChange[];
+  /** The furthest stage the source report counted it for; absent on contacts created before those counters. */
+  reachedMilestone?: Reached;
   /** The journey's waiting task, while one waits. */
   taskToken?: string;
   /** When the contact unsubscribed (its marketing consent is withdrawn at the same moment). */

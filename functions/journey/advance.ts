@@ -16,6 +16,7 @@ import {
 } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
+import { sourceProgress } from '../domain/source-report.js';
 import { flushOutbox, type SendSalesHandoff } from './flush-outbox.js';
 import { reconcileSends } from './reconcile-sends.js';
 
@@ -170,6 +171,10 @@ export const advanceJourney = async (
     now,
     sourcesOf(contact.firstTouch),
     announced,
+    sourceProgress(
+      contact,
+      standing.changes.map((change) => change.to),
+    ),
   );
   await flushOutbox(contact, announced, deps, now);
   if (phase === 'ended') return decision('ended', 0);
