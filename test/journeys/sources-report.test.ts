@@ -56,6 +56,7 @@ const table = (answer: SourceReport, dimension: string) =>
 describe('GET /v1/reports/sources', () => {
   let createdMonth = '';
 
+  // Five journeys walked step by step: room for a busy machine.
   it('counts, per first-touch source, the contacts and how many ever reached each stage', async () => {
     // Paid search, spring campaign: one lead by engagement (38 + 10 ≥ 40), one straight to sales, rejected.
     const lead = await submit({
@@ -154,7 +155,7 @@ describe('GET /v1/reports/sources', () => {
       createdAt: string;
     };
     createdMonth = created.createdAt.slice(0, 7);
-  });
+  }, 120_000);
 
   it('counts the contacts created in the months asked for', async () => {
     const month = await report(`?from=${createdMonth}&to=${createdMonth}`);
