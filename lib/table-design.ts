@@ -17,11 +17,15 @@
  * | schedule        | SCHEDULE#<track>        | VERSION#<n> / CURRENT                 | nurture, recycle, customer            |
  * | stage counts    | REPORT#FUNNEL           | STAGE#<stage>#<source>#<shard>        | contacts per stage now, by source     |
  * | daily moves     | REPORT#FUNNEL#<day>     | MOVE#<from>#<to>#<source>#<shard>     | stage moves of the day, by source     |
+ * | source counts   | REPORT#SOURCES#<yyyy-mm>| <dimension>#<value>#<shard>           | contacts of the month, stages reached |
  * | signing key     | CONFIG#SECRETS          | UNSUBSCRIBE                           | signs unsubscribe links               |
  * | intake counter  | RATE#<clientHash>       | <window start, ISO 8601>              | submissions per client and minute     |
  *
  * A source is `channel:<where>`, `form:<what>` or `offer:<why>` of the contact's first touch.
- * Counters change only in the transaction that moves the stage, spread over 8 shards.
+ * Counters change only in the transaction that moves the stage, spread over 8 shards. The source
+ * report's counters go by the contact's creation month and first-touch channel, utm_source,
+ * utm_campaign, form or offer (values cut to 100 characters); the profile's `reachedMilestone`
+ * says how far they have counted it (`functions/domain/source-report.ts`).
  *
  * GSI1 (gsi1pk / gsi1sk): contacts by stage (`STAGE#<stage>`, time of the last stage move).
  * GSI2 (gsi2pk / gsi2sk): all contacts by creation (`CONTACTS#<yyyy-mm>`, `<createdAt>#<contactId>`),

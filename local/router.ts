@@ -4,6 +4,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type ApiRoute, apiRoutes, type RouteTarget, routeKey } from '../lib/api-routes.js';
+import { webVendorFiles } from '../lib/web-vendor.js';
 import { type HttpHandler, lambdaContext, toApiGatewayEvent } from './api-gateway-event.js';
 
 /** API Gateway's own payload limit; the handlers enforce their tighter ones. */
@@ -180,10 +181,12 @@ export const createRouter = (options: RouterOptions): Route => {
     }
   };
 
+  const vendorFiles = new Map(webVendorFiles.map(({ urlPath, file }) => [urlPath, file]));
+
   const serveStatic = async (pathname: string): Promise<LocalResponse | undefined> => {
     const name = pathname === '/' ? '/index.html' : extname(pathname) ? pathname : `${pathname}.html`;
-    const file = normalize(join(options.webDir, name));
-    if (!file.startsWith(options.webDir + sep)) return undefined;
+    const file = vendorFiles.get(name) ?? normalize(join(options.webDir, name));
+    if (!vendorFiles.has(name) && !file.startsWith(options.webDir + sep)) return undefined;
     try {
       const content = await readFile(file);
       const type = contentTypes[extname(file)] ?? 'application/octet-stream';

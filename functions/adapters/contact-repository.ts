@@ -6,6 +6,7 @@ import type { Contact, RepeatChanges, Touch } from '../domain/contact.js';
 import { searchedProfileFields, searchTextOf } from '../domain/contact-query.js';
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { StageChange } from '../domain/journey.js';
+import { sourceEntry } from '../domain/source-report.js';
 import { consentRecordItem } from './consent-ledger.js';
 import { registerCreationMonth } from './contact-finder.js';
 import { byCreationKeys } from './contact-index-keys.js';
@@ -13,6 +14,7 @@ import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
 import { outboxPut } from './journey-repository.js';
 import { contactKey, contactPk, liveContact } from './live-contact.js';
+import { sourceCounterUpdates } from './source-counters.js';
 
 const emailKey = (emailNormalised: string) => ({ pk: `EMAIL#${emailNormalised}`, sk: 'EMAIL' });
 const touchKey = (touch: Touch) => ({
@@ -47,6 +49,7 @@ export class ContactRepository {
    */
   async createContact(contact: Contact): Promise<boolean> {
     await registerCreationMonth(this.tableName, contact.createdAt);
+    const sources = sourceEntry(contact);
     try {
       await this.transactWithRetry([
         {
@@ -68,6 +71,7 @@ export class ContactRepository {
               gsi1sk: contact.createdAt,
               ...byCreationKeys(contact),
               searchText: searchTextOf(contact),
+              reachedMilestone: sources.reached,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -83,6 +87,7 @@ export class ContactRepository {
           contact.contactId,
           counterDeltas([{ to: contact.stage }], sourcesOf(contact.firstTouch), new Date(contact.createdAt)),
         ),
+        ...sourceCounterUpdates(this.tableName, contact.contactId, sources),
       ]);
       return true;
     } catch (error) {

@@ -10,9 +10,11 @@ import type { BusEvent } from '../domain/bus-events.js';
 import type { ContactEvent } from '../domain/contact-event.js';
 import { counterDeltas } from '../domain/funnel-report.js';
 import type { Standing } from '../domain/journey.js';
+import type { SourceCounting } from '../domain/source-report.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
 import { contactKey, contactPk, liveContact, liveContactCheck } from './live-contact.js';
+import { sourceCounterUpdates } from './source-counters.js';
 
 /** A transaction holds 100 items: the contact and at most this many consumed events. */
 const maxEventsPerStep = 50;
@@ -158,6 +160,8 @@ export class JourneyRepository {
     now: Date,
     sources: readonly string[],
     outbox: readonly BusEvent[] = [],
+    /** Milestones the step's changes reach first: counted with the contact's `reachedMilestone`. */
+    reach?: SourceCounting,
   ): Promise<void> {
     // Holds only if the stage is still the one the step started from: an unsubscribe or a bounce
     // written meanwhile fails this step, and its retry starts from the new stage. Never once an
@@ -182,6 +186,7 @@ export class JourneyRepository {
               'SET stage = :stage, score = :score, scoreSignals = :signals, journey = :journey, updatedAt = :now, gsi1pk = :byStage, ' +
               'gsi1sk = :now, stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)' +
               (standing.buyingStage ? ', buyingStage = :buyingStage' : '') +
+              (reach ? ', reachedMilestone = :reached' : '') +
               // A step that got this far has recovered from any stall.
               ' REMOVE taskToken, stalled',
             ConditionExpression: `stage = :fromStage AND ${liveContact}`,
@@ -196,6 +201,7 @@ export class JourneyRepository {
               ':none': [],
               ':changes': standing.changes,
               ...(standing.buyingStage ? { ':buyingStage': standing.buyingStage } : {}),
+              ...(reach ? { ':reached': reach.reached } : {}),
             },
           },
         },
@@ -206,6 +212,7 @@ export class JourneyRepository {
           },
         })),
         ...counters,
+        ...(reach ? sourceCounterUpdates(this.tableName, contactId, reach) : []),
         ...outbox.map((event) => outboxPut(this.tableName, contactId, event)),
       ],
     });

@@ -21,6 +21,7 @@ import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
 import { funnelReportRoute } from '../reports/funnel.js';
+import { sourceReportRoute } from '../reports/sources.js';
 import { rulesRoutes } from '../rules/routes.js';
 import { scheduleRoutes } from '../schedules/routes.js';
 import { templateRoutes } from '../templates/routes.js';
@@ -115,6 +116,7 @@ const routes: Record<string, Route> = {
   ...templateRoutes(tableName),
   ...rulesRoutes(tableName, contacts, rules),
   'GET /v1/reports/funnel': funnelReportRoute(tableName),
+  'GET /v1/reports/sources': sourceReportRoute(tableName),
 };
 
 /** Which groups may call each admin route: the same list the stack deploys the routes from. */

@@ -4,6 +4,7 @@ import { normaliseEmail } from './email-address.js';
 import type { JourneyState, StageChange } from './journey.js';
 import { explainScore, type ScoreSignal, touchSignal } from './lead-score.js';
 import type { QualificationRules } from './qualification.js';
+import type { Reached } from './source-report.js';
 import type { BuyingStage, Stage } from './stages.js';
 import { stageOfNewContact } from './stages.js';
 import type { CustomFields, Submission } from './submission.js';
@@ -60,6 +61,8 @@ export interface Contact extends Profile {
   updatedAt: string;
   journey?: JourneyState;
   stageHistory?: StageChange[];
+  /** The furthest stage the source report counted it for; absent on contacts created before those counters. */
+  reachedMilestone?: Reached;
   /** The journey's waiting task, while one waits. */
   taskToken?: string;
   /** When the contact unsubscribed (its marketing consent is withdrawn at the same moment). */

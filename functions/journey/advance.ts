@@ -16,6 +16,7 @@ import {
 } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
+import { sourceProgress } from '../domain/source-report.js';
 import { flushOutbox, type SendSalesHandoff } from './flush-outbox.js';
 import { reconcileSends } from './reconcile-sends.js';
 
@@ -171,6 +172,10 @@ export const advanceJourney = async (
     now,
     sourcesOf(contact.firstTouch),
     announced,
+    sourceProgress(
+      contact,
+      standing.changes.map((change) => change.to),
+    ),
   );
   // The handoff explains the score it announces: the contact as this step left it.
   await flushOutbox({ ...contact, scoreSignals: standing.scoreSignals }, announced, deps, now);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DefaultStackSynthesizer, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -19,6 +20,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { webVendorFiles } from '../web-vendor.js';
 
 /** What the admin page reads from `/config.json` at load: where the API and the sign-in are. */
 export interface AdminPageConfig {
@@ -181,13 +183,19 @@ export class AdminSite extends Construct {
     this.adminPageUrl = `https://${props.domain?.name ?? this.distribution.distributionDomainName}/admin`;
   }
 
-  /** Uploads web/ (without the landing page if it is off) and `config.json`, then invalidates the cache. */
+  /**
+   * Uploads web/ (without the landing page if it is off), the browser libraries it loads from
+   * node_modules and `config.json`, then invalidates the cache.
+   */
   public deploy(config: AdminPageConfig): BucketDeployment {
     const deployment = new BucketDeployment(this, 'Deployment', {
       destinationBucket: this.bucket,
       sources: [
-        Source.asset(webDir, this.landingPage ? {} : { exclude: ['*', '!admin.*'] }),
+        Source.asset(webDir, this.landingPage ? {} : { exclude: ['*', '!admin*'] }),
         Source.jsonData('config.json', config),
+        ...webVendorFiles.map(({ urlPath, file }) =>
+          Source.data(urlPath.slice(1), readFileSync(file, 'utf8')),
+        ),
       ],
       // Files removed from web/ go from the bucket; on stack deletion the files go, then the bucket.
       prune: true,

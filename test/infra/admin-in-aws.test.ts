@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes, roles, routeKey } from '../../lib/api-routes.js';
 import { contextKeys, LeadflowStack } from '../../lib/leadflow-stack.js';
+import { webVendorFiles } from '../../lib/web-vendor.js';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 type Statement = { Effect: string; Principal?: unknown; Condition?: unknown };
@@ -301,7 +302,26 @@ describe('admin site (S3 + CloudFront)', () => {
     adminOnly.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({ DefaultRootObject: 'admin.html' }),
     });
-    expect(stagedAssets(dir).webFiles.sort()).toEqual(['admin.css', 'admin.html', 'admin.js']);
+    expect(stagedAssets(dir).webFiles.sort()).toEqual([
+      'admin-contacts.js',
+      'admin-rules.js',
+      'admin-sources.js',
+      'admin.css',
+      'admin.html',
+      'admin.js',
+    ]);
+  });
+
+  it('uploads the browser libraries the admin page loads, from node_modules, at the paths it loads them from', () => {
+    const html = readFileSync(new URL('../../web/admin.html', import.meta.url), 'utf8');
+    const staged = readdirSync(assemblyDir)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => join(assemblyDir, name));
+    for (const { urlPath, file } of webVendorFiles) {
+      expect(html).toContain(`<script src="${urlPath}"></script>`);
+      const copy = staged.map((dir) => join(dir, urlPath)).find((path) => existsSync(path));
+      expect(copy && readFileSync(copy, 'utf8')).toBe(readFileSync(file, 'utf8'));
+    }
   });
 
   it('outputs the admin page’s URL', () => {
