@@ -1,11 +1,32 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ConsentLedger } from '../adapters/consent-ledger.js';
+import type { ContactRepository } from '../adapters/contact-repository.js';
+import type { SendLedger } from '../adapters/send-ledger.js';
 import type { ConsentRecord } from '../domain/consent.js';
 import type { Contact, Touch } from '../domain/contact.js';
+import { salesAnswerDueAt } from '../domain/journey.js';
+import type { QualificationRules } from '../domain/qualification.js';
+import { type SentEmail, sentEmails } from '../domain/sent-email.js';
+import { errorResponse, type HttpResult, json } from '../http/responses.js';
+
+export interface ContactViewExtras {
+  /** The emails it was sent, with what SES reported of each. */
+  emails: SentEmail[];
+  /** For a sales lead: when the sales SLA runs out. */
+  salesAnswerDueAt?: string | undefined;
+}
 
 /**
- * What an admin sees of a contact: its record, where it first and last came from, its touches,
- * and the consent records that prove what it agreed to.
+ * What an admin sees of a contact: its record (stage history, journey state and any stall
+ * included), where it first and last came from, its touches, the consent records that prove what
+ * it agreed to, the emails it was sent, and a sales lead's answer deadline.
  */
-export const contactView = (contact: Contact, touches: Touch[], consentRecords: ConsentRecord[]) => {
+export const contactView = (
+  contact: Contact,
+  touches: Touch[],
+  consentRecords: ConsentRecord[],
+  extras: ContactViewExtras,
+) => {
   const { firstTouch, latestTouch, emailNormalised: _dedupeKey, taskToken: _internal, ...record } = contact;
   const attributionOf = (touch: Touch) => ({
     at: touch.receivedAt,
@@ -18,5 +39,37 @@ export const contactView = (contact: Contact, touches: Touch[], consentRecords: 
     attribution: { first: attributionOf(firstTouch), latest: attributionOf(latestTouch) },
     touches,
     consentRecords,
+    emails: extras.emails,
+    ...(extras.salesAnswerDueAt ? { salesAnswerDueAt: extras.salesAnswerDueAt } : {}),
   };
 };
+
+export interface ContactViewDeps {
+  contacts: ContactRepository;
+  consents: ConsentLedger;
+  ledger: SendLedger;
+  /** The qualification rules in force: they set the sales SLA. */
+  rules: () => Promise<QualificationRules>;
+}
+
+/** `GET /v1/contacts/{id}`. */
+export const contactViewRoutes = (deps: ContactViewDeps) => ({
+  'GET /v1/contacts/{id}': async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    const contactId = event.pathParameters?.id ?? '';
+    const contact = await deps.contacts.getContact(contactId);
+    if (!contact) return errorResponse(404, 'not_found', `No contact ${contactId}`);
+    const [touches, consentRecords, ledgerEntries, rules] = await Promise.all([
+      deps.contacts.listTouches(contactId),
+      deps.consents.records(contactId),
+      deps.ledger.entries(contactId),
+      deps.rules(),
+    ]);
+    return json(
+      200,
+      contactView(contact, touches, consentRecords, {
+        emails: sentEmails(ledgerEntries),
+        salesAnswerDueAt: salesAnswerDueAt(contact, rules),
+      }),
+    );
+  },
+});

@@ -328,9 +328,26 @@ export const nextTouch = (
   };
 };
 
+/** When sales must have answered a contact that became a sales lead at `stageSince` (epoch ms). */
+const salesAnswerDeadline = (stageSince: string, rules: QualificationRules): number =>
+  Date.parse(stageSince) + rules.salesAnswerWithinDays * 86_400_000;
+
 /** How long a sales-phase contact waits: until the answer deadline for a sales lead. */
 export const salesWaitMs = (standing: Standing, now: Date, rules: QualificationRules): number => {
   if (standing.stage !== 'sales_lead') return idleWaitMs;
-  const deadline = Date.parse(standing.journey.stageSince) + rules.salesAnswerWithinDays * 86_400_000;
+  const deadline = salesAnswerDeadline(standing.journey.stageSince, rules);
   return Math.max(0, Math.min(deadline - now.getTime(), idleWaitMs));
 };
+
+/**
+ * When the sales SLA on a sales lead runs out (past it, the journey recycles the lead), for the
+ * contact page and the sales queue; undefined for any other stage. A contact created a sales lead
+ * has no journey state until its first step: it has been one since it was created.
+ */
+export const salesAnswerDueAt = (
+  contact: Pick<JourneyContact, 'stage' | 'createdAt' | 'journey'>,
+  rules: QualificationRules,
+): string | undefined =>
+  contact.stage === 'sales_lead'
+    ? new Date(salesAnswerDeadline(contact.journey?.stageSince ?? contact.createdAt, rules)).toISOString()
+    : undefined;

@@ -5,6 +5,7 @@ import {
   type JourneyContact,
   nextTouch,
   phaseOf,
+  salesAnswerDueAt,
   salesWaitMs,
   standingAfter,
 } from '../../functions/domain/journey.js';
@@ -152,5 +153,33 @@ describe('salesWaitMs', () => {
   it('waits for a sales answer until the agreed deadline', () => {
     const standing = standingAfter(contact({ stage: 'sales_lead' }), [], at(2), defaultRules);
     expect(salesWaitMs(standing, at(2), defaultRules)).toBe(3 * day);
+  });
+});
+
+describe('salesAnswerDueAt', () => {
+  it('is the agreed days after the contact became a sales lead, where the journey waits until', () => {
+    const standing = standingAfter(
+      contact({ stage: 'lead', score: 60, company: 'Acme', jobTitle: 'CTO' }),
+      [event('engaged', 1)],
+      at(1),
+      defaultRules,
+    );
+    expect(standing.stage).toBe('sales_lead');
+    const { stage, journey } = standing;
+    const dueAt = salesAnswerDueAt({ stage, journey, createdAt: start.toISOString() }, defaultRules);
+    expect(dueAt).toBe(at(1 + defaultRules.salesAnswerWithinDays).toISOString());
+    expect(Date.parse(dueAt ?? '') - at(2).getTime()).toBe(salesWaitMs(standing, at(2), defaultRules));
+  });
+
+  it('counts from creation for a contact created a sales lead, before its journey took a step', () => {
+    expect(
+      salesAnswerDueAt(contact({ stage: 'sales_lead' }), { ...defaultRules, salesAnswerWithinDays: 2 }),
+    ).toBe(at(2).toISOString());
+  });
+
+  it('is undefined for every other stage', () => {
+    for (const stage of ['lead', 'opportunity', 'recycled'] as const) {
+      expect(salesAnswerDueAt(contact({ stage, journey: undefined }), defaultRules)).toBeUndefined();
+    }
   });
 });
