@@ -4,7 +4,7 @@ import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
 import type { ConsentRecord } from '../domain/consent.js';
 import type { Contact, Touch } from '../domain/contact.js';
-import { salesAnswerDueAt } from '../domain/journey.js';
+import { decisionsFitting, salesAnswerDueAt } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import { type SentEmail, sentEmails } from '../domain/sent-email.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
@@ -19,7 +19,8 @@ export interface ContactViewExtras {
 /**
  * What an admin sees of a contact: its record (stage history, journey state and any stall
  * included), where it first and last came from, its touches, the consent records that prove what
- * it agreed to, the emails it was sent, and a sales lead's answer deadline.
+ * it agreed to, the emails it was sent, the sales decisions that fit its stage, and a sales
+ * lead's answer deadline.
  */
 export const contactView = (
   contact: Contact,
@@ -40,6 +41,8 @@ export const contactView = (
     touches,
     consentRecords,
     emails: extras.emails,
+    /** The sales decisions `POST /v1/contacts/{id}/events` takes at this stage. */
+    decisions: decisionsFitting(contact.stage),
     ...(extras.salesAnswerDueAt ? { salesAnswerDueAt: extras.salesAnswerDueAt } : {}),
   };
 };

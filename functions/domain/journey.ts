@@ -36,6 +36,9 @@ export interface StageChange {
   reason: string;
   /** Who decided it, for a sales decision: the signed-in user's email (or `sub`). */
   by?: string;
+  /** A sales decision's own reason code (`no_budget`) and note, as the rep gave them. */
+  decisionReason?: string;
+  decisionNote?: string;
 }
 
 export interface JourneyContact {
@@ -128,6 +131,10 @@ const salesDecisions: ReadonlySet<ContactEvent['type']> = new Set([
 export const decisionFits = (stage: Stage, type: ContactEvent['type']): boolean =>
   !salesDecisions.has(type) || stageAfterEvent(stage, { eventId: '', type, at: '' }).stage !== stage;
 
+/** The sales decisions that fit a contact at `stage`: the ones the contact page offers. */
+export const decisionsFitting = (stage: Stage): ContactEvent['type'][] =>
+  [...salesDecisions].filter((type) => decisionFits(stage, type));
+
 const eventScore = (event: ContactEvent, rules: QualificationRules): number => {
   const base = rules.eventWeights[event.type] ?? 0;
   if (event.type !== 'submitted' || !event.detail?.channel) return base;
@@ -153,9 +160,20 @@ export const standingAfter = (
   };
   let { stage, score, buyingStage } = contact;
   const changes: StageChange[] = [];
-  const moveTo = (to: Stage, reason: string, by?: string) => {
+  const moveTo = (to: Stage, reason: string, event?: ContactEvent) => {
     if (to === stage) return;
-    changes.push({ from: stage, to, at, reason, ...(by ? { by } : {}) });
+    const by = event?.detail?.byEmail ?? event?.detail?.bySub;
+    // Other events' `reason` (a bounce's) is already the move's own.
+    const decision = event && salesDecisions.has(event.type) ? event.detail : undefined;
+    changes.push({
+      from: stage,
+      to,
+      at,
+      reason,
+      ...(by ? { by } : {}),
+      ...(decision?.reason ? { decisionReason: decision.reason } : {}),
+      ...(decision?.note ? { decisionNote: decision.note } : {}),
+    });
     stage = to;
   };
 
@@ -163,7 +181,7 @@ export const standingAfter = (
     // Only asks the journey to plan again: not a touch, no score, no stage move.
     if (replanOnly.has(event.type)) continue;
     const after = stageAfterEvent(stage, event);
-    moveTo(after.stage, after.reason, event.detail?.byEmail ?? event.detail?.bySub);
+    moveTo(after.stage, after.reason, event);
     if (unreachable.has(stage)) continue;
     score += eventScore(event, rules);
     const declared = event.detail?.buyingStage as BuyingStage | undefined;

@@ -33,6 +33,7 @@ interface ContactView {
   journey?: { stageSince: string; track?: string };
   stageHistory?: { from: string; to: string; reason: string; by?: string }[];
   emails: EmailView[];
+  decisions: string[];
   salesAnswerDueAt?: string;
 }
 interface ListItem {
@@ -125,6 +126,35 @@ describe('GET /v1/contacts/{id} for the sales workspace', () => {
       by: 'local-admin',
     });
     expect((await salesLeads()).some((item) => item.contactId === contactId)).toBe(false);
+  });
+
+  it("keeps a rejection's reason code and note in the stage history, and offers only decisions that fit", async () => {
+    const contactId = await submit({
+      email: uniqueEmail('declined'),
+      consent: true,
+      buyingStage: 'ready_to_talk',
+    });
+    expect((await view(contactId)).decisions).toEqual(['sales_accepted', 'sales_rejected', 'won', 'lost']);
+
+    const response = await runtime.call(`/v1/contacts/${contactId}/events`, {
+      method: 'POST',
+      admin: true,
+      json: { type: 'sales_rejected', reason: 'no_budget', note: 'Budget frozen until Q3' },
+    });
+    expect(response.status).toBe(202);
+    await runtime.settle();
+
+    const recycled = await view(contactId);
+    expect(recycled.stageHistory?.at(-1)).toEqual({
+      from: 'sales_lead',
+      to: 'recycled',
+      at: expect.any(String),
+      reason: 'sales rejected',
+      by: 'local-admin',
+      decisionReason: 'no_budget',
+      decisionNote: 'Budget frozen until Q3',
+    });
+    expect(recycled.decisions).toEqual(['won']);
   });
 
   it('answers a decision that does not fit the stage with 409', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContactEvent, ContactEventType } from '../../functions/domain/contact-event.js';
 import {
+  decisionsFitting,
   idleWaitMs,
   type JourneyContact,
   nextTouch,
@@ -153,6 +154,41 @@ describe('salesWaitMs', () => {
   it('waits for a sales answer until the agreed deadline', () => {
     const standing = standingAfter(contact({ stage: 'sales_lead' }), [], at(2), defaultRules);
     expect(salesWaitMs(standing, at(2), defaultRules)).toBe(3 * day);
+  });
+});
+
+describe('sales decisions', () => {
+  it('keep who decided, the reason code and the note in the stage change', () => {
+    const rejected = event('sales_rejected', 1, {
+      reason: 'no_budget',
+      note: 'Back in Q3',
+      byEmail: 'sam@example.com',
+      bySub: 'sam',
+    });
+    const standing = standingAfter(contact({ stage: 'sales_lead' }), [rejected], at(1), defaultRules);
+    expect(standing.changes).toEqual([
+      {
+        from: 'sales_lead',
+        to: 'recycled',
+        at: at(1).toISOString(),
+        reason: 'sales rejected',
+        by: 'sam@example.com',
+        decisionReason: 'no_budget',
+        decisionNote: 'Back in Q3',
+      },
+    ]);
+  });
+
+  it("leave another event's reason where it was: the move's own", () => {
+    const bounced = event('bounced', 1, { reason: 'bounced: General' });
+    const [change] = standingAfter(contact(), [bounced], at(1), defaultRules).changes;
+    expect(change).toEqual({ from: 'name', to: 'suppressed', at: at(1).toISOString(), reason: 'bounced' });
+  });
+
+  it('are offered where they fit the stage', () => {
+    expect(decisionsFitting('sales_lead')).toEqual(['sales_accepted', 'sales_rejected', 'won', 'lost']);
+    expect(decisionsFitting('opportunity')).toEqual(['won', 'lost']);
+    expect(decisionsFitting('customer')).toEqual([]);
   });
 });
 
