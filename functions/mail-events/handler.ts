@@ -126,7 +126,8 @@ const handleSesEvent = async (ses: SesEvent): Promise<void> => {
     return;
   }
   const outcome = outcomeOf(ses);
-  // The entry's status first: it is idempotent, and the contact's own record may be suppressed below.
+  // On the message's ledger entry, for the contact page: the first time of each outcome stays, so
+  // a redelivery changes nothing. A message without an entry (a test send) gets none.
   const mailed = mailOutcomeOf(ses, outcome);
   const key = ledgerKeyOf(ses.mail.tags);
   if (mailed && contactId && key) {
