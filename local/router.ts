@@ -217,7 +217,7 @@ export const createRouter = (options: RouterOptions): Route => {
         headers: {
           ...allowed,
           'access-control-allow-methods': 'GET,POST,PUT,DELETE,OPTIONS',
-          'access-control-allow-headers': 'content-type,authorization,if-match',
+          'access-control-allow-headers': 'content-type,authorization,if-match,prefer',
           'access-control-max-age': '600',
         },
       };

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Track } from '../domain/schedule.js';
-import { documentClient } from './dynamodb.js';
+import { type LedgerEntry, type MailOutcome, mailOutcomes } from '../domain/sent-email.js';
+import { documentClient, queryAll } from './dynamodb.js';
 import { contactPk, liveContactCheck } from './live-contact.js';
 
 const ledgerPrefix = (track: Track, round: number) => `SEND#${track}#${round}#`;
@@ -197,7 +198,10 @@ export class SendLedger {
           Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: { '#status': 'status' },
+          // DynamoDB refuses a name no expression uses.
+          ExpressionAttributeNames: `${update} ${condition}`.includes('#status')
+            ? { '#status': 'status' }
+            : undefined,
           ExpressionAttributeValues: values,
         }),
       );
@@ -221,6 +225,51 @@ export class SendLedger {
       'attribute_exists(pk)',
       { ':sent': 'sent', ':messageId': messageId, ':at': at.toISOString() },
     );
+  }
+
+  /**
+   * What SES reported of a message the ledger sent (delivered, opened, ...), as `<outcome>At` on
+   * its entry. The first report's time stays, so a redelivered or repeated SES event changes
+   * nothing; an entry that is gone (erased) is not written back. False when there is no entry.
+   */
+  recordOutcome(contactId: string, key: LedgerKey, outcome: MailOutcome, at: Date): Promise<boolean> {
+    return this.updateEntry(
+      contactId,
+      key,
+      `SET ${outcome}At = if_not_exists(${outcome}At, :at)`,
+      'attribute_exists(pk)',
+      { ':at': at.toISOString() },
+    );
+  }
+
+  /** The emails the contact was sent: its step emails on every track and its replies to requests. */
+  async entries(contactId: string): Promise<LedgerEntry[]> {
+    const pages = await Promise.all(
+      ['SEND#', replyPrefix].map((prefix) =>
+        queryAll({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': contactPk(contactId), ':prefix': prefix },
+        }),
+      ),
+    );
+    return pages.flat().map((item) => ({
+      status: String(item.status),
+      claimedAt: String(item.claimedAt),
+      ...(typeof item.sentAt === 'string' ? { sentAt: item.sentAt } : {}),
+      ...(typeof item.track === 'string' ? { track: item.track } : {}),
+      ...(typeof item.round === 'number' ? { round: item.round } : {}),
+      ...(typeof item.stepId === 'string' ? { stepId: item.stepId } : {}),
+      ...(typeof item.touchId === 'string' ? { touchId: item.touchId } : {}),
+      ...(typeof item.template === 'string' ? { template: item.template } : {}),
+      ...(typeof item.templateVersion === 'number' ? { templateVersion: item.templateVersion } : {}),
+      outcomes: Object.fromEntries(
+        mailOutcomes.flatMap((outcome) => {
+          const at = item[`${outcome}At`];
+          return typeof at === 'string' ? [[outcome, at]] : [];
+        }),
+      ),
+    }));
   }
 
   /** The contact's step emails still `sending`: claimed, but neither marked sent nor confirmed by SES. */

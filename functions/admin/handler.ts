@@ -10,11 +10,11 @@ import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
+import { SendLedger } from '../adapters/send-ledger.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { erasedEvent } from '../domain/bus-events.js';
-import { decisionFits, signalsOf } from '../domain/journey.js';
-import { explainScore } from '../domain/lead-score.js';
+import { decisionFits } from '../domain/journey.js';
 import { publisher } from '../domain/publication.js';
 import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
@@ -27,31 +27,19 @@ import { scheduleRoutes } from '../schedules/routes.js';
 import { templateRoutes } from '../templates/routes.js';
 import { parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
-import { contactView } from './contact-view.js';
+import { contactViewRoutes } from './contact-view.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
 const journeys = new JourneyRepository(tableName);
 const consents = new ConsentLedger(tableName);
 const rules = new RulesRepository(tableName);
+const currentRules = () => rules.current();
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
 const contactIdOf = (event: APIGatewayProxyEventV2) => event.pathParameters?.id ?? '';
 const noContact = (contactId: string) => errorResponse(404, 'not_found', `No contact ${contactId}`);
-
-const getContact: Route = async (event) => {
-  const contactId = contactIdOf(event);
-  const contact = await contacts.getContact(contactId);
-  if (!contact) return noContact(contactId);
-  const [touches, consentRecords, rulesNow] = await Promise.all([
-    contacts.listTouches(contactId),
-    consents.records(contactId),
-    rules.current(),
-  ]);
-  const scoreExplanation = explainScore(signalsOf(contact), contact, rulesNow, clock.now());
-  return json(200, contactView(contact, touches, consentRecords, scoreExplanation));
-};
 
 /** A sales decision or another admin event, handed to the contact's journey. */
 const postContactEvent: Route = async (event) => {
@@ -90,7 +78,11 @@ const postContactEvent: Route = async (event) => {
   return json(202, { contactId, eventId: delivered.eventId, type: delivered.type, at: delivered.at });
 };
 
-/** Erasure: everything about the contact goes, and its journey ends at its next step. */
+/**
+ * Erasure: everything about the contact goes, and its journey ends at its next step. 204 as
+ * always; a caller that asks with `Prefer: return=representation` (RFC 7240), as the admin page
+ * does, gets the receipt instead: who erased whom, and when.
+ */
 const deleteContact: Route = async (event) => {
   const contactId = contactIdOf(event);
   const now = clock.now();
@@ -103,13 +95,17 @@ const deleteContact: Route = async (event) => {
   // erasure stands and the 500 says the announcement did not go out.
   await putEvents([erasedEvent(contactId, now)]);
   logger.info('Contact erased', { contactId, erasedBy });
+  if (/\breturn=representation\b/.test(event.headers.prefer ?? '')) {
+    const receipt = { contactId, erasedAt: now.toISOString(), ...(erasedBy ? { erasedBy } : {}) };
+    return json(200, receipt, { 'preference-applied': 'return=representation' });
+  }
   return { statusCode: 204, headers: {}, body: '' };
 };
 
 /** Keyed by API Gateway's routeKey; the caller was authenticated before the event got here. */
 const routes: Record<string, Route> = {
-  ...contactListRoutes(contacts, new ContactLister(tableName)),
-  'GET /v1/contacts/{id}': getContact,
+  ...contactListRoutes(contacts, new ContactLister(tableName), currentRules),
+  ...contactViewRoutes({ contacts, consents, ledger: new SendLedger(tableName), rules: currentRules }),
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,
   ...scheduleRoutes(tableName),

@@ -63,6 +63,10 @@ export interface Contact extends Profile {
   stageHistory?: StageChange[];
   /** The furthest stage the source report counted it for; absent on contacts created before those counters. */
   reachedMilestone?: Reached;
+  /** Set while the journey is parked on a step that kept failing: when, and the error. */
+  stalled?: { error: string; cause: string; at: string };
+  /** How often the journey stalled, ever. */
+  stalledCount?: number;
   /** The journey's waiting task, while one waits. */
   taskToken?: string;
   /** When the contact unsubscribed (its marketing consent is withdrawn at the same moment). */

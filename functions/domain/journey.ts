@@ -38,8 +38,9 @@ export interface StageChange {
   reason: string;
   /** Who decided it, for a sales decision: the signed-in user's email (or `sub`). */
   by?: string;
-  /** A sales decision's note, as the rep wrote it (its reason is in `reason`). */
-  note?: string;
+  /** A sales decision's own reason code (`no_budget`) and note, as the rep gave them. */
+  decisionReason?: string;
+  decisionNote?: string;
 }
 
 export interface JourneyContact extends FitFacts {
@@ -145,6 +146,10 @@ const salesDecisions: ReadonlySet<ContactEvent['type']> = new Set([
 export const decisionFits = (stage: Stage, type: ContactEvent['type']): boolean =>
   !salesDecisions.has(type) || stageAfterEvent(stage, { eventId: '', type, at: '' }).stage !== stage;
 
+/** The sales decisions that fit a contact at `stage`: the ones the contact page offers. */
+export const decisionsFitting = (stage: Stage): ContactEvent['type'][] =>
+  [...salesDecisions].filter((type) => decisionFits(stage, type));
+
 /**
  * Applies the stored events, in the order they happened, and the passage of time (a sales lead
  * nobody answered within the agreed days is recycled), then settles the stage and the track. The
@@ -168,17 +173,19 @@ export const standingAfter = (
   let signals = signalsOf(contact);
   const fit = fitOf(contact, rules).result;
   const changes: StageChange[] = [];
-  const moveTo = (to: Stage, reason: string, decision?: ContactEvent['detail']) => {
+  const moveTo = (to: Stage, reason: string, event?: ContactEvent) => {
     if (to === stage) return;
-    const by = decision?.byEmail ?? decision?.bySub;
-    const why = decision?.reason ? `${reason}: ${decision.reason}` : reason;
+    const by = event?.detail?.byEmail ?? event?.detail?.bySub;
+    // Other events' `reason` (a bounce's) is already the move's own.
+    const decision = event && salesDecisions.has(event.type) ? event.detail : undefined;
     changes.push({
       from: stage,
       to,
       at,
-      reason: why,
+      reason,
       ...(by ? { by } : {}),
-      ...(decision?.note ? { note: decision.note } : {}),
+      ...(decision?.reason ? { decisionReason: decision.reason } : {}),
+      ...(decision?.note ? { decisionNote: decision.note } : {}),
     });
     stage = to;
   };
@@ -191,7 +198,7 @@ export const standingAfter = (
     // Only asks the journey to plan again: not a touch, no score, no stage move.
     if (replanOnly.has(event.type)) continue;
     const after = stageAfterEvent(stage, event);
-    moveTo(after.stage, after.reason, salesDecisions.has(event.type) ? event.detail : undefined);
+    moveTo(after.stage, after.reason, event);
     if (unreachable.has(stage)) continue;
     const signal = eventSignal(event);
     if (signal) signals = withSignal(signals, signal);
@@ -348,9 +355,26 @@ export const nextTouch = (
   };
 };
 
+/** When sales must have answered a contact that became a sales lead at `stageSince` (epoch ms). */
+const salesAnswerDeadline = (stageSince: string, rules: QualificationRules): number =>
+  Date.parse(stageSince) + rules.salesAnswerWithinDays * 86_400_000;
+
 /** How long a sales-phase contact waits: until the answer deadline for a sales lead. */
 export const salesWaitMs = (standing: Standing, now: Date, rules: QualificationRules): number => {
   if (standing.stage !== 'sales_lead') return idleWaitMs;
-  const deadline = Date.parse(standing.journey.stageSince) + rules.salesAnswerWithinDays * 86_400_000;
+  const deadline = salesAnswerDeadline(standing.journey.stageSince, rules);
   return Math.max(0, Math.min(deadline - now.getTime(), idleWaitMs));
 };
+
+/**
+ * When the sales SLA on a sales lead runs out (past it, the journey recycles the lead), for the
+ * contact page and the sales queue; undefined for any other stage. A contact created a sales lead
+ * has no journey state until its first step: it has been one since it was created.
+ */
+export const salesAnswerDueAt = (
+  contact: Pick<JourneyContact, 'stage' | 'createdAt' | 'journey'>,
+  rules: QualificationRules,
+): string | undefined =>
+  contact.stage === 'sales_lead'
+    ? new Date(salesAnswerDeadline(contact.journey?.stageSince ?? contact.createdAt, rules)).toISOString()
+    : undefined;

@@ -7,6 +7,7 @@ import { logger } from '../adapters/logger.js';
 import { type LedgerKey, SendLedger } from '../adapters/send-ledger.js';
 import { requireEnv } from '../config/env.js';
 import { type Track, tracks } from '../domain/schedule.js';
+import type { MailOutcome } from '../domain/sent-email.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
 
 const tableName = requireEnv('TABLE_NAME');
@@ -29,6 +30,8 @@ const sesEventSchema = z.object({
     .object({ complaintFeedbackType: z.string().optional(), timestamp: z.iso.datetime() })
     .optional(),
   click: z.object({ link: z.string(), timestamp: z.iso.datetime() }).optional(),
+  delivery: z.object({ timestamp: z.iso.datetime() }).optional(),
+  open: z.object({ timestamp: z.iso.datetime() }).optional(),
 });
 
 type SesEvent = z.infer<typeof sesEventSchema>;
@@ -59,6 +62,19 @@ const outcomeOf = (event: SesEvent): Outcome => {
     return { kind: 'engage', at: event.click.timestamp, link: event.click.link };
   }
   return { kind: 'ignore' };
+};
+
+/** What an SES event says became of the message, for its ledger entry's status. */
+const mailOutcomeOf = (
+  event: SesEvent,
+  outcome: Outcome,
+): { outcome: MailOutcome; at: string } | undefined => {
+  if (outcome.kind === 'suppress') return { outcome: outcome.type, at: outcome.at };
+  if (outcome.kind === 'engage') return { outcome: 'clicked', at: outcome.at };
+  if (event.eventType === 'Delivery' && event.delivery)
+    return { outcome: 'delivered', at: event.delivery.timestamp };
+  if (event.eventType === 'Open' && event.open) return { outcome: 'opened', at: event.open.timestamp };
+  return undefined;
 };
 
 /**
@@ -110,6 +126,13 @@ const handleSesEvent = async (ses: SesEvent): Promise<void> => {
     return;
   }
   const outcome = outcomeOf(ses);
+  // On the message's ledger entry, for the contact page: the first time of each outcome stays, so
+  // a redelivery changes nothing. A message without an entry (a test send) gets none.
+  const mailed = mailOutcomeOf(ses, outcome);
+  const key = ledgerKeyOf(ses.mail.tags);
+  if (mailed && contactId && key) {
+    await ledger.recordOutcome(contactId, key, mailed.outcome, new Date(mailed.at));
+  }
   if (outcome.kind === 'ignore' || !contactId) {
     logger.info('SES event', { ...context, bounceType: ses.bounce?.bounceType });
     return;

@@ -129,7 +129,8 @@ export class IntakeApi extends Construct {
       corsPreflight: {
         allowOrigins: [...props.allowedOrigins],
         // The admin page calls from the site's origin: it edits (PUT, DELETE) with If-Match and
-        // reads the ETag it sends back; a 429's Retry-After tells the landing page when to retry.
+        // reads the ETag it sends back, and asks for an erasure's receipt with Prefer; a 429's
+        // Retry-After tells the landing page when to retry.
         allowMethods: [
           CorsHttpMethod.POST,
           CorsHttpMethod.GET,
@@ -137,7 +138,7 @@ export class IntakeApi extends Construct {
           CorsHttpMethod.DELETE,
           CorsHttpMethod.OPTIONS,
         ],
-        allowHeaders: ['content-type', 'authorization', 'if-match'],
+        allowHeaders: ['content-type', 'authorization', 'if-match', 'prefer'],
         exposeHeaders: ['etag', 'retry-after'],
         maxAge: Duration.hours(1),
       },

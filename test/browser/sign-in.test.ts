@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInAs as signInAsUser } from '../support/admin-session.js';
 import { launchChromium } from '../support/chromium.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { passwordOf, writeLocalUsers } from '../support/local-users.js';
+import { writeLocalUsers } from '../support/local-users.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-sign-in-'));
 let runtime: RunningRuntime;
@@ -22,18 +23,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Through the page's Sign in button, the local sign-in page, and back to /admin. */
-const signInAs = async (role: 'sales' | 'marketing'): Promise<Page> => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${runtime.url}/admin`);
-  await Promise.all([page.waitForURL(/\/_local\/idp\/oauth2\/authorize/), page.click('#sign-in-user')]);
-  await page.fill('#username', role);
-  await page.fill('#password', passwordOf(role));
-  await Promise.all([page.waitForURL(/\/admin$/), page.click('button[type="submit"]')]);
-  await page.waitForFunction(() => document.getElementById('workspace')?.hidden === false);
-  return page;
-};
+const signInAs = (role: 'sales' | 'marketing'): Promise<Page> => signInAsUser(browser, runtime, role);
 
 const tokenIn = (page: Page) => page.evaluate(() => sessionStorage.getItem('leadflow-admin-token') ?? '');
 

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactRepository } from '../../functions/adapters/contact-repository.js';
 import type { JourneyRepository } from '../../functions/adapters/journey-repository.js';
 import type { sendMarketingEmail as SendMarketingEmail } from '../../functions/adapters/mailer.js';
+import type { SendLedger } from '../../functions/adapters/send-ledger.js';
+import { sentEmails } from '../../functions/domain/sent-email.js';
 import { type SesEvent, toSnsEvent } from '../../local/ses-endpoint.js';
 import { type MailFixture, startMailFixture } from '../support/mail-fixture.js';
 
@@ -12,11 +14,14 @@ let fixture: MailFixture;
 let contacts: ContactRepository;
 let journeys: JourneyRepository;
 let sendMarketingEmail: typeof SendMarketingEmail;
+let ledger: SendLedger;
 
 beforeAll(async () => {
   fixture = await startMailFixture('mail-events', async (event) => void sesEvents.push(event));
   ({ contacts, journeys, sendMarketingEmail } = fixture);
   ({ handler } = await import('../../functions/mail-events/handler.js'));
+  const { SendLedger } = await import('../../functions/adapters/send-ledger.js');
+  ledger = new SendLedger(String(process.env.TABLE_NAME));
 });
 
 afterAll(async () => {
@@ -122,6 +127,51 @@ describe('mail events handler', () => {
     );
     expect(await contacts.getContact(contactId)).toEqual(before);
     expect(await journeys.pendingEvents(contactId)).toEqual([]);
+    // A message the ledger never claimed (a test send) gets no entry from its events.
+    expect(await ledger.entries(contactId)).toEqual([]);
+  });
+
+  it('records on the ledger entry what SES reported of the message, the first time of each outcome', async () => {
+    const contactId = await createContact();
+    expect(await ledger.claim(contactId, 'nurture', 1, 'case-study', new Date())).toBe(true);
+    const delivery = await sendAndAwait(contactId, 'fay@example.com', 'Delivery');
+    const openAt = (timestamp: string) =>
+      asSns({ eventType: 'Open', mail: delivery.mail, open: { timestamp } });
+    const click = asSns(
+      clickOn(delivery, 'https://www.example.com/customers/northwind', '2026-11-20T10:00:00.000Z'),
+    );
+
+    await handler(toSnsEvent(delivery));
+    await handler(openAt('2026-11-20T09:00:00.000Z'));
+    // A second open, and the same click redelivered concurrently: the first times stay.
+    await handler(openAt('2026-11-20T09:30:00.000Z'));
+    await Promise.all([handler(click), handler(click)]);
+
+    const entries = await ledger.entries(contactId);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.outcomes).toEqual({
+      delivered: delivery.eventType === 'Delivery' ? delivery.delivery.timestamp : '',
+      opened: '2026-11-20T09:00:00.000Z',
+      clicked: '2026-11-20T10:00:00.000Z',
+    });
+    expect(sentEmails(entries)).toEqual([
+      expect.objectContaining({ track: 'nurture', round: 1, step: 'case-study', status: 'clicked' }),
+    ]);
+  });
+
+  it('marks a claimed message bounced on a hard bounce, and complained on a complaint', async () => {
+    const bounced = await createContact();
+    const complained = await createContact();
+    for (const contactId of [bounced, complained]) {
+      expect(await ledger.claim(contactId, 'nurture', 1, 'case-study', new Date())).toBe(true);
+    }
+    await handler(toSnsEvent(await sendAndAwait(bounced, 'bounce@simulator.amazonses.com', 'Bounce')));
+    await handler(
+      toSnsEvent(await sendAndAwait(complained, 'complaint@simulator.amazonses.com', 'Complaint')),
+    );
+
+    expect(sentEmails(await ledger.entries(bounced)).map((email) => email.status)).toEqual(['bounced']);
+    expect(sentEmails(await ledger.entries(complained)).map((email) => email.status)).toEqual(['complained']);
   });
 
   it('turns a click into an engaged event, once per click, ignoring the unsubscribe link', async () => {

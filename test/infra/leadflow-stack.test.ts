@@ -555,7 +555,7 @@ describe('HTTP API', () => {
           { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] },
         ],
         AllowMethods: Match.arrayEquals(['POST', 'GET', 'PUT', 'DELETE', 'OPTIONS']),
-        AllowHeaders: Match.arrayEquals(['content-type', 'authorization', 'if-match']),
+        AllowHeaders: Match.arrayEquals(['content-type', 'authorization', 'if-match', 'prefer']),
         ExposeHeaders: Match.arrayEquals(['etag', 'retry-after']),
         MaxAge: Match.anyValue(),
       },

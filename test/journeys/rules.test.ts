@@ -65,7 +65,7 @@ const engage = async (contactId: string) => {
 interface ContactView {
   stage: string;
   score: number;
-  stageHistory?: { from: string; to: string; reason: string; by?: string }[];
+  stageHistory?: { from: string; to: string; reason: string; by?: string; decisionReason?: string }[];
   scoreExplanation: {
     score: number;
     causes: { cause: string; label: string; points: number }[];
@@ -213,8 +213,12 @@ describe('a believable path to sales', () => {
     await runtime.settle();
     const recycled = await view(contactId);
     expect(recycled.stage).toBe('recycled');
-    expect(recycled.stageHistory?.at(-1)).toMatchObject({ from: 'sales_lead', to: 'recycled' });
-    expect(recycled.stageHistory?.at(-1)?.reason).toContain('no_budget');
+    expect(recycled.stageHistory?.at(-1)).toMatchObject({
+      from: 'sales_lead',
+      to: 'recycled',
+      decisionReason: 'no_budget',
+      decisionNote: 'Next fiscal year',
+    });
   }, 90_000);
 });
 

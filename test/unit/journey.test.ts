@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ContactEvent, ContactEventType } from '../../functions/domain/contact-event.js';
 import {
+  decisionsFitting,
   idleWaitMs,
   type JourneyContact,
   nextTouch,
   phaseOf,
+  salesAnswerDueAt,
   salesWaitMs,
   standingAfter,
 } from '../../functions/domain/journey.js';
@@ -205,5 +207,68 @@ describe('salesWaitMs', () => {
   it('waits for a sales answer until the agreed deadline', () => {
     const standing = standingAfter(contact({ stage: 'sales_lead' }), [], at(2), defaultRules);
     expect(salesWaitMs(standing, at(2), defaultRules)).toBe(3 * day);
+  });
+});
+
+describe('sales decisions', () => {
+  it('keep who decided, the reason code and the note in the stage change', () => {
+    const rejected = event('sales_rejected', 1, {
+      reason: 'no_budget',
+      note: 'Back in Q3',
+      byEmail: 'sam@example.com',
+      bySub: 'sam',
+    });
+    const standing = standingAfter(contact({ stage: 'sales_lead' }), [rejected], at(1), defaultRules);
+    expect(standing.changes).toEqual([
+      {
+        from: 'sales_lead',
+        to: 'recycled',
+        at: at(1).toISOString(),
+        reason: 'sales rejected',
+        by: 'sam@example.com',
+        decisionReason: 'no_budget',
+        decisionNote: 'Back in Q3',
+      },
+    ]);
+  });
+
+  it("leave another event's reason where it was: the move's own", () => {
+    const bounced = event('bounced', 1, { reason: 'bounced: General' });
+    const [change] = standingAfter(contact(), [bounced], at(1), defaultRules).changes;
+    expect(change).toEqual({ from: 'name', to: 'suppressed', at: at(1).toISOString(), reason: 'bounced' });
+  });
+
+  it('are offered where they fit the stage', () => {
+    expect(decisionsFitting('sales_lead')).toEqual(['sales_accepted', 'sales_rejected', 'won', 'lost']);
+    expect(decisionsFitting('opportunity')).toEqual(['won', 'lost']);
+    expect(decisionsFitting('customer')).toEqual([]);
+  });
+});
+
+describe('salesAnswerDueAt', () => {
+  it('is the agreed days after the contact became a sales lead, where the journey waits until', () => {
+    const standing = standingAfter(
+      contact({ stage: 'lead', score: 60, company: 'Acme', jobTitle: 'CTO' }),
+      [event('engaged', 1)],
+      at(1),
+      defaultRules,
+    );
+    expect(standing.stage).toBe('sales_lead');
+    const { stage, journey } = standing;
+    const dueAt = salesAnswerDueAt({ stage, journey, createdAt: start.toISOString() }, defaultRules);
+    expect(dueAt).toBe(at(1 + defaultRules.salesAnswerWithinDays).toISOString());
+    expect(Date.parse(dueAt ?? '') - at(2).getTime()).toBe(salesWaitMs(standing, at(2), defaultRules));
+  });
+
+  it('counts from creation for a contact created a sales lead, before its journey took a step', () => {
+    expect(
+      salesAnswerDueAt(contact({ stage: 'sales_lead' }), { ...defaultRules, salesAnswerWithinDays: 2 }),
+    ).toBe(at(2).toISOString());
+  });
+
+  it('is undefined for every other stage', () => {
+    for (const stage of ['lead', 'opportunity', 'recycled'] as const) {
+      expect(salesAnswerDueAt(contact({ stage, journey: undefined }), defaultRules)).toBeUndefined();
+    }
   });
 });
