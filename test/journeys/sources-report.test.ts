@@ -58,9 +58,11 @@ describe('GET /v1/reports/sources', () => {
 
   // Five journeys walked step by step: room for a busy machine.
   it('counts, per first-touch source, the contacts and how many ever reached each stage', async () => {
-    // Paid search, spring campaign: one lead by engagement (38 + 10 ≥ 40), one straight to sales, rejected.
+    // Paid search, spring campaign: one lead by engagement (38 + 10 ≥ 40; a named company on a
+    // work address fits), one straight to sales, rejected.
     const lead = await submit({
-      email: 'lead@example.com',
+      email: 'lead@acme.example',
+      company: 'Acme',
       form: 'pricing',
       offer: { type: 'demo', id: 'demo' },
       source: { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'spring' },

@@ -247,17 +247,19 @@ describe('sales decisions', () => {
 
 describe('salesAnswerDueAt', () => {
   it('is the agreed days after the contact became a sales lead, where the journey waits until', () => {
+    // 20 points and a click make 30: past this sales threshold.
+    const rules = { ...defaultRules, thresholds: { lead: 20, salesLead: 30 } };
     const standing = standingAfter(
-      contact({ stage: 'lead', score: 60, company: 'Acme', jobTitle: 'CTO' }),
+      contact({ stage: 'lead', company: 'Acme' }),
       [event('engaged', 1)],
       at(1),
-      defaultRules,
+      rules,
     );
     expect(standing.stage).toBe('sales_lead');
     const { stage, journey } = standing;
-    const dueAt = salesAnswerDueAt({ stage, journey, createdAt: start.toISOString() }, defaultRules);
-    expect(dueAt).toBe(at(1 + defaultRules.salesAnswerWithinDays).toISOString());
-    expect(Date.parse(dueAt ?? '') - at(2).getTime()).toBe(salesWaitMs(standing, at(2), defaultRules));
+    const dueAt = salesAnswerDueAt({ stage, journey, createdAt: start.toISOString() }, rules);
+    expect(dueAt).toBe(at(1 + rules.salesAnswerWithinDays).toISOString());
+    expect(Date.parse(dueAt ?? '') - at(2).getTime()).toBe(salesWaitMs(standing, at(2), rules));
   });
 
   it('counts from creation for a contact created a sales lead, before its journey took a step', () => {
