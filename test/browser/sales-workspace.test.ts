@@ -112,6 +112,17 @@ describe('the sales workspace', () => {
     const emails = await page.locator('#contact-emails').textContent();
     expect(emails).toMatch(/nurture.*welcome.*delivered/);
     expect(await page.locator('#contact-consents tr').count()).toBeGreaterThan(0);
+    // Why she scores what she does: where, what, why and the click, cause by cause.
+    expect(await page.textContent('#contact-score-summary')).toMatch(/^Score 35 /);
+    const causes = await page.locator('#contact-score-causes tr').allTextContents();
+    expect(causes).toEqual([
+      expect.stringMatching(/^where.*organic_search \(spring-webinar\).*10/),
+      expect.stringMatching(/^what.*form.*0/),
+      expect.stringMatching(/^why.*webinar.*15/),
+      expect.stringMatching(/^engagement.*clicked a link in an email ×1.*10/),
+    ]);
+    // example.com is a free-mail domain: the default fit rule wants a work address.
+    expect(await page.textContent('#contact-fit')).toBe('Fit: none');
     // Sales does not erase: that is for the admin group.
     expect(await page.isVisible('#erase-start')).toBe(false);
     await page.screenshot({ path: 'test-results/sales-contact.png', fullPage: true });
