@@ -184,7 +184,9 @@ export class JourneyRepository {
             Key: contactKey(contactId),
             UpdateExpression:
               'SET stage = :stage, score = :score, scoreSignals = :signals, journey = :journey, updatedAt = :now, gsi1pk = :byStage, ' +
-              'gsi1sk = :now, stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)' +
+              'stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)' +
+              // The by-stage index sorts by when the contact entered its stage: the sales queue's order.
+              (standing.changes.length > 0 ? ', gsi1sk = :now' : '') +
               (standing.buyingStage ? ', buyingStage = :buyingStage' : '') +
               (reach ? ', reachedMilestone = :reached' : '') +
               // A step that got this far has recovered from any stall.
