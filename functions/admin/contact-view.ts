@@ -1,9 +1,11 @@
 import type { ConsentRecord } from '../domain/consent.js';
-import type { Contact, Touch } from '../domain/contact.js';
+import { type Contact, type Touch, wantsTrack } from '../domain/contact.js';
+import { tracks } from '../domain/schedule.js';
 
 /**
  * What an admin sees of a contact: its record, where it first and last came from, its touches,
- * and the consent records that prove what it agreed to.
+ * and the consent records that prove what it agreed to. Its own choices show as they are stored
+ * (`pausedUntil`, `tracksOff`) and as the tracks it gets (`emailTracks`).
  */
 export const contactView = (contact: Contact, touches: Touch[], consentRecords: ConsentRecord[]) => {
   const { firstTouch, latestTouch, emailNormalised: _dedupeKey, taskToken: _internal, ...record } = contact;
@@ -16,6 +18,7 @@ export const contactView = (contact: Contact, touches: Touch[], consentRecords: 
   return {
     ...record,
     attribution: { first: attributionOf(firstTouch), latest: attributionOf(latestTouch) },
+    emailTracks: Object.fromEntries(tracks.map((track) => [track, wantsTrack(contact, track)])),
     touches,
     consentRecords,
   };

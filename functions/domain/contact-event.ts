@@ -26,6 +26,12 @@ export const contactEventTypes = [
   'schedule_changed',
   /** The contact confirmed its subscription: marketing email may begin. Plans again, like the above. */
   'consent_confirmed',
+  /**
+   * The contact changed its choices on its preferences page (a pause, a track, its buying stage):
+   * the journey plans again. Not a touch and scores nothing; one that declares a buying stage
+   * (`detail.buyingStage`) is weighed as the declaration, so `ready_to_talk` hands over to sales.
+   */
+  'preferences_changed',
 ] as const;
 
 export type ContactEventType = (typeof contactEventTypes)[number];

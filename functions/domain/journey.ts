@@ -87,6 +87,9 @@ export const stagesOnTrack = (track: Track): Stage[] =>
 
 const unreachable: ReadonlySet<Stage> = new Set(['unsubscribed', 'suppressed']);
 const replanOnly: ReadonlySet<ContactEvent['type']> = new Set(['schedule_changed', 'consent_confirmed']);
+/** A preferences change only plans again, unless it is the contact declaring its buying stage. */
+const plansOnly = (event: ContactEvent) =>
+  replanOnly.has(event.type) || (event.type === 'preferences_changed' && !event.detail?.buyingStage);
 
 /** What one event does to the stage on its own, before score and fit are weighed. */
 const stageAfterEvent = (stage: Stage, event: ContactEvent): { stage: Stage; reason: string } => {
@@ -161,7 +164,7 @@ export const standingAfter = (
 
   for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
     // Only asks the journey to plan again: not a touch, no score, no stage move.
-    if (replanOnly.has(event.type)) continue;
+    if (plansOnly(event)) continue;
     const after = stageAfterEvent(stage, event);
     moveTo(after.stage, after.reason, event.detail?.byEmail ?? event.detail?.bySub);
     if (unreachable.has(stage)) continue;
