@@ -65,6 +65,20 @@ describe('standingAfter', () => {
     expect(phaseOf(standing.stage)).toBe('sales');
   });
 
+  it('honours ready_to_talk from the preferences page without scoring it as a touch', () => {
+    const declared = event('preferences_changed', 1, { buyingStage: 'ready_to_talk' });
+    const standing = standingAfter(contact({ score: 12 }), [declared], at(1), defaultRules);
+    expect(standing).toMatchObject({ stage: 'sales_lead', buyingStage: 'ready_to_talk', score: 12 });
+    expect(standing.changes).toEqual([expect.objectContaining({ from: 'name', to: 'sales_lead' })]);
+  });
+
+  it('only plans again for a pause or a track choice', () => {
+    const fitting = contact({ stage: 'engagement', company: 'Acme', jobTitle: 'CTO', score: 12 });
+    const paused = event('preferences_changed', 1, { change: 'paused' });
+    const standing = standingAfter(fitting, [paused], at(1), defaultRules);
+    expect(standing).toMatchObject({ stage: 'engagement', score: 12, changes: [] });
+  });
+
   it('follows sales decisions: accept, then won', () => {
     const accepted = standingAfter(
       contact({ stage: 'sales_lead' }),
