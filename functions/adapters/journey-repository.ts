@@ -182,7 +182,7 @@ export class JourneyRepository {
             TableName: this.tableName,
             Key: contactKey(contactId),
             UpdateExpression:
-              'SET stage = :stage, score = :score, journey = :journey, updatedAt = :now, gsi1pk = :byStage, ' +
+              'SET stage = :stage, score = :score, scoreSignals = :signals, journey = :journey, updatedAt = :now, gsi1pk = :byStage, ' +
               'gsi1sk = :now, stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)' +
               (standing.buyingStage ? ', buyingStage = :buyingStage' : '') +
               // A step that got this far has recovered from any stall.
@@ -192,6 +192,7 @@ export class JourneyRepository {
               ':fromStage': fromStage,
               ':stage': standing.stage,
               ':score': standing.score,
+              ':signals': standing.scoreSignals,
               ':journey': standing.journey,
               ':now': now.toISOString(),
               ':byStage': `STAGE#${standing.stage}`,

@@ -8,17 +8,20 @@ import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
+import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { erasedEvent } from '../domain/bus-events.js';
-import { decisionFits } from '../domain/journey.js';
+import { decisionFits, signalsOf } from '../domain/journey.js';
+import { explainScore } from '../domain/lead-score.js';
 import { publisher } from '../domain/publication.js';
 import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
 import { funnelReportRoute } from '../reports/funnel.js';
+import { rulesRoutes } from '../rules/routes.js';
 import { scheduleRoutes } from '../schedules/routes.js';
 import { templateRoutes } from '../templates/routes.js';
 import { parseAdminEvent } from './contact-events.js';
@@ -29,6 +32,7 @@ const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
 const journeys = new JourneyRepository(tableName);
 const consents = new ConsentLedger(tableName);
+const rules = new RulesRepository(tableName);
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
@@ -39,11 +43,13 @@ const getContact: Route = async (event) => {
   const contactId = contactIdOf(event);
   const contact = await contacts.getContact(contactId);
   if (!contact) return noContact(contactId);
-  const [touches, consentRecords] = await Promise.all([
+  const [touches, consentRecords, rulesNow] = await Promise.all([
     contacts.listTouches(contactId),
     consents.records(contactId),
+    rules.current(),
   ]);
-  return json(200, contactView(contact, touches, consentRecords));
+  const scoreExplanation = explainScore(signalsOf(contact), contact, rulesNow, clock.now());
+  return json(200, contactView(contact, touches, consentRecords, scoreExplanation));
 };
 
 /** A sales decision or another admin event, handed to the contact's journey. */
@@ -107,6 +113,7 @@ const routes: Record<string, Route> = {
   'DELETE /v1/contacts/{id}': deleteContact,
   ...scheduleRoutes(tableName),
   ...templateRoutes(tableName),
+  ...rulesRoutes(tableName, contacts, rules),
   'GET /v1/reports/funnel': funnelReportRoute(tableName),
 };
 

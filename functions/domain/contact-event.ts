@@ -26,6 +26,8 @@ export const contactEventTypes = [
   'schedule_changed',
   /** The contact confirmed its subscription: marketing email may begin. Plans again, like the above. */
   'consent_confirmed',
+  /** A new version of the qualification rules: the journey weighs the contact again under it. */
+  'rules_changed',
   /**
    * The contact changed its choices on its preferences page (a pause, a track, its buying stage):
    * the journey plans again. Not a touch and scores nothing; one that declares a buying stage

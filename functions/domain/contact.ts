@@ -2,7 +2,8 @@ import { type Where, whereFrom } from './attribution.js';
 import type { Consent } from './consent.js';
 import { normaliseEmail } from './email-address.js';
 import type { JourneyState, StageChange } from './journey.js';
-import { type QualificationRules, touchScore } from './qualification.js';
+import { explainScore, type ScoreSignal, touchSignal } from './lead-score.js';
+import type { QualificationRules } from './qualification.js';
 import type { Track } from './schedule.js';
 import type { BuyingStage, Stage } from './stages.js';
 import { stageOfNewContact } from './stages.js';
@@ -46,8 +47,10 @@ export interface Contact extends Profile {
   /** Lower-cased: the dedupe key. */
   emailNormalised: string;
   stage: Stage;
-  /** Lead score: where it came from, what it asked for, what it did since. */
+  /** Lead score: where it came from, what it asked for, what it did since (as of its last step). */
   score: number;
+  /** What the score is worked out from (`explainScore`). */
+  scoreSignals?: ScoreSignal[];
   consent: Consent;
   buyingStage?: BuyingStage;
   fields?: CustomFields;
@@ -123,13 +126,21 @@ export const touchFromSubmission = (
  * contact, not a lead, unless it says it is ready to talk to sales.
  */
 export const newContact = (submission: Submission, touch: Touch, rules: QualificationRules): Contact => {
+  const profile = profileOf(submission);
+  const scoreSignals = [touchSignal(touch, false)];
   const contact: Contact = {
-    ...profileOf(submission),
+    ...profile,
     contactId: touch.contactId,
     email: submission.email,
     emailNormalised: normaliseEmail(submission.email),
     stage: submission.buyingStage === 'ready_to_talk' ? 'sales_lead' : stageOfNewContact,
-    score: touchScore({ channel: touch.where.channel, offerType: touch.why.offer?.type }, rules),
+    score: explainScore(
+      scoreSignals,
+      { ...profile, email: submission.email },
+      rules,
+      new Date(touch.receivedAt),
+    ).score,
+    scoreSignals,
     consent: { marketing: false, updatedAt: touch.receivedAt },
     firstTouch: touch,
     latestTouch: touch,

@@ -1,5 +1,6 @@
 import mjml2html from 'mjml';
 import { z } from 'zod';
+import type { ScoreLine } from './lead-score.js';
 import { safeMergeField } from './merge-fields.js';
 import { absoluteLink, offerCatalogue, offerLabels } from './offers.js';
 import { type Publication, publicationFields } from './publication.js';
@@ -304,6 +305,8 @@ export interface LeadInput {
   /** The address intake validated: sales needs it to answer, and it is shown to sales only. */
   email: string;
   score: number;
+  /** The score's causes, as the contact page lists them. */
+  reasons?: readonly ScoreLine[] | undefined;
   /** Where, what and why of the latest touch. */
   channel: string;
   what: string;
@@ -322,6 +325,16 @@ const leadScope = (lead: LeadInput | undefined): TemplateScope['lead'] => {
     company: merge(lead?.company),
     job_title: merge(lead?.jobTitle),
     score: lead ? String(lead.score) : null,
+    // Labels carry what pages sent (utm values): each passes the merge-field checks on its own.
+    reasons: lead?.reasons?.length
+      ? lead.reasons
+          .map((line) => {
+            const points = `${line.points >= 0 ? '+' : ''}${line.points}`;
+            const label = merge(line.label);
+            return label ? `${line.cause}: ${label} ${points}` : `${line.cause} ${points}`;
+          })
+          .join(' · ')
+      : null,
     channel: merge(lead?.channel),
     what: merge(lead?.what),
     offer: (lead?.offerType && offerLabels.get(lead.offerType)) ?? merge(lead?.offerType),
@@ -386,6 +399,14 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
       jobTitle: 'Marketing lead',
       email: 'alex.sample@example.com',
       score: 72,
+      reasons: [
+        { cause: 'where', label: 'organic_search (google)', points: 10 },
+        { cause: 'why', label: 'white_paper', points: 10 },
+        { cause: 'why', label: 'demo', points: 30 },
+        { cause: 'engagement', label: 'clicked a link in an email ×2', points: 20 },
+        { cause: 'engagement', label: 'came back with another form ×1', points: 5 },
+        { cause: 'decay', label: 'engagement halves every 90 days', points: -3 },
+      ],
       channel: 'organic_search',
       what: 'form',
       offerType: 'demo',

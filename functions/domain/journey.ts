@@ -1,5 +1,7 @@
+import type { Touch } from './contact.js';
 import type { ContactEvent } from './contact-event.js';
-import { type QualificationRules, qualify, touchScore } from './qualification.js';
+import { eventSignal, explainScore, type ScoreSignal, touchSignal, withSignal } from './lead-score.js';
+import { type FitFacts, fitOf, type QualificationRules, qualify } from './qualification.js';
 import {
   type DeliveryLimits,
   defaultDeliveryLimits,
@@ -36,25 +38,33 @@ export interface StageChange {
   reason: string;
   /** Who decided it, for a sales decision: the signed-in user's email (or `sub`). */
   by?: string;
+  /** A sales decision's note, as the rep wrote it (its reason is in `reason`). */
+  note?: string;
 }
 
-export interface JourneyContact {
+export interface JourneyContact extends FitFacts {
   stage: Stage;
   score: number;
-  company?: string | undefined;
-  jobTitle?: string | undefined;
   buyingStage?: BuyingStage | undefined;
   createdAt: string;
   journey?: JourneyState | undefined;
+  /** What the score is worked out from; a contact from before they were kept has its first touch. */
+  scoreSignals?: ScoreSignal[] | undefined;
+  firstTouch?: Touch | undefined;
 }
 
 export interface Standing {
   stage: Stage;
   score: number;
+  scoreSignals: ScoreSignal[];
   buyingStage?: BuyingStage | undefined;
   journey: JourneyState;
   changes: StageChange[];
 }
+
+/** The contact's score signals, or for one saved before they were kept, its first touch's. */
+export const signalsOf = (contact: Pick<JourneyContact, 'scoreSignals' | 'firstTouch'>): ScoreSignal[] =>
+  contact.scoreSignals ?? (contact.firstTouch ? [touchSignal(contact.firstTouch, false)] : []);
 
 /** The longest a journey sleeps without a reason: it wakes, finds nothing due, and sleeps again. */
 export const idleWaitMs = 30 * 86_400_000;
@@ -86,7 +96,11 @@ export const stagesOnTrack = (track: Track): Stage[] =>
   [...funnelStages, ...sideStates].filter((stage) => trackOf(stage) === track);
 
 const unreachable: ReadonlySet<Stage> = new Set(['unsubscribed', 'suppressed']);
-const replanOnly: ReadonlySet<ContactEvent['type']> = new Set(['schedule_changed', 'consent_confirmed']);
+const replanOnly: ReadonlySet<ContactEvent['type']> = new Set([
+  'schedule_changed',
+  'consent_confirmed',
+  'rules_changed',
+]);
 /** A preferences change only plans again, unless it is the contact declaring its buying stage. */
 const plansOnly = (event: ContactEvent) =>
   replanOnly.has(event.type) || (event.type === 'preferences_changed' && !event.detail?.buyingStage);
@@ -131,15 +145,11 @@ const salesDecisions: ReadonlySet<ContactEvent['type']> = new Set([
 export const decisionFits = (stage: Stage, type: ContactEvent['type']): boolean =>
   !salesDecisions.has(type) || stageAfterEvent(stage, { eventId: '', type, at: '' }).stage !== stage;
 
-const eventScore = (event: ContactEvent, rules: QualificationRules): number => {
-  const base = rules.eventWeights[event.type] ?? 0;
-  if (event.type !== 'submitted' || !event.detail?.channel) return base;
-  return base + touchScore({ channel: event.detail.channel, offerType: event.detail.offerType }, rules);
-};
-
 /**
  * Applies the stored events, in the order they happened, and the passage of time (a sales lead
- * nobody answered within the agreed days is recycled), then settles the stage and the track.
+ * nobody answered within the agreed days is recycled), then settles the stage and the track. The
+ * score is worked out afresh from the contact's signals under `rules`, so a new version of the
+ * rules (or decay) is weighed at the next step even when nothing else happened.
  */
 export const standingAfter = (
   contact: JourneyContact,
@@ -155,38 +165,45 @@ export const standingAfter = (
     recycleCount: 0,
   };
   let { stage, score, buyingStage } = contact;
+  let signals = signalsOf(contact);
+  const fit = fitOf(contact, rules).result;
   const changes: StageChange[] = [];
-  const moveTo = (to: Stage, reason: string, by?: string) => {
+  const moveTo = (to: Stage, reason: string, decision?: ContactEvent['detail']) => {
     if (to === stage) return;
-    changes.push({ from: stage, to, at, reason, ...(by ? { by } : {}) });
+    const by = decision?.byEmail ?? decision?.bySub;
+    const why = decision?.reason ? `${reason}: ${decision.reason}` : reason;
+    changes.push({
+      from: stage,
+      to,
+      at,
+      reason: why,
+      ...(by ? { by } : {}),
+      ...(decision?.note ? { note: decision.note } : {}),
+    });
     stage = to;
+  };
+  const settle = (engaged: boolean, readyToTalk: boolean, reason: (score: number) => string) => {
+    score = explainScore(signals, contact, rules, now).score;
+    moveTo(qualify({ stage, score, engaged, fit, readyToTalk }, rules), reason(score));
   };
 
   for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
     // Only asks the journey to plan again: not a touch, no score, no stage move.
     if (plansOnly(event)) continue;
     const after = stageAfterEvent(stage, event);
-    moveTo(after.stage, after.reason, event.detail?.byEmail ?? event.detail?.bySub);
+    moveTo(after.stage, after.reason, salesDecisions.has(event.type) ? event.detail : undefined);
     if (unreachable.has(stage)) continue;
-    score += eventScore(event, rules);
+    const signal = eventSignal(event);
+    if (signal) signals = withSignal(signals, signal);
     const declared = event.detail?.buyingStage as BuyingStage | undefined;
     if (declared) buyingStage = declared;
     const engaged = event.type === 'engaged' || event.type === 'submitted';
-    moveTo(
-      qualify(
-        {
-          stage,
-          score,
-          engaged,
-          company: contact.company,
-          jobTitle: contact.jobTitle,
-          readyToTalk: declared === 'ready_to_talk',
-        },
-        rules,
-      ),
-      engaged ? `${event.type}; score ${score}` : 'qualified',
+    settle(engaged, declared === 'ready_to_talk', (now) =>
+      engaged ? `${event.type}; score ${now}` : 'qualified',
     );
   }
+  // The rules in force now, and time, may move a contact that did nothing.
+  if (!unreachable.has(stage)) settle(false, false, (now) => `rules v${rules.version}; score ${now}`);
 
   const salesDeadline =
     Date.parse(changes.at(-1)?.at ?? journey.stageSince) + rules.salesAnswerWithinDays * 86_400_000;
@@ -201,7 +218,7 @@ export const standingAfter = (
   }
   if (track) next.track = track;
   else delete next.track;
-  return { stage, score, buyingStage, journey: next, changes };
+  return { stage, score, scoreSignals: signals, buyingStage, journey: next, changes };
 };
 
 /** Which pass through the track the send ledger is keyed by: each recycle starts afresh. */

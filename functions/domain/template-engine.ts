@@ -64,7 +64,7 @@ export const templateVariables = {
    * contact, so the recipient's own variables (first_name…, unsubscribe_url) stay null in it and
    * the lead is described here; null in every email to a contact.
    */
-  lead: ['name', 'email', 'company', 'job_title', 'score', 'channel', 'what', 'offer', 'url'],
+  lead: ['name', 'email', 'company', 'job_title', 'score', 'reasons', 'channel', 'what', 'offer', 'url'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TemplateVariableName = keyof typeof templateVariables;

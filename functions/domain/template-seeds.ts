@@ -299,6 +299,7 @@ const seeds: Seed[] = [
       paragraph(
         '{{ lead.name | default: lead.email | default: "A lead" }}{% if lead.job_title %}, {{ lead.job_title }}{% endif %}{% if lead.company %} at {{ lead.company }}{% endif %}, is ready for sales{% if lead.score %} with a score of {{ lead.score }}{% endif %}.',
       ),
+      paragraph('{% if lead.reasons %}Why: {{ lead.reasons }}.{% endif %}'),
       paragraph(
         'Latest touch: came from {{ lead.channel | default: "an unknown channel" }}, by {{ lead.what | default: "a form" }}{% if lead.offer %}, for a {{ lead.offer }}{% endif %}.{% if lead.email %} Address: {{ lead.email }}.{% endif %}',
       ),

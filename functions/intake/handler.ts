@@ -6,6 +6,7 @@ import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { confirmLink, sendTransactionalEmail } from '../adapters/mailer.js';
+import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { startExecutionOnce } from '../adapters/stepfunctions.js';
@@ -24,10 +25,12 @@ import { replyToSubmission } from './reply-to-submission.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const stateMachineArn = requireEnv('JOURNEY_STATE_MACHINE_ARN');
+const rules = new RulesRepository(tableName);
 const dependencies = {
   contacts: new ContactRepository(tableName),
   journeys: new JourneyRepository(tableName),
   consents: new ConsentLedger(tableName),
+  rules: () => rules.current(),
   // Double opt-in unless the deployment lists the form (`*` for all) as single opt-in.
   singleOptIn: singleOptInForms(process.env.SINGLE_OPT_IN_FORMS),
   startJourney: async (contactId: string) => {

@@ -12,7 +12,7 @@ import {
   touchFromSubmission,
 } from '../domain/contact.js';
 import { normaliseEmail } from '../domain/email-address.js';
-import { defaultRules } from '../domain/qualification.js';
+import type { QualificationRules } from '../domain/qualification.js';
 import type { Submission } from '../domain/submission.js';
 import { deliverContactEvent } from '../journey/deliver-event.js';
 
@@ -29,6 +29,8 @@ export interface IntakeDependencies {
   contacts: ContactRepository;
   journeys: JourneyRepository;
   consents: ConsentLedger;
+  /** The qualification rules in force, to score a new contact's first touch by. */
+  rules(): Promise<QualificationRules>;
   /** Starts generation 1 of the contact's journey; starting it again is a no-op. */
   startJourney(contactId: string): Promise<void>;
   /** Whether the deployment counts this form's "yes" at once (single opt-in). */
@@ -39,6 +41,10 @@ export interface IntakeDependencies {
 const submissionDetail = (touch: Touch): Record<string, string> => ({
   touchId: touch.touchId,
   channel: touch.where.channel,
+  ...(touch.where.utm_source ? { utmSource: touch.where.utm_source } : {}),
+  ...(touch.where.utm_campaign ? { utmCampaign: touch.where.utm_campaign } : {}),
+  formKind: touch.what.kind,
+  ...(touch.what.form ? { form: touch.what.form } : {}),
   ...(touch.why.offer ? { offerType: touch.why.offer.type } : {}),
   ...(touch.buyingStage ? { buyingStage: touch.buyingStage } : {}),
 });
@@ -115,7 +121,7 @@ const recordOnce = async (
 ): Promise<IntakeOutcome | undefined> => {
   const contactId = randomUUID();
   const firstTouch = touchFromSubmission(submission, { touchId: randomUUID(), contactId }, now);
-  const created = newContact(submission, firstTouch, defaultRules);
+  const created = newContact(submission, firstTouch, await deps.rules());
   if (await deps.contacts.createContact(created)) {
     const { contact, confirm } = await applyConsent(created, submission, firstTouch, deps, clientHash);
     await deps.startJourney(contactId);

@@ -4,10 +4,12 @@ import { putEvents } from '../adapters/event-bus.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { sendSalesHandoffEmail } from '../adapters/mailer.js';
+import { RulesRepository } from '../adapters/rules-repository.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { deliveryLimits, requireEnv } from '../config/env.js';
-import { defaultRules } from '../domain/qualification.js';
+import { signalsOf } from '../domain/journey.js';
+import { explainScore } from '../domain/lead-score.js';
 import {
   type AdvanceDependencies,
   advanceJourney,
@@ -18,16 +20,17 @@ import { sendStepEmail } from './send-step-email.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const salesInbox = requireEnv('SALES_INBOX');
+const rules = new RulesRepository(tableName);
 const dependencies: AdvanceDependencies = {
   contacts: new ContactRepository(tableName),
   journeys: new JourneyRepository(tableName),
   schedules: new ScheduleRepository(tableName),
   ledger: new SendLedger(tableName),
-  rules: defaultRules,
+  rules: () => rules.current(),
   limits: deliveryLimits(),
   sendStepEmail,
   putEvents,
-  sendSalesHandoff: (contact, handoff) =>
+  sendSalesHandoff: async (contact, handoff) =>
     sendSalesHandoffEmail(
       salesInbox,
       {
@@ -37,6 +40,7 @@ const dependencies: AdvanceDependencies = {
         jobTitle: contact.jobTitle,
         email: contact.email,
         score: handoff.score,
+        reasons: explainScore(signalsOf(contact), contact, await rules.current(), clock.now()).causes,
         channel: handoff.latestTouch.channel,
         what: handoff.latestTouch.what,
         offerType: handoff.latestTouch.offerType ?? undefined,

@@ -67,7 +67,8 @@ export interface AdvanceDependencies {
   journeys: JourneyRepository;
   schedules: ScheduleRepository;
   ledger: SendLedger;
-  rules: QualificationRules;
+  /** The qualification rules in force: read at each step, so a publish applies at the next one. */
+  rules: () => Promise<QualificationRules>;
   limits: DeliveryLimits;
   sendStepEmail: SendStepEmail;
   putEvents: (events: readonly BusEvent[]) => Promise<void>;
@@ -103,15 +104,15 @@ export const advanceJourney = async (
   await flushOutbox(contact, await deps.journeys.outbox(input.contactId), deps, now);
 
   const reconciled = await reconcileSends(contact, deps, now);
-  const events = await deps.journeys.pendingEvents(input.contactId);
-  const standing = standingAfter(contact, events, now, deps.rules);
+  const [events, rules] = await Promise.all([deps.journeys.pendingEvents(input.contactId), deps.rules()]);
+  const standing = standingAfter(contact, events, now, rules);
   // A step email that went out late, on its resend, is the previous touch the next one counts from.
   if (reconciled.resent) standing.journey.anchorAt = now.toISOString();
   // A journey restarted as a fresh generation (after an error ended the previous one) is this one.
   standing.journey.generation = input.generation;
   const phase = phaseOf(standing.stage);
   const track = standing.journey.track;
-  let waitMs = salesWaitMs(standing, now, deps.rules);
+  let waitMs = salesWaitMs(standing, now, rules);
 
   if (track && phase !== 'ended') {
     const round = trackRound(track, standing.journey);
@@ -174,7 +175,8 @@ export const advanceJourney = async (
     sourcesOf(contact.firstTouch),
     announced,
   );
-  await flushOutbox(contact, announced, deps, now);
+  // The handoff explains the score it announces: the contact as this step left it.
+  await flushOutbox({ ...contact, scoreSignals: standing.scoreSignals }, announced, deps, now);
   if (phase === 'ended') return decision('ended', 0);
   if (!continues) return decision(phase, waitMs);
   const generation = standing.journey.generation;

@@ -18,14 +18,11 @@ import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { ifMatchVersion, versionConflict, withVersion } from '../http/versioned.js';
-import { deliverContactEvent } from '../journey/deliver-event.js';
+import { wakeAll } from '../journey/deliver-event.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
 const scheduleWithVersion = (schedule: Schedule) => withVersion(schedule, schedule.version);
-
-/** Contacts woken at once after a publish; the rest follow as these finish. */
-const wakeConcurrency = 10;
 
 export const scheduleRoutes = (tableName: string): Record<string, Route> => {
   const limits = deliveryLimits();
@@ -55,23 +52,15 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
    * version, and its next wait checks for events as soon as its token is parked). Asked for after
    * the publish, so a contact that joined the track meanwhile is reached too.
    */
-  const replanInFlight = async (schedule: Schedule, now: Date) => {
-    const members = await trackMembers(tableName, schedule.track);
-    const detail = { track: schedule.track, version: String(schedule.version) };
-    const eventId = `schedule-${schedule.track}-v${schedule.version}`;
-    let reached = 0;
-    for (let i = 0; i < members.length; i += wakeConcurrency) {
-      const delivered = await Promise.all(
-        members
-          .slice(i, i + wakeConcurrency)
-          .map((contactId) =>
-            deliverContactEvent(journeys, contactId, 'schedule_changed', now, detail, eventId),
-          ),
-      );
-      reached += delivered.filter(Boolean).length;
-    }
-    return reached;
-  };
+  const replanInFlight = async (schedule: Schedule, now: Date) =>
+    wakeAll(
+      journeys,
+      await trackMembers(tableName, schedule.track),
+      'schedule_changed',
+      now,
+      { track: schedule.track, version: String(schedule.version) },
+      `schedule-${schedule.track}-v${schedule.version}`,
+    );
 
   /** The contacts on the track as the journey would see them now. */
   const inFlight = async (members: string[], track: Track, now: Date): Promise<ContactInFlight[]> => {

@@ -15,10 +15,21 @@ const day = 86_400_000;
 const start = new Date('2026-01-05T09:00:00.000Z');
 const at = (days: number) => new Date(start.getTime() + days * day);
 
+/** A contact that came from organic search for a white paper: 10 + 10 points. */
 const contact = (overrides: Partial<JourneyContact> = {}): JourneyContact => ({
   stage: 'name',
-  score: 10,
+  score: 20,
+  email: 'dana@acme.example',
   createdAt: start.toISOString(),
+  scoreSignals: [
+    {
+      at: start.toISOString(),
+      kind: 'touch',
+      channel: 'organic_search',
+      formKind: 'form',
+      offer: 'white_paper',
+    },
+  ],
   ...overrides,
 });
 
@@ -40,18 +51,60 @@ describe('standingAfter', () => {
 
   it('moves an engaged contact to engagement, and a fitting one on to target', () => {
     expect(standingAfter(contact(), [event('engaged')], at(1), defaultRules).stage).toBe('engagement');
-    const fitting = contact({ company: 'Acme', jobTitle: 'VP Marketing' });
+    const fitting = contact({ company: 'Acme' });
     expect(standingAfter(fitting, [event('engaged')], at(1), defaultRules).stage).toBe('target');
+    // A company on a free-mail address is not the default's fit, and no job title is needed.
+    const freeMail = contact({ company: 'Acme', email: 'dana@gmail.com' });
+    expect(standingAfter(freeMail, [event('engaged')], at(1), defaultRules).stage).toBe('engagement');
+  });
+
+  it('disqualifies an engaged contact a rule marks, and never a contact that has not engaged', () => {
+    const student = contact({ company: 'Uni', jobTitle: 'PhD Student' });
+    expect(standingAfter(student, [], at(1), defaultRules).stage).toBe('name');
+    const engaged = standingAfter(student, [event('engaged')], at(1), defaultRules);
+    expect(engaged.stage).toBe('disqualified');
+    expect(engaged.changes).toMatchObject([{ from: 'name', to: 'disqualified' }]);
+    // The prospect stays in control: asking for sales is honoured.
+    const asks = event('submitted', 2, { channel: 'direct', buyingStage: 'ready_to_talk' });
+    expect(standingAfter({ ...student, stage: 'disqualified' }, [asks], at(2), defaultRules).stage).toBe(
+      'sales_lead',
+    );
   });
 
   it('makes a fitting contact a lead at the marketing threshold and a sales lead at the sales one', () => {
-    const fitting = contact({ company: 'Acme', jobTitle: 'CTO', score: 30 });
-    const lead = standingAfter(fitting, [event('engaged')], at(1), defaultRules);
+    const fitting = contact({ company: 'Acme' });
+    const lead = standingAfter(fitting, [event('engaged', 1), event('engaged', 1)], at(1), defaultRules);
+    // 20 for the white paper from search, 2 × 10 for the clicks, a day of decay rounding to nothing.
     expect(lead).toMatchObject({ stage: 'lead', score: 40 });
     const demo = event('submitted', 2, { channel: 'organic_search', offerType: 'demo' });
-    const sales = standingAfter({ ...fitting, stage: 'lead', score: 45 }, [demo], at(2), defaultRules);
+    const sales = standingAfter(
+      { ...fitting, stage: 'lead', scoreSignals: lead.scoreSignals },
+      [demo],
+      at(2),
+      defaultRules,
+    );
     expect(sales.stage).toBe('sales_lead');
-    expect(sales.score).toBe(45 + 5 + 10 + 30);
+    expect(sales.score).toBe(40 + 5 + 10 + 30);
+  });
+
+  it('lets engagement points fade: a click a half-life ago counts half', () => {
+    const clicked = standingAfter(contact(), [event('engaged')], at(0), defaultRules);
+    const later = standingAfter({ ...contact(), ...clicked }, [], at(90), defaultRules);
+    expect(clicked.score).toBe(30);
+    expect(later.score).toBe(25);
+    // Forward only: a fading score never takes a stage back.
+    expect(later.stage).toBe('engagement');
+  });
+
+  it('weighs a contact again under new rules with no event of its own', () => {
+    const fitting = contact({ company: 'Acme', stage: 'target' });
+    expect(standingAfter(fitting, [], at(1), defaultRules).stage).toBe('target');
+    const lower = { ...defaultRules, version: 1, thresholds: { lead: 20, salesLead: 70 } };
+    const moved = standingAfter(fitting, [], at(1), lower);
+    expect(moved.stage).toBe('lead');
+    expect(moved.changes).toEqual([
+      { from: 'target', to: 'lead', at: at(1).toISOString(), reason: 'rules v1; score 20' },
+    ]);
   });
 
   it('honours a declared ready_to_talk at once', () => {
@@ -67,16 +120,20 @@ describe('standingAfter', () => {
 
   it('honours ready_to_talk from the preferences page without scoring it as a touch', () => {
     const declared = event('preferences_changed', 1, { buyingStage: 'ready_to_talk' });
-    const standing = standingAfter(contact({ score: 12 }), [declared], at(1), defaultRules);
-    expect(standing).toMatchObject({ stage: 'sales_lead', buyingStage: 'ready_to_talk', score: 12 });
+    const quiet = standingAfter(contact(), [], at(1), defaultRules);
+    const standing = standingAfter(contact(), [declared], at(1), defaultRules);
+    expect(standing).toMatchObject({ stage: 'sales_lead', buyingStage: 'ready_to_talk', score: quiet.score });
+    expect(standing.scoreSignals).toEqual(quiet.scoreSignals);
     expect(standing.changes).toEqual([expect.objectContaining({ from: 'name', to: 'sales_lead' })]);
   });
 
   it('only plans again for a pause or a track choice', () => {
-    const fitting = contact({ stage: 'engagement', company: 'Acme', jobTitle: 'CTO', score: 12 });
     const paused = event('preferences_changed', 1, { change: 'paused' });
-    const standing = standingAfter(fitting, [paused], at(1), defaultRules);
-    expect(standing).toMatchObject({ stage: 'engagement', score: 12, changes: [] });
+    for (const who of [contact(), contact({ stage: 'engagement', company: 'Acme' })]) {
+      expect(standingAfter(who, [paused], at(1), defaultRules)).toEqual(
+        standingAfter(who, [], at(1), defaultRules),
+      );
+    }
   });
 
   it('follows sales decisions: accept, then won', () => {

@@ -63,9 +63,14 @@ describe('a schedule_changed event', () => {
   const contact: JourneyContact = {
     stage: 'target',
     score: 35,
+    email: 'dana@acme.example',
     company: 'Acme',
     jobTitle: 'VP Marketing',
     createdAt: ago(5 * day),
+    // 10 for organic search, 25 for the pricing offer.
+    scoreSignals: [
+      { at: ago(5 * day), kind: 'touch', channel: 'organic_search', formKind: 'form', offer: 'pricing' },
+    ],
     journey: {
       generation: 1,
       track: 'nurture',

@@ -1,0 +1,30 @@
+import { defaultRules, type QualificationRules } from '../domain/qualification.js';
+import { VersionedStore } from './versioned-store.js';
+
+const rulesKey = 'RULES';
+
+/**
+ * The qualification rules, versioned by the shared store. Until the first publish the built-in
+ * defaults are in force as version 0.
+ */
+export class RulesRepository {
+  private readonly store: VersionedStore<QualificationRules>;
+
+  constructor(tableName: string) {
+    this.store = new VersionedStore<QualificationRules>(tableName, 'rules');
+  }
+
+  async current(): Promise<QualificationRules> {
+    return (await this.store.current(rulesKey)) ?? defaultRules;
+  }
+
+  /** Newest first, the built-in defaults last. */
+  async versions(): Promise<QualificationRules[]> {
+    return [...(await this.store.versions(rulesKey)), defaultRules];
+  }
+
+  /** False when another publish got there first (see `VersionedStore.publish`). */
+  publish(rules: QualificationRules, expectedVersion: number): Promise<boolean> {
+    return this.store.publish(rulesKey, rules, expectedVersion);
+  }
+}
