@@ -33,6 +33,15 @@ export const outboxPut = (tableName: string, contactId: string, event: BusEvent)
   Put: { TableName: tableName, Item: { ...outboxKey(contactId, event), event } },
 });
 
+/** Stores an event for the contact's next step, once: the same event put again is refused. */
+export const eventPut = (tableName: string, contactId: string, event: ContactEvent) => ({
+  Put: {
+    TableName: tableName,
+    Item: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}`, ...event },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  },
+});
+
 /** The journey's own reads and writes on a contact: its pending events and its waiting task. */
 export class JourneyRepository {
   constructor(private readonly tableName: string) {}
@@ -44,13 +53,7 @@ export class JourneyRepository {
         new TransactWriteCommand({
           TransactItems: [
             liveContactCheck(this.tableName, contactId),
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}`, ...event },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
+            eventPut(this.tableName, contactId, event),
           ],
         }),
       );

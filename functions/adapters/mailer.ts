@@ -13,7 +13,12 @@ import {
   sampleScope,
   templateScope,
 } from '../domain/email-template.js';
-import { linkWithToken, signConfirmToken, signUnsubscribeToken } from '../domain/link-token.js';
+import {
+  linkWithToken,
+  signConfirmToken,
+  signPreferencesToken,
+  signUnsubscribeToken,
+} from '../domain/link-token.js';
 import type { TemplateScope } from '../domain/template-engine.js';
 import { clock } from './clock.js';
 import { deploymentSecret } from './secrets.js';
@@ -177,14 +182,16 @@ const signedRoute = (route: 'confirm' | 'preferences') =>
 export const confirmLink = async (contactId: string, touchId: string): Promise<string> =>
   linkWithToken(signedRoute('confirm'), signConfirmToken({ contactId, touchId }, await deploymentSecret()));
 
-/** Links signed for the recipient: unsubscribe and preferences carry the contact's own token. */
+/** Links signed for the recipient: each carries a token of its own purpose for the contact. */
 const signedLinks = async (recipient: Recipient, confirmUrl?: string) => {
   const config = mailSettings();
   const links: ScopeInput['links'] = confirmUrl ? { confirm: confirmUrl } : {};
   if (recipient.contactId) {
-    const token = signUnsubscribeToken(recipient.contactId, await deploymentSecret());
-    links.unsubscribe = linkWithToken(config.unsubscribeEndpoint, token);
-    links.preferences = linkWithToken(signedRoute('preferences'), token);
+    const secret = await deploymentSecret();
+    const unsubscribe = signUnsubscribeToken(recipient.contactId, secret);
+    links.unsubscribe = linkWithToken(config.unsubscribeEndpoint, unsubscribe);
+    const preferences = signPreferencesToken(recipient.contactId, clock.now(), secret);
+    links.preferences = linkWithToken(signedRoute('preferences'), preferences);
   }
   return links;
 };

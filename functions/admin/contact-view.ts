@@ -4,10 +4,11 @@ import type { ConsentLedger } from '../adapters/consent-ledger.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
 import type { ConsentRecord } from '../domain/consent.js';
-import type { Contact, Touch } from '../domain/contact.js';
+import { type Contact, type Touch, wantsTrack } from '../domain/contact.js';
 import { decisionsFitting, salesAnswerDueAt, signalsOf } from '../domain/journey.js';
 import { explainScore, type ScoreExplanation } from '../domain/lead-score.js';
 import type { QualificationRules } from '../domain/qualification.js';
+import { tracks } from '../domain/schedule.js';
 import { type SentEmail, sentEmails } from '../domain/sent-email.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 
@@ -24,7 +25,8 @@ export interface ContactViewExtras {
  * What an admin sees of a contact: its record (stage history, journey state and any stall
  * included), where it first and last came from, its touches, the consent records that prove what
  * it agreed to, the emails it was sent, the sales decisions that fit its stage, and a sales
- * lead's answer deadline, and why it scores what it does.
+ * lead's answer deadline, and why it scores what it does. Its own choices show as they are
+ * stored (`pausedUntil`, `tracksOff`) and as the tracks it gets (`emailTracks`).
  */
 export const contactView = (
   contact: Contact,
@@ -49,6 +51,7 @@ export const contactView = (
   return {
     ...record,
     attribution: { first: attributionOf(firstTouch), latest: attributionOf(latestTouch) },
+    emailTracks: Object.fromEntries(tracks.map((track) => [track, wantsTrack(contact, track)])),
     touches,
     consentRecords,
     emails: extras.emails,

@@ -1,4 +1,5 @@
 import type { Touch } from './contact.js';
+import type { Track } from './schedule.js';
 
 /**
  * Marketing consent and the record that proves it. GDPR Art. 7 asks the company to show when and
@@ -17,8 +18,25 @@ export interface Consent {
   pending?: { touchId: string; at: string } | undefined;
 }
 
-export type ConsentAction = 'requested' | 'granted' | 'confirmed' | 'withdrawn';
-export type ConsentMethod = 'single_opt_in' | 'double_opt_in' | 'form' | 'unsubscribe_link';
+/**
+ * What changed: consent itself, or (from the preferences page) how much of it the contact uses: a
+ * pause, or a track turned off or on again, which the company must be able to show as well.
+ */
+export type ConsentAction =
+  | 'requested'
+  | 'granted'
+  | 'confirmed'
+  | 'withdrawn'
+  | 'paused'
+  | 'resumed'
+  | 'track_off'
+  | 'track_on';
+export type ConsentMethod =
+  | 'single_opt_in'
+  | 'double_opt_in'
+  | 'form'
+  | 'unsubscribe_link'
+  | 'preferences_page';
 
 export interface ConsentRecord {
   recordId: string;
@@ -33,6 +51,10 @@ export interface ConsentRecord {
   wording?: string;
   /** A salted hash of the client's network address: proof of origin without keeping the address. */
   clientHash?: string;
+  /** For `paused`: when marketing email may start again. */
+  until?: string;
+  /** For `track_off` and `track_on`: which track. */
+  track?: Track;
 }
 
 /** A confirmation link older than this is refused: the contact signs up again. */

@@ -28,6 +28,12 @@ export const contactEventTypes = [
   'consent_confirmed',
   /** A new version of the qualification rules: the journey weighs the contact again under it. */
   'rules_changed',
+  /**
+   * The contact changed its choices on its preferences page (a pause, a track, its buying stage):
+   * the journey plans again. Not a touch and scores nothing; one that declares a buying stage
+   * (`detail.buyingStage`) is weighed as the declaration, so `ready_to_talk` hands over to sales.
+   */
+  'preferences_changed',
 ] as const;
 
 export type ContactEventType = (typeof contactEventTypes)[number];

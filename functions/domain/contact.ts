@@ -4,6 +4,7 @@ import { normaliseEmail } from './email-address.js';
 import type { JourneyState, StageChange } from './journey.js';
 import { explainScore, type ScoreSignal, touchSignal } from './lead-score.js';
 import type { QualificationRules } from './qualification.js';
+import type { Track } from './schedule.js';
 import type { Reached } from './source-report.js';
 import type { BuyingStage, Stage } from './stages.js';
 import { stageOfNewContact } from './stages.js';
@@ -73,15 +74,31 @@ export interface Contact extends Profile {
   unsubscribedAt?: string;
   /** Set when SES reported a hard bounce or a complaint: the address is never mailed again. */
   suppression?: { at: string; reason: string };
+  /** The contact asked for a break from marketing email until then (its preferences page). */
+  pausedUntil?: string;
+  /** Email tracks the contact turned off on its preferences page: nothing is sent on them. */
+  tracksOff?: Track[];
 }
 
-/** Marketing email needs a yes, no later unsubscribe, and an address that still takes mail. */
-export const mayEmail = (contact: Contact): boolean =>
+/** How long the contact's pause has left at `now`: 0 when it has none in force. */
+export const pauseLeftMs = (contact: Pick<Contact, 'pausedUntil'>, now: Date): number =>
+  contact.pausedUntil === undefined ? 0 : Math.max(0, Date.parse(contact.pausedUntil) - now.getTime());
+
+/**
+ * Marketing email needs a yes, no later unsubscribe, an address that still takes mail, and no
+ * pause in force at `now`.
+ */
+export const mayEmail = (contact: Contact, now: Date): boolean =>
   contact.consent.marketing &&
   contact.unsubscribedAt === undefined &&
   contact.suppression === undefined &&
   contact.stage !== 'unsubscribed' &&
-  contact.stage !== 'suppressed';
+  contact.stage !== 'suppressed' &&
+  pauseLeftMs(contact, now) === 0;
+
+/** Whether the contact still takes the emails of `track`. */
+export const wantsTrack = (contact: Pick<Contact, 'tracksOff'>, track: Track): boolean =>
+  !contact.tracksOff?.includes(track);
 
 const profileOf = (submission: Submission): Profile => {
   const profile: Profile = {};

@@ -105,6 +105,9 @@ const replanOnly: ReadonlySet<ContactEvent['type']> = new Set([
   'consent_confirmed',
   'rules_changed',
 ]);
+/** A preferences change only plans again, unless it is the contact declaring its buying stage. */
+const plansOnly = (event: ContactEvent) =>
+  replanOnly.has(event.type) || (event.type === 'preferences_changed' && !event.detail?.buyingStage);
 
 /** What one event does to the stage on its own, before score and fit are weighed. */
 const stageAfterEvent = (stage: Stage, event: ContactEvent): { stage: Stage; reason: string } => {
@@ -196,7 +199,7 @@ export const standingAfter = (
 
   for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
     // Only asks the journey to plan again: not a touch, no score, no stage move.
-    if (replanOnly.has(event.type)) continue;
+    if (plansOnly(event)) continue;
     const after = stageAfterEvent(stage, event);
     moveTo(after.stage, after.reason, event);
     if (unreachable.has(stage)) continue;

@@ -7,7 +7,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * An unsubscribe token names the contact and never expires: CAN-SPAM and RFC 8058 expect an
  * unsubscribe link to work for as long as the email sits in an inbox, and a stale token can do no
  * more than unsubscribe its own recipient. A confirmation token names the contact and the request
- * it confirms; the request itself expires (see `confirmConsent`).
+ * it confirms; the request itself expires (see `confirmConsent`). A preferences token names the
+ * contact and when it was issued, and expires (`preferencesLinkValidMs`): it can do more than
+ * unsubscribe (hand the contact to sales, say), so a forwarded email's link should not act forever.
  */
 export type LinkSecret = string | Uint8Array;
 
@@ -15,6 +17,7 @@ export type LinkSecret = string | Uint8Array;
 const purposes = {
   unsubscribe: 'leadflow/unsubscribe/v1:',
   confirm: 'leadflow/confirm/v1:',
+  preferences: 'leadflow/preferences/v1:',
 } as const;
 export type LinkPurpose = keyof typeof purposes;
 
@@ -62,6 +65,29 @@ export const signConfirmToken = (subject: ConfirmationSubject, secret: LinkSecre
 export const verifyConfirmToken = (token: string, secret: LinkSecret): ConfirmationSubject | undefined => {
   const [contactId, touchId, extra] = verifyLinkToken('confirm', token, secret)?.split(' ') ?? [];
   return contactId && touchId && extra === undefined ? { contactId, touchId } : undefined;
+};
+
+/**
+ * A year: longer than any pause a contact can choose (90 days) plus the gap between two emails, so
+ * the link in the latest email still works when a paused contact comes back to resume.
+ */
+export const preferencesLinkValidMs = 365 * 86_400_000;
+
+export const signPreferencesToken = (contactId: string, issuedAt: Date, secret: LinkSecret): string =>
+  signLinkToken('preferences', `${contactId} ${issuedAt.getTime().toString(36)}`, secret);
+
+/** Whose preferences a link opens; `expired` for a genuine link past its time. */
+export type PreferencesSubject = { contactId: string; expired: boolean };
+
+export const verifyPreferencesToken = (
+  token: string,
+  secret: LinkSecret,
+  now: Date,
+): PreferencesSubject | undefined => {
+  const [contactId, issued, extra] = verifyLinkToken('preferences', token, secret)?.split(' ') ?? [];
+  const issuedAt = issued ? Number.parseInt(issued, 36) : Number.NaN;
+  if (!contactId || Number.isNaN(issuedAt) || extra !== undefined) return undefined;
+  return { contactId, expired: now.getTime() - issuedAt > preferencesLinkValidMs };
 };
 
 /** The link put in an email: the endpoint with the token as `t`. */

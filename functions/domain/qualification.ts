@@ -188,7 +188,8 @@ const nurtureOrder: Stage[] = ['name', 'engagement', 'target', 'lead'];
  */
 export const qualify = (facts: QualificationFacts, rules: QualificationRules): Stage => {
   let from = facts.stage;
-  if (from === 'recycled' && facts.engaged) from = 'engagement';
+  // Back from recycling by engaging again, or by saying it is ready to talk (a form or its preferences).
+  if (from === 'recycled' && (facts.engaged || facts.readyToTalk)) from = 'engagement';
   if (from === 'disqualified') from = 'engagement';
   if (!nurtureOrder.includes(from)) return facts.stage;
   if (facts.readyToTalk) return 'sales_lead';

@@ -29,14 +29,15 @@ const signature = paragraph('— The {{ sender_name }} team');
 const team = '{{ company | default: "your team" }}';
 
 /**
- * The shared frame. A marketing email's footer carries the unsubscribe link (kept out of SES click
- * tracking with `ses:no-track`: following it is not engagement) and the postal address.
+ * The shared frame. A marketing email's footer carries the preferences and unsubscribe links (kept
+ * out of SES click tracking with `ses:no-track`: following them is not engagement) and the postal
+ * address.
  */
 const document = (kind: TemplateKind, content: string[], internal?: Seed['internal']) => {
   const reason = internal
     ? internal.reason
     : kind === 'marketing'
-      ? 'You are receiving this email because you signed up with {{ sender_name }}. <a ses:no-track href="{{ unsubscribe_url }}" style="color:#6b7280;">Unsubscribe</a>'
+      ? 'You are receiving this email because you signed up with {{ sender_name }}. <a ses:no-track href="{{ preferences_url }}" style="color:#6b7280;">Manage preferences</a> · <a ses:no-track href="{{ unsubscribe_url }}" style="color:#6b7280;">Unsubscribe</a>'
       : 'You are receiving this email because you asked {{ sender_name }} for it.';
   return `<!doctype html>
 <html lang="en">

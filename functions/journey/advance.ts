@@ -3,7 +3,7 @@ import type { JourneyRepository } from '../adapters/journey-repository.js';
 import type { ScheduleRepository } from '../adapters/schedule-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
 import { type BusEvent, entryChanges, stageChangeEvents } from '../domain/bus-events.js';
-import { type Contact, mayEmail } from '../domain/contact.js';
+import { type Contact, mayEmail, pauseLeftMs, wantsTrack } from '../domain/contact.js';
 import { sourcesOf } from '../domain/funnel-report.js';
 import {
   contactTimeZone,
@@ -125,7 +125,8 @@ export const advanceJourney = async (
       input.contactId,
       new Date(now.getTime() - deps.limits.frequencyCap.perMs),
     );
-    const touch = nextTouch(schedule, sent, standing.journey.anchorAt, now, mayEmail(contact), {
+    const emailable = mayEmail(contact, now) && wantsTrack(contact, track);
+    const touch = nextTouch(schedule, sent, standing.journey.anchorAt, now, emailable, {
       contactId: input.contactId,
       timeZone: contactTimeZone(contact.fields),
       recentSends,
@@ -144,7 +145,9 @@ export const advanceJourney = async (
       else await deps.ledger.release(input.contactId, track, round, touch.send.id);
     }
     standing.journey.anchorAt = touch.anchorAt;
-    waitMs = touch.waitMs;
+    // A paused contact's journey wakes when the pause ends, not after a whole idle wait.
+    const paused = pauseLeftMs(contact, now);
+    waitMs = paused > 0 ? Math.min(touch.waitMs, paused) : touch.waitMs;
   }
   // A claim still inside its confirmation window is looked at again when the window ends.
   if (reconciled.recheckInMs !== undefined) waitMs = Math.min(waitMs, reconciled.recheckInMs);

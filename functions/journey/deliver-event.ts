@@ -40,14 +40,33 @@ export const deliverContactEvent = async (
   detail?: Record<string, string>,
   eventId: string = randomUUID(),
 ): Promise<ContactEvent | undefined> => {
-  const event: ContactEvent = { eventId, type, at: now.toISOString(), ...(detail ? { detail } : {}) };
+  const event = contactEvent(type, now, detail, eventId);
   if (!(await repository.putEvent(contactId, event))) return undefined;
+  await wakeJourney(repository, contactId, event);
+  return event;
+};
+
+export const contactEvent = (
+  type: ContactEventType,
+  now: Date,
+  detail?: Record<string, string>,
+  eventId: string = randomUUID(),
+): ContactEvent => ({ eventId, type, at: now.toISOString(), ...(detail ? { detail } : {}) });
+
+/**
+ * Wakes the contact's journey for `event`, already stored (alone, or in the transaction that
+ * saved what it announces): the waiting task if one waits, else a restart if it is not running.
+ */
+export const wakeJourney = async (
+  repository: JourneyRepository,
+  contactId: string,
+  event: ContactEvent,
+): Promise<void> => {
   const waiting = await repository.waiting(contactId);
-  if (waiting?.taskToken && (await wakeTask(waiting.taskToken, { wokenBy: event.eventId }))) return event;
+  if (waiting?.taskToken && (await wakeTask(waiting.taskToken, { wokenBy: event.eventId }))) return;
   // A journey that never took its first step is the intake's to start (its retry, or the next
   // submission): it reads the stored event then.
   if (waiting?.generation !== undefined) await ensureRunning(contactId, waiting.generation);
-  return event;
 };
 
 /** Contacts woken at once by `wakeAll`; the rest follow as these finish. */

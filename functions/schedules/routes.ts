@@ -8,7 +8,7 @@ import { SendLedger } from '../adapters/send-ledger.js';
 import { TemplateRepository } from '../adapters/template-repository.js';
 import { trackMembers } from '../adapters/track-members.js';
 import { deliveryLimits } from '../config/env.js';
-import { mayEmail } from '../domain/contact.js';
+import { mayEmail, wantsTrack } from '../domain/contact.js';
 import { contactTimeZone, trackRound } from '../domain/journey.js';
 import { publisher } from '../domain/publication.js';
 import { catchUpSpreadMs, type Schedule, type Track, tracks } from '../domain/schedule.js';
@@ -77,7 +77,7 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
         return {
           contactId,
           journey: contact.journey,
-          mayEmail: mayEmail(contact),
+          mayEmail: mayEmail(contact, now) && wantsTrack(contact, track),
           timeZone: contactTimeZone(contact.fields),
           sentStepIds,
           recentSends,

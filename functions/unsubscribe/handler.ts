@@ -1,92 +1,26 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
-import { logger } from '../adapters/logger.js';
-import { deploymentSecret } from '../adapters/secrets.js';
+import { PreferenceStore } from '../adapters/preference-store.js';
 import { requireEnv } from '../config/env.js';
-import { hashClientAddress } from '../domain/client-address.js';
-import type { Contact } from '../domain/contact.js';
-import { maskEmail } from '../domain/email-address.js';
-import { escapeHtml } from '../domain/html.js';
-import { verifyUnsubscribeToken } from '../domain/link-token.js';
-import { page } from '../http/page.js';
-import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { deliverContactEvent } from '../journey/deliver-event.js';
+import { errorResponse, type HttpResult } from '../http/responses.js';
 import { confirmSubscription } from './confirm.js';
+import { preferences } from './preferences.js';
+import { unsubscribe } from './unsubscribe.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
 const journeys = new JourneyRepository(tableName);
 const consents = new ConsentLedger(tableName);
+const preferenceStore = new PreferenceStore(tableName);
 
-/** The signed links in our emails: `/v1/unsubscribe` and `/v1/confirm`. */
+/** The signed links in our emails: `/v1/unsubscribe`, `/v1/confirm` and `/v1/preferences`. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-  if (event.routeKey.endsWith(' /v1/unsubscribe')) return unsubscribe(event);
+  if (event.routeKey.endsWith(' /v1/unsubscribe')) return unsubscribe(event, { contacts, journeys });
   if (event.routeKey.endsWith(' /v1/confirm'))
     return confirmSubscription(event, { contacts, journeys, consents });
-  return errorResponse(404, 'not_found', 'Not here yet');
-};
-
-/**
- * `GET /v1/unsubscribe?t=TOKEN` shows a confirmation page and changes nothing: mail scanners
- * fetch every link in a message. `POST` unsubscribes: the RFC 8058 one-click request a mailbox
- * provider sends (body `List-Unsubscribe=One-Click`), the page's own button, or an empty body all
- * mean the same, so the body is not read.
- *
- * A valid token for a contact that no longer exists (erased) answers as unsubscribed: that
- * address gets no email from us, which is all the person asked for, and nothing is written.
- */
-const unsubscribe = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-  const wantsHtml = event.headers?.accept?.includes('text/html') ?? false;
-  const token = event.queryStringParameters?.t;
-  const contactId = token ? verifyUnsubscribeToken(token, await deploymentSecret()) : undefined;
-  if (!token || !contactId) {
-    logger.info('Unsubscribe with an invalid token', { tokenGiven: token !== undefined });
-    const issue = token ? 'is not a valid unsubscribe token' : 'is required';
-    return wantsHtml
-      ? page(400, 'Link not valid', [
-          'This unsubscribe link is not valid. Check that it was copied in full, or use the link at the bottom of our latest email.',
-        ])
-      : errorResponse(400, 'invalid_token', 'The unsubscribe link is invalid or incomplete', [
-          { path: 't', message: issue },
-        ]);
-  }
-
-  const contact = await contacts.getContact(contactId);
-  if (event.requestContext.http.method === 'GET') return confirmationPage(contact, token);
-
-  if (contact && !isUnsubscribed(contact)) {
-    // Event first: a retry after a failure in between finds the contact not yet marked and
-    // delivers again, so the journey always hears of it (twice at worst, which it ignores).
-    const now = clock.now();
-    await deliverContactEvent(journeys, contactId, 'unsubscribed', now);
-    await contacts.markUnreachable(contactId, 'unsubscribed', now, 'unsubscribed', {
-      record: { at: now.toISOString(), action: 'withdrawn', method: 'unsubscribe_link' },
-      clientHash: hashClientAddress(event.requestContext.http.sourceIp, await deploymentSecret()),
-    });
-    logger.info('Contact unsubscribed', { contactId });
-  }
-  return wantsHtml
-    ? page(200, 'You are unsubscribed', [
-        `${contact ? maskEmail(contact.email) : 'Your address'} will receive no more marketing emails from us.`,
-        'Unsubscribed by mistake? Sign up again on any of our pages.',
-      ])
-    : json(200, { unsubscribed: true, contactId }, { 'cache-control': 'no-store' });
-};
-
-const isUnsubscribed = (contact: Contact) =>
-  !contact.consent.marketing && (contact.stage === 'unsubscribed' || contact.stage === 'suppressed');
-
-const confirmationPage = (contact: Contact | undefined, token: string): HttpResult => {
-  if (!contact) return page(200, 'Unsubscribe', ['This address is no longer on our lists.']);
-  const email = maskEmail(contact.email);
-  if (isUnsubscribed(contact)) return page(200, 'Unsubscribe', [`${email} is already unsubscribed.`]);
-  // The form posts the RFC 8058 body to the same path and token (a query-only action).
-  const form =
-    `<form method="post" action="?t=${escapeHtml(encodeURIComponent(token))}">` +
-    '<input type="hidden" name="List-Unsubscribe" value="One-Click">' +
-    '<button type="submit">Unsubscribe</button></form>';
-  return page(200, 'Unsubscribe', [`Unsubscribe ${email} from our marketing emails?`], form);
+  if (event.routeKey.endsWith(' /v1/preferences'))
+    return preferences(event, { contacts, journeys, preferences: preferenceStore });
+  return errorResponse(404, 'not_found', 'No such link');
 };

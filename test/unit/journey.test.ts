@@ -120,6 +120,24 @@ describe('standingAfter', () => {
     expect(phaseOf(standing.stage)).toBe('sales');
   });
 
+  it('honours ready_to_talk from the preferences page without scoring it as a touch', () => {
+    const declared = event('preferences_changed', 1, { buyingStage: 'ready_to_talk' });
+    const quiet = standingAfter(contact(), [], at(1), defaultRules);
+    const standing = standingAfter(contact(), [declared], at(1), defaultRules);
+    expect(standing).toMatchObject({ stage: 'sales_lead', buyingStage: 'ready_to_talk', score: quiet.score });
+    expect(standing.scoreSignals).toEqual(quiet.scoreSignals);
+    expect(standing.changes).toEqual([expect.objectContaining({ from: 'name', to: 'sales_lead' })]);
+  });
+
+  it('only plans again for a pause or a track choice', () => {
+    const paused = event('preferences_changed', 1, { change: 'paused' });
+    for (const who of [contact(), contact({ stage: 'engagement', company: 'Acme' })]) {
+      expect(standingAfter(who, [paused], at(1), defaultRules)).toEqual(
+        standingAfter(who, [], at(1), defaultRules),
+      );
+    }
+  });
+
   it('follows sales decisions: accept, then won', () => {
     const accepted = standingAfter(
       contact({ stage: 'sales_lead' }),
@@ -151,6 +169,14 @@ describe('standingAfter', () => {
   it('brings a recycled contact that engages back into engagement', () => {
     const standing = standingAfter(contact({ stage: 'recycled' }), [event('engaged')], at(1), defaultRules);
     expect(standing.stage).toBe('engagement');
+  });
+
+  it('hands a recycled contact to sales when it says, on its preferences page, it is ready to talk', () => {
+    const ready = event('preferences_changed', 1, { buyingStage: 'ready_to_talk' });
+    const standing = standingAfter(contact({ stage: 'recycled' }), [ready], at(1), defaultRules);
+    expect(standing.stage).toBe('sales_lead');
+    // Saying it is no signal: the score stays what the contact's touches and clicks make it.
+    expect(standing.score).toBe(20);
   });
 
   it('lets nothing move an unsubscribed contact', () => {

@@ -3,9 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   linkWithToken,
+  preferencesLinkValidMs,
   signConfirmToken,
+  signPreferencesToken,
   signUnsubscribeToken,
   verifyConfirmToken,
+  verifyPreferencesToken,
   verifyUnsubscribeToken,
 } from '../../functions/domain/link-token.js';
 
@@ -96,5 +99,47 @@ describe('confirmation tokens', () => {
 
   it('refuse another secret', () => {
     expect(verifyConfirmToken(signConfirmToken(subject, secret), randomBytes(32))).toBeUndefined();
+  });
+});
+
+describe('preferences tokens', () => {
+  const issuedAt = new Date('2027-03-01T10:00:00.000Z');
+  const later = (ms: number) => new Date(issuedAt.getTime() + ms);
+
+  it('round-trip the contact, and expire when their time is up', () => {
+    const token = signPreferencesToken(contactId, issuedAt, secret);
+    expect(verifyPreferencesToken(token, secret, issuedAt)).toEqual({ contactId, expired: false });
+    expect(verifyPreferencesToken(token, secret, later(preferencesLinkValidMs))).toEqual({
+      contactId,
+      expired: false,
+    });
+    expect(verifyPreferencesToken(token, secret, later(preferencesLinkValidMs + 1))).toEqual({
+      contactId,
+      expired: true,
+    });
+  });
+
+  it('are neither unsubscribe nor confirmation tokens, nor the other way round', () => {
+    const token = signPreferencesToken(contactId, issuedAt, secret);
+    expect(verifyUnsubscribeToken(token, secret)).toBeUndefined();
+    expect(verifyConfirmToken(token, secret)).toBeUndefined();
+    expect(verifyPreferencesToken(signUnsubscribeToken(contactId, secret), secret, issuedAt)).toBeUndefined();
+  });
+
+  it('refuse another secret, and any one character changed', () => {
+    const token = signPreferencesToken(contactId, issuedAt, secret);
+    expect(verifyPreferencesToken(token, randomBytes(32), issuedAt)).toBeUndefined();
+    fc.assert(
+      fc.property(
+        fc.nat({ max: token.length - 1 }),
+        fc.constantFrom(...base64urlAlphabet),
+        (position, replacement) => {
+          fc.pre(token[position] !== replacement);
+          const altered = token.slice(0, position) + replacement + token.slice(position + 1);
+          expect(verifyPreferencesToken(altered, secret, issuedAt)).toBeUndefined();
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
