@@ -44,7 +44,8 @@ const maxQueriesPerPage = 25;
 
 /**
  * Lists contacts through the indexes, never a table scan. `stage` reads its `STAGE#` partition of
- * gsi1 (ordered by the last stage move: a sales queue with `sort=oldest` shows who waited longest);
+ * gsi1 (ordered by when they entered it, the `entered` period narrowing the key: a sales queue
+ * with `sort=oldest` shows who waited longest);
  * everything else walks gsi2's monthly partitions, newest (or oldest) month first, with the created
  * period as the sort key's range. `q`, `channel` (and the period, on gsi1) are filter expressions:
  * DynamoDB reads, and bills, the index items of the partitions walked before it drops the others.
@@ -64,12 +65,7 @@ export class ContactLister {
       filter.q || filter.channel || (index === 'gsi1' && hasPeriod(filter)) ? filteredPageSize : 0;
     const partitions =
       index === 'gsi1'
-        ? [
-            {
-              month: undefined,
-              key: { expression: 'gsi1pk = :pk', values: { ':pk': `STAGE#${filter.stage}` } },
-            },
-          ]
+        ? [{ month: undefined, key: stageCondition(filter) }]
         : (await this.months(filter, from.month)).map((month) => ({
             month,
             key: monthCondition(filter, month),
@@ -166,6 +162,25 @@ const monthCondition = (filter: ContactFilter, month: string) => ({
     ':before': filter.createdBefore ?? '9',
   },
 });
+
+/**
+ * A stage's partition, narrowed to when its contacts entered it by the sort key (the ISO instant
+ * of the move): `BETWEEN` is inclusive, so the exclusive end is taken a millisecond earlier.
+ */
+const stageCondition = (filter: ContactFilter) => {
+  if (!filter.enteredFrom && !filter.enteredBefore) {
+    return { expression: 'gsi1pk = :pk', values: { ':pk': `STAGE#${filter.stage}` } };
+  }
+  const last = filter.enteredBefore ? new Date(Date.parse(filter.enteredBefore) - 1).toISOString() : '9';
+  return {
+    expression: 'gsi1pk = :pk AND gsi1sk BETWEEN :enteredFrom AND :enteredLast',
+    values: {
+      ':pk': `STAGE#${filter.stage}`,
+      ':enteredFrom': filter.enteredFrom ?? '0',
+      ':enteredLast': last,
+    },
+  };
+};
 
 /** Contacts being erased are left out, as `GET /v1/contacts/{id}` leaves them out. */
 const filterOf = (filter: ContactFilter, index: 'gsi1' | 'gsi2') => {

@@ -39,6 +39,10 @@ export interface ContactFilter {
   createdFrom?: string;
   /** ISO instant, exclusive. */
   createdBefore?: string;
+  /** When the contact entered `stage` (with `stage` only): ISO instant, inclusive. */
+  enteredFrom?: string;
+  /** ISO instant, exclusive. */
+  enteredBefore?: string;
   sort: 'newest' | 'oldest';
 }
 
@@ -67,6 +71,8 @@ const querySchema = z
     channel: z.enum(channels).optional(),
     createdFrom: dateOrInstant.optional(),
     createdTo: dateOrInstant.optional(),
+    enteredFrom: dateOrInstant.optional(),
+    enteredTo: dateOrInstant.optional(),
     sort: z.enum(['newest', 'oldest']).default('newest'),
     limit: z
       .string()
@@ -78,25 +84,39 @@ const querySchema = z
   })
   .refine(
     (query) => {
-      const { from, before } = bounds(query);
+      const { from, before } = bounds(query.createdFrom, query.createdTo);
       return !from || !before || from < before;
     },
     {
       message: 'is before createdFrom',
       path: ['createdTo'],
     },
-  );
+  )
+  .refine(
+    (query) => {
+      const { from, before } = bounds(query.enteredFrom, query.enteredTo);
+      return !from || !before || from < before;
+    },
+    {
+      message: 'is before enteredFrom',
+      path: ['enteredTo'],
+    },
+  )
+  .refine((query) => query.stage || (!query.enteredFrom && !query.enteredTo), {
+    message: 'needs stage: it is when contacts entered that stage',
+    path: ['stage'],
+  });
 
-/** A day is a UTC day; `createdTo` includes all of its day, or its very instant. */
-const bounds = ({ createdFrom, createdTo }: { createdFrom?: string; createdTo?: string }) => {
+/** A period's ends as ISO instants: a day is a UTC day, and `to` includes all of its day, or its very instant. */
+const bounds = (fromText: string | undefined, toText: string | undefined) => {
   // Runs even when a date failed its own check: an unreadable one is then left out here.
   const at = (text: string | undefined, plus = 0) => {
     const time = text ? Date.parse(text) : Number.NaN;
     return Number.isNaN(time) ? undefined : new Date(time + plus).toISOString();
   };
   return {
-    from: at(createdFrom),
-    before: at(createdTo, createdTo && day.test(createdTo) ? 86_400_000 : 1),
+    from: at(fromText),
+    before: at(toText, toText && day.test(toText) ? 86_400_000 : 1),
   };
 };
 
@@ -112,13 +132,16 @@ export const parseContactQuery = (
   if (!parsed.ok) return parsed;
   const { email, stage, q, channel, sort, limit, cursor } = parsed.value;
   if (email) return { ok: true, value: { kind: 'email', email } };
-  const { from, before } = bounds(parsed.value);
+  const { from, before } = bounds(parsed.value.createdFrom, parsed.value.createdTo);
+  const entered = bounds(parsed.value.enteredFrom, parsed.value.enteredTo);
   const filter: ContactFilter = {
     ...(stage ? { stage } : {}),
     ...(q ? { q } : {}),
     ...(channel ? { channel } : {}),
     ...(from ? { createdFrom: from } : {}),
     ...(before ? { createdBefore: before } : {}),
+    ...(entered.from ? { enteredFrom: entered.from } : {}),
+    ...(entered.before ? { enteredBefore: entered.before } : {}),
     sort,
   };
   return { ok: true, value: { kind: 'list', filter, limit, ...(cursor ? { cursor } : {}) } };
@@ -139,6 +162,8 @@ const fingerprint = (filter: ContactFilter) =>
     filter.createdFrom,
     filter.createdBefore,
     filter.sort,
+    filter.enteredFrom,
+    filter.enteredBefore,
   ]);
 
 export const encodeCursor = (filter: ContactFilter, position: ListPosition): string =>

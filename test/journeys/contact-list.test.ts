@@ -212,7 +212,26 @@ describe('GET /v1/contacts', () => {
     );
   });
 
+  it('filters a stage by when its contacts entered it, not by their last journey step', async () => {
+    const all = await listAll('sort=oldest', 200);
+    const dayOf = (batch: number) =>
+      all
+        .find((item) => made.find((c) => c.contactId === item.contactId)?.batch === batch)
+        ?.createdAt.slice(0, 10) ?? '';
+    // Still at name since they were created, though their journeys have sent them emails since.
+    expect(ids(await listAll(`stage=name&enteredTo=${dayOf(0)}`, 7))).toEqual(
+      idsWhere((c) => c.batch === 0 && c.stage === 'name'),
+    );
+    // Engaged today, whenever they were created.
+    const engaged = idsWhere((c) => c.stage === 'engagement');
+    expect(engaged.length).toBeGreaterThan(3);
+    expect(ids(await listAll(`stage=engagement&enteredFrom=${dayOf(2)}`, 3))).toEqual(engaged);
+    expect(ids(await listAll(`stage=engagement&enteredTo=${dayOf(1)}`))).toEqual([]);
+  });
+
   it.each([
+    ['enteredFrom=2026-05-02', 'stage'],
+    ['stage=lead&enteredFrom=2026-05-02&enteredTo=2026-05-01', 'enteredTo'],
     ['stage=nowhere', 'stage'],
     ['channel=carrier_pigeon', 'channel'],
     ['createdFrom=yesterday', 'createdFrom'],

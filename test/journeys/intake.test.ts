@@ -193,5 +193,6 @@ describe('a restart of the local runtime', () => {
       .filter((mail) => mail.contactId === contactId)
       .map((mail) => mail.step);
     expect(steps).toEqual(['welcome', 'case-study']);
-  });
+    // A restart starts DynamoDB Local's JVM again: room for a busy machine.
+  }, 90_000);
 });
