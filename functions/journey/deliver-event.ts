@@ -39,9 +39,11 @@ export const deliverContactEvent = async (
   now: Date,
   detail?: Record<string, string>,
   eventId: string = randomUUID(),
+  /** For a sales decision: the stage visit it decides (see `JourneyRepository.putEvent`). */
+  decisionSlot?: string,
 ): Promise<ContactEvent | undefined> => {
   const event: ContactEvent = { eventId, type, at: now.toISOString(), ...(detail ? { detail } : {}) };
-  if (!(await repository.putEvent(contactId, event))) return undefined;
+  if (!(await repository.putEvent(contactId, event, decisionSlot))) return undefined;
   const waiting = await repository.waiting(contactId);
   if (waiting?.taskToken && (await wakeTask(waiting.taskToken, { wokenBy: event.eventId }))) return event;
   // A journey that never took its first step is the intake's to start (its retry, or the next
