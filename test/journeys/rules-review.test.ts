@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RulesPreview } from '../../functions/domain/rules-preview.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
 import { contactIdFor } from '../support/table-keys.js';
 
@@ -191,4 +192,46 @@ describe('two reps deciding on one sales lead at once', () => {
     // Once the first decision moved the contact, the next stage takes its own decision.
     if (winner === 'accept-1') expect((await decide('won')).status).toBe(202);
   }, 60_000);
+});
+
+describe('rules that make everyone a sales lead', () => {
+  it('says in the preview how many handoffs publishing sends to the sales inbox at once, and publishing sends that many', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(
+        await submit({
+          email: `flood-${++sequence}@umbrella-${Date.now()}.example`,
+          company: 'Umbrella',
+          offer: { type: 'ebook' },
+          source: { channel: 'blog' },
+        }),
+      );
+      const engaged = await runtime.call(`/v1/contacts/${ids.at(-1)}/events`, {
+        method: 'POST',
+        admin: true,
+        json: { type: 'engaged' },
+      });
+      expect(engaged.status).toBe(202);
+      await runtime.settle();
+    }
+    const { rules, etag } = await getRules();
+    const draft = { ...rules, thresholds: { lead: 1, salesLead: 2 }, note: 'everyone to sales' };
+    const previewed = await runtime.call('/v1/rules/preview', { method: 'POST', admin: true, json: draft });
+    expect(previewed.status).toBe(200);
+    const preview = (await previewed.json()) as RulesPreview;
+    const toSales = preview.moves
+      .filter((move) => move.to === 'sales_lead')
+      .reduce((n, move) => n + move.count, 0);
+    expect(toSales).toBeGreaterThanOrEqual(3);
+    expect(preview.salesHandoffs).toBe(toSales);
+
+    const inboxBefore = (await runtime.outbox()).filter(
+      (mail) => mail.to === 'sales@leadflow.example',
+    ).length;
+    expect((await putRules(draft, etag)).status).toBe(200);
+    await runtime.settle();
+    const inboxAfter = (await runtime.outbox()).filter((mail) => mail.to === 'sales@leadflow.example').length;
+    expect(inboxAfter - inboxBefore).toBe(preview.salesHandoffs);
+    for (const id of ids) expect((await view(id)).stage).toBe('sales_lead');
+  }, 120_000);
 });
