@@ -39,7 +39,14 @@ const condition = z.discriminatedUnion(
     z.strictObject({
       field,
       test: z.literal('containsAny'),
-      values: z.array(word).min(1, 'must list at least one word').max(30, 'must list at most 30 words'),
+      // The editor lists the words with commas between them: a comma inside one would come
+      // back from it as two words, and the rule would match far more than it did.
+      values: z
+        .array(
+          word.refine((value) => !value.includes(','), 'must not contain a comma: list each word on its own'),
+        )
+        .min(1, 'must list at least one word')
+        .max(30, 'must list at most 30 words'),
     }),
     z.strictObject({
       field: z.literal('email', 'must be email: free mail is a property of the address'),

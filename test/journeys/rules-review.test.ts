@@ -158,6 +158,31 @@ describe('labels as landing pages and ad tools send them', () => {
   });
 });
 
+describe('keywords the editor lists with commas', () => {
+  it('refuses a keyword with a comma in it, which the editor would save back as two', async () => {
+    const { rules, etag } = await getRules();
+    const response = await putRules(
+      {
+        ...rules,
+        fit: [
+          {
+            name: 'Big incorporated companies',
+            mark: 'target',
+            when: [{ field: 'company', test: 'containsAny', values: ['Acme, Inc', 'Globex'] }],
+          },
+        ],
+      },
+      etag,
+    );
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { issues: { path: string; message: string }[] } };
+    expect(body.error.issues).toEqual([
+      { path: 'fit.0.when.0.values.0', message: expect.stringContaining('comma') },
+    ]);
+    expect((await getRules()).etag).toBe(etag);
+  });
+});
+
 describe('two reps deciding on one sales lead at once', () => {
   it('records one decision and refuses the other with 409, so nobody is told a decision counted that did not', async () => {
     const contactId = await submit({
