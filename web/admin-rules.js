@@ -174,7 +174,15 @@
       ])
         row.insertCell().textContent = text;
     }
-    result.replaceChildren(summary, moves, ...(preview.examples.length > 0 ? [examples] : []));
+    // Handing many leads to sales at once floods its inbox, and each must be answered in time.
+    const handoffs = document.createElement('p');
+    handoffs.id = 'rules-handoffs';
+    handoffs.className = preview.salesHandoffs > 0 ? 'error' : 'muted';
+    handoffs.textContent =
+      preview.salesHandoffs > 0
+        ? `Publishing hands ${preview.salesHandoffs} contact(s) to sales at once: ${preview.salesHandoffs} email(s) to the sales inbox, each to be accepted or rejected in time or recycled.`
+        : 'Publishing hands no contact to sales.';
+    result.replaceChildren(summary, handoffs, moves, ...(preview.examples.length > 0 ? [examples] : []));
   };
 
   const loadVersions = async () => {

@@ -42,18 +42,45 @@ export const eventPut = (tableName: string, contactId: string, event: ContactEve
   },
 });
 
+/** Another sales decision on the contact's current stage was recorded first. */
+export class DecisionTaken extends Error {
+  constructor(contactId: string) {
+    super(`A decision on contact ${contactId} at its current stage was already recorded`);
+    this.name = 'DecisionTaken';
+  }
+}
+
 /** The journey's own reads and writes on a contact: its pending events and its waiting task. */
 export class JourneyRepository {
   constructor(private readonly tableName: string) {}
 
   /** Stores an event for the contact's next step. False when the contact is gone or being erased. */
-  async putEvent(contactId: string, event: ContactEvent): Promise<boolean> {
+  async putEvent(contactId: string, event: ContactEvent, decisionSlot?: string): Promise<boolean> {
     try {
       await documentClient.send(
         new TransactWriteCommand({
           TransactItems: [
             liveContactCheck(this.tableName, contactId),
             eventPut(this.tableName, contactId, event),
+            // One decision per stage visit: the first one holds the slot (a retry of it still does).
+            ...(decisionSlot === undefined
+              ? []
+              : [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: {
+                        pk: contactPk(contactId),
+                        sk: `DECISION#${decisionSlot}`,
+                        eventId: event.eventId,
+                        type: event.type,
+                        at: event.at,
+                      },
+                      ConditionExpression: 'attribute_not_exists(pk) OR eventId = :eventId',
+                      ExpressionAttributeValues: { ':eventId': event.eventId },
+                    },
+                  },
+                ]),
           ],
         }),
       );
@@ -61,6 +88,7 @@ export class JourneyRepository {
     } catch (error) {
       const codes = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
       if (codes?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (codes?.[2]?.Code === 'ConditionalCheckFailed') throw new DecisionTaken(contactId);
       // The same event delivered twice (a retried request) is stored once.
       if (codes?.[1]?.Code === 'ConditionalCheckFailed') return true;
       throw error;

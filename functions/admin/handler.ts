@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiRoutes, routeKey } from '../../lib/api-routes.js';
 import { clock } from '../adapters/clock.js';
@@ -6,7 +7,7 @@ import { eraseContact } from '../adapters/contact-erasure.js';
 import { ContactLister } from '../adapters/contact-finder.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
-import { JourneyRepository } from '../adapters/journey-repository.js';
+import { DecisionTaken, JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
@@ -14,7 +15,7 @@ import { SendLedger } from '../adapters/send-ledger.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
 import { erasedEvent } from '../domain/bus-events.js';
-import { decisionFits } from '../domain/journey.js';
+import { decisionFits, isSalesDecision } from '../domain/journey.js';
 import { publisher } from '../domain/publication.js';
 import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
@@ -66,14 +67,31 @@ const postContactEvent: Route = async (event) => {
     ...(note ? { note } : {}),
     ...(caller ? { bySub: caller.sub, ...(caller.email ? { byEmail: caller.email } : {}) } : {}),
   };
-  const delivered = await deliverContactEvent(
-    journeys,
-    contactId,
-    type,
-    clock.now(),
-    Object.keys(detail).length > 0 ? detail : undefined,
-    eventId,
-  );
+  // Two reps deciding at once both see a sales lead: the first decision on this stage visit
+  // counts, the other is refused rather than accepted and then silently ignored by the journey.
+  const decisionSlot = isSalesDecision(type)
+    ? `${contact.stage}#${contact.journey?.stageSince ?? contact.createdAt}`
+    : undefined;
+  let delivered: Awaited<ReturnType<typeof deliverContactEvent>>;
+  try {
+    delivered = await deliverContactEvent(
+      journeys,
+      contactId,
+      type,
+      clock.now(),
+      Object.keys(detail).length > 0 ? detail : undefined,
+      eventId ?? randomUUID(),
+      decisionSlot,
+    );
+  } catch (error) {
+    if (!(error instanceof DecisionTaken)) throw error;
+    return errorResponse(
+      409,
+      'decision_not_allowed',
+      `A decision on this ${contact.stage.replace('_', ' ')} was already recorded`,
+      [{ path: 'type', message: 'another decision was recorded first at this stage' }],
+    );
+  }
   if (!delivered) return noContact(contactId);
   return json(202, { contactId, eventId: delivered.eventId, type: delivered.type, at: delivered.at });
 };

@@ -142,6 +142,8 @@ const salesDecisions: ReadonlySet<ContactEvent['type']> = new Set([
   'lost',
 ]);
 
+export const isSalesDecision = (type: ContactEvent['type']): boolean => salesDecisions.has(type);
+
 /**
  * Whether a sales decision fits a contact at `stage`: one that would move nothing (rejecting a
  * customer, winning one twice) is a mistake to refuse, not an event to store. Other events always fit.

@@ -1,5 +1,6 @@
 import type { Touch } from './contact.js';
 import type { ContactEvent } from './contact-event.js';
+import { slugOf } from './labels.js';
 import { type FitFacts, type FitResult, fitOf, type QualificationRules } from './qualification.js';
 
 /**
@@ -83,12 +84,36 @@ export const withSignal = (signals: readonly ScoreSignal[], signal: ScoreSignal)
   return next;
 };
 
-/** A label's weight: an unlisted one weighs as `other`. Own properties only (`constructor` is a label). */
-const weightOf = (weights: Record<string, number>, label: string): number =>
-  (Object.hasOwn(weights, label) ? weights[label] : Object.hasOwn(weights, 'other') ? weights.other : 0) ?? 0;
+/** Each table's weights by the slug of their labels, worked out once per table. */
+const bySlug = new WeakMap<Record<string, number>, Map<string, number>>();
+const slugTable = (weights: Record<string, number>): Map<string, number> => {
+  let table = bySlug.get(weights);
+  if (!table) {
+    table = new Map();
+    for (const [label, weight] of Object.entries(weights)) {
+      const slug = slugOf(label);
+      if (slug !== undefined && !table.has(slug)) table.set(slug, weight);
+    }
+    bySlug.set(weights, table);
+  }
+  return table;
+};
 
-const ownWeight = (weights: Record<string, number>, label: string | undefined): number | undefined =>
-  label !== undefined && Object.hasOwn(weights, label) ? weights[label] : undefined;
+/**
+ * A label's own weight: the very label, else the one that names it as intake folds labels (a form
+ * posted as `Contact-Us` is `contact-us` in the table, an offer `white-paper` is `white_paper`).
+ * Own properties only (`constructor` is a label); a Map, never the table's keys, for the rest.
+ */
+const ownWeight = (weights: Record<string, number>, label: string | undefined): number | undefined => {
+  if (label === undefined) return undefined;
+  if (Object.hasOwn(weights, label)) return weights[label];
+  const slug = slugOf(label);
+  return slug === undefined ? undefined : slugTable(weights).get(slug);
+};
+
+/** A label's weight: an unlisted one weighs as `other`. */
+const weightOf = (weights: Record<string, number>, label: string): number =>
+  ownWeight(weights, label) ?? ownWeight(weights, 'other') ?? 0;
 
 const dayMs = 86_400_000;
 

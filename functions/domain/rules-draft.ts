@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slugOf } from './labels.js';
 import { publicationFields } from './publication.js';
 import { fitFields, type QualificationRules } from './qualification.js';
 import { type FieldIssue, type Parsed, parseWith } from './validation.js';
@@ -6,9 +7,13 @@ import { type FieldIssue, type Parsed, parseWith } from './validation.js';
 const oneLine = (value: string) => !/[\p{Cc}\u2028\u2029]/u.test(value);
 
 const points = z.int('must be a whole number of points').min(-100).max(100);
+/** Intake keeps an unlisted label as its slug, in any script (`führung`): each can be named here. */
 const label = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be lower-case letters, digits, dashes and underscores');
+  .regex(
+    /^[\p{Ll}\p{Lo}\p{Lm}\p{N}][\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}_-]{0,39}$/u,
+    'must be lower-case letters, digits, dashes and underscores',
+  );
 const weights = (what: string) =>
   z.record(label, points).refine((table) => Object.keys(table).length <= 60, `must list at most 60 ${what}`);
 
@@ -34,7 +39,14 @@ const condition = z.discriminatedUnion(
     z.strictObject({
       field,
       test: z.literal('containsAny'),
-      values: z.array(word).min(1, 'must list at least one word').max(30, 'must list at most 30 words'),
+      // The editor lists the words with commas between them: a comma inside one would come
+      // back from it as two words, and the rule would match far more than it did.
+      values: z
+        .array(
+          word.refine((value) => !value.includes(','), 'must not contain a comma: list each word on its own'),
+        )
+        .min(1, 'must list at least one word')
+        .max(30, 'must list at most 30 words'),
     }),
     z.strictObject({
       field: z.literal('email', 'must be email: free mail is a property of the address'),
@@ -73,9 +85,36 @@ export const rulesDraftSchema = z.strictObject({
   salesAnswerWithinDays: z.int('must be a whole number of days').min(1).max(90),
 });
 
-/** Rules that span fields: the thresholds in order, rule names unique. */
+/**
+ * The rules are one stored item (DynamoDB: 400 KB), read at every journey step: the fields allow
+ * more than that in all (20 rules × 10 conditions × 30 words of 80 characters), so the whole is bounded.
+ */
+export const maxRulesBytes = 200_000;
+
+/** Rules that span fields: the thresholds in order, rule names unique, labels naming one thing once. */
 const crossFieldIssues = (draft: z.infer<typeof rulesDraftSchema>): FieldIssue[] => {
   const issues: FieldIssue[] = [];
+  for (const table of ['channels', 'forms', 'offers'] as const) {
+    const named = new Map<string, string>();
+    for (const name of Object.keys(draft.points[table])) {
+      const slug = slugOf(name) ?? name;
+      const first = named.get(slug);
+      if (first === undefined) named.set(slug, name);
+      else
+        issues.push({
+          path: `points.${table}.${name}`,
+          message: `names the same ${table.slice(0, -1)} as ${first}`,
+        });
+    }
+  }
+  const { points, decay, thresholds, fit, salesAnswerWithinDays } = draft;
+  const bytes = Buffer.byteLength(JSON.stringify({ points, decay, thresholds, fit, salesAnswerWithinDays }));
+  if (bytes > maxRulesBytes) {
+    issues.push({
+      path: 'fit',
+      message: `must be shorter: the rules must be at most ${maxRulesBytes} bytes in all, these are ${bytes} (fewer or shorter words)`,
+    });
+  }
   if (draft.thresholds.salesLead <= draft.thresholds.lead) {
     issues.push({ path: 'thresholds.salesLead', message: 'must be above the lead threshold' });
   }

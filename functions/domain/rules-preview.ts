@@ -30,6 +30,11 @@ export interface RulesPreview {
   stages: { current: Record<string, number>; draft: Record<string, number> };
   /** How many the draft moves differently from the rules in force (those with no change of their own). */
   changedByDraft: number;
+  /**
+   * How many publishing hands to sales at once: each is a handoff email to the sales inbox and a
+   * `Sales Lead Ready` event, and must be answered within the draft's `salesAnswerWithinDays`.
+   */
+  salesHandoffs: number;
   examples: RulesPreviewExample[];
 }
 
@@ -55,9 +60,11 @@ export const previewRules = (
   const draftStages = new Map<string, number>();
   const examples: (RulesPreviewExample & { weight: number })[] = [];
   let changedByDraft = 0;
+  let salesHandoffs = 0;
   for (const contact of contacts) {
     const underCurrent = standingAfter(contact, [], now, current);
     const underDraft = standingAfter(contact, [], now, draft);
+    if (underDraft.stage === 'sales_lead' && contact.stage !== 'sales_lead') salesHandoffs += 1;
     count(currentStages, underCurrent.stage);
     count(draftStages, underDraft.stage);
     if (underDraft.stage !== contact.stage) count(moves, `${contact.stage}>${underDraft.stage}`);
@@ -88,6 +95,7 @@ export const previewRules = (
       .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.to.localeCompare(b.to)),
     stages: { current: record(currentStages), draft: record(draftStages) },
     changedByDraft,
+    salesHandoffs,
     examples: examples
       .sort((a, b) => b.weight - a.weight || a.contactId.localeCompare(b.contactId))
       .slice(0, maxExamples)

@@ -39,9 +39,11 @@ export const deliverContactEvent = async (
   now: Date,
   detail?: Record<string, string>,
   eventId: string = randomUUID(),
+  /** For a sales decision: the stage visit it decides (see `JourneyRepository.putEvent`). */
+  decisionSlot?: string,
 ): Promise<ContactEvent | undefined> => {
   const event = contactEvent(type, now, detail, eventId);
-  if (!(await repository.putEvent(contactId, event))) return undefined;
+  if (!(await repository.putEvent(contactId, event, decisionSlot))) return undefined;
   await wakeJourney(repository, contactId, event);
   return event;
 };

@@ -17,6 +17,12 @@ import { wakeAll } from '../journey/deliver-event.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
+/**
+ * Larger than any draft the fields allow, so an oversize one is told which field to shorten
+ * (`maxRulesBytes`) rather than refused whole; the rest is room for what GET adds (version, note).
+ */
+const maxRulesRequestBytes = 640 * 1024;
+
 /** Contacts read at once for a preview. */
 const readConcurrency = 20;
 
@@ -48,7 +54,7 @@ export const rulesRoutes = (
     },
     'GET /v1/rules/versions': async () => json(200, { versions: await rules.versions() }),
     'POST /v1/rules/preview': async (event) => {
-      const body = readBody(event);
+      const body = readBody(event, maxRulesRequestBytes);
       if (!body.ok) return body.response;
       const now = clock.now();
       const current = await rules.current();
@@ -65,7 +71,7 @@ export const rulesRoutes = (
       const ifMatch = ifMatchVersion(event, 'rules');
       if (!ifMatch.ok) return ifMatch.response;
       const expected = ifMatch.version;
-      const body = readBody(event);
+      const body = readBody(event, maxRulesRequestBytes);
       if (!body.ok) return body.response;
       const current = await rules.current();
       const conflict = () => versionConflict(expected, current.version);
