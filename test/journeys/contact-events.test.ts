@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localStepFunctions, sendContactEvent } from '../support/emulated-aws.js';
+import { submitLead } from '../support/leads.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { contactIdFor } from '../support/table-keys.js';
 
 const salesInbox = 'sales@leadflow.example';
 let runtime: RunningRuntime;
@@ -28,14 +28,7 @@ interface BusEventView {
 
 const uniqueEmail = (label: string) => `${label}-${++sequence}-${Date.now()}@example.com`;
 
-const submit = async (fields: Record<string, unknown>): Promise<string> => {
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: fields });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, String(fields.email));
-  if (!contactId) throw new Error(`no contact for ${String(fields.email)}`);
-  return contactId;
-};
+const submit = (fields: Record<string, unknown>) => submitLead(runtime, fields);
 
 const eventsOf = async (contactId: string): Promise<BusEventView[]> => {
   const response = await runtime.call('/_local/events');

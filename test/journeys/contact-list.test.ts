@@ -101,6 +101,15 @@ const listAll = async (query: string, limit = 37): Promise<ListItem[]> => {
   throw new Error('The listing did not end');
 };
 
+/** The UTC day each batch was created on, as the listing shows it. */
+const creationDays = async () => {
+  const all = await listAll('sort=oldest', 200);
+  return (batch: number) =>
+    all
+      .find((item) => made.find((c) => c.contactId === item.contactId)?.batch === batch)
+      ?.createdAt.slice(0, 10) ?? '';
+};
+
 const ids = (items: { contactId: string }[]) => items.map((item) => item.contactId).sort();
 const idsWhere = (test: (contact: Made) => boolean) => ids(made.filter(test));
 
@@ -151,6 +160,8 @@ describe('GET /v1/contacts', () => {
       score: expect.any(Number),
       channel: first?.channel,
       createdAt: expect.any(String),
+      // A sales lead's answer deadline: the sales queue shows the time left.
+      ...(first?.stage === 'sales_lead' ? { salesAnswerDueAt: expect.any(String) } : {}),
     });
   });
 
@@ -195,11 +206,7 @@ describe('GET /v1/contacts', () => {
   });
 
   it('filters by the created period, days included whole', async () => {
-    const all = await listAll('sort=oldest', 200);
-    const dayOf = (batch: number) =>
-      all
-        .find((item) => made.find((c) => c.contactId === item.contactId)?.batch === batch)
-        ?.createdAt.slice(0, 10) ?? '';
+    const dayOf = await creationDays();
     const middle = dayOf(1);
 
     expect(ids(await listAll(`createdFrom=${middle}&createdTo=${middle}`))).toEqual(
@@ -213,11 +220,7 @@ describe('GET /v1/contacts', () => {
   });
 
   it('filters a stage by when its contacts entered it, not by their last journey step', async () => {
-    const all = await listAll('sort=oldest', 200);
-    const dayOf = (batch: number) =>
-      all
-        .find((item) => made.find((c) => c.contactId === item.contactId)?.batch === batch)
-        ?.createdAt.slice(0, 10) ?? '';
+    const dayOf = await creationDays();
     // Still at name since they were created, though their journeys have sent them emails since.
     expect(ids(await listAll(`stage=name&enteredTo=${dayOf(0)}`, 7))).toEqual(
       idsWhere((c) => c.batch === 0 && c.stage === 'name'),

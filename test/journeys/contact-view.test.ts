@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRules } from '../../functions/domain/qualification.js';
 import { sendContactEvent } from '../support/emulated-aws.js';
+import { submitLead } from '../support/leads.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { contactIdFor } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
 let sequence = 0;
@@ -44,14 +44,7 @@ interface ListItem {
 
 const uniqueEmail = (label: string) => `${label}-${++sequence}-${Date.now()}@example.com`;
 
-const submit = async (fields: Record<string, unknown>): Promise<string> => {
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: fields });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, String(fields.email));
-  if (!contactId) throw new Error(`no contact for ${String(fields.email)}`);
-  return contactId;
-};
+const submit = (fields: Record<string, unknown>) => submitLead(runtime, fields);
 
 const view = async (contactId: string): Promise<ContactView> => {
   const response = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RulesPreview } from '../../functions/domain/rules-preview.js';
+import { submitLead } from '../support/leads.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { contactIdFor } from '../support/table-keys.js';
 
 /**
  * A review of the rules and sales features as a demanding user meets them: rules as big as the
@@ -33,14 +33,7 @@ const getRules = async () => {
 const putRules = (body: unknown, ifMatch: string) =>
   runtime.call('/v1/rules', { method: 'PUT', admin: true, json: body, headers: { 'if-match': ifMatch } });
 
-const submit = async (fields: Record<string, unknown>): Promise<string> => {
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: fields });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, String(fields.email));
-  if (!contactId) throw new Error(`no contact for ${String(fields.email)}`);
-  return contactId;
-};
+const submit = (fields: Record<string, unknown>) => submitLead(runtime, fields);
 
 interface View {
   stage: string;

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RulesPreview } from '../../functions/domain/rules-preview.js';
+import { submitLead } from '../support/leads.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { allTableItems, contactIdFor } from '../support/table-keys.js';
+import { allTableItems } from '../support/table-keys.js';
 
 /**
  * The qualification rules as versioned data, end to end on the local runtime: the contract every
@@ -43,14 +44,7 @@ const putRules = (body: unknown, ifMatch?: string) =>
     ...(ifMatch === undefined ? {} : { headers: { 'if-match': ifMatch } }),
   });
 
-const submit = async (fields: Record<string, unknown>): Promise<string> => {
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: fields });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, String(fields.email));
-  if (!contactId) throw new Error(`no contact for ${String(fields.email)}`);
-  return contactId;
-};
+const submit = (fields: Record<string, unknown>) => submitLead(runtime, fields);
 
 const engage = async (contactId: string) => {
   const response = await runtime.call(`/v1/contacts/${contactId}/events`, {

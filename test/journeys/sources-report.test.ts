@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceReport } from '../../functions/domain/source-report.js';
+import { submitLead } from '../support/leads.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { contactIdFor } from '../support/table-keys.js';
 
 let runtime: RunningRuntime;
 
@@ -13,16 +13,9 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-/** Fit (company and job title) so enough engagement makes a lead. */
-const submit = async (fields: Record<string, unknown>) => {
-  const response = await runtime.call('/v1/contacts', {
-    method: 'POST',
-    json: { consent: true, company: 'Acme', jobTitle: 'Head of Marketing', ...fields },
-  });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  return (await contactIdFor(runtime, String(fields.email))) ?? '';
-};
+/** With consent and a company: a lead on a work address fits, so enough engagement makes it a lead. */
+const submit = (fields: Record<string, unknown>) =>
+  submitLead(runtime, { consent: true, company: 'Acme', jobTitle: 'Head of Marketing', ...fields });
 
 const event = async (contactId: string, type: string) => {
   const response = await runtime.call(`/v1/contacts/${contactId}/events`, {
