@@ -57,9 +57,12 @@
       ...(body?.error?.issues ?? []).map((i) => `${i.path}: ${i.message}`),
     ].join(' · ');
 
-  /** "2d 4h left", "5h 10m left", or "overdue by 3h 0m": how long sales still has to answer. */
-  const timeLeft = (dueAt) => {
-    const ms = Date.parse(dueAt) - Date.now();
+  /**
+   * "2d 4h left", "5h 10m left", or "overdue by 3h 0m": how long sales still has to answer, as of
+   * the API's own time (`asOf`), which a local runtime's clock may run ahead of this browser's.
+   */
+  const timeLeft = (dueAt, asOf) => {
+    const ms = Date.parse(dueAt) - (asOf ? Date.parse(asOf) : Date.now());
     const minutes = Math.floor(Math.abs(ms) / 60_000);
     const [days, hours] = [Math.floor(minutes / 1440), Math.floor(minutes / 60) % 24];
     const span = days > 0 ? `${days}d ${hours}h` : `${hours}h ${minutes % 60}m`;
@@ -239,7 +242,8 @@
     shown = contact;
     $('contact-title').textContent = nameOf(contact) || contact.email;
     $('contact-stage-now').textContent = stageText(contact.stage);
-    const due = contact.salesAnswerDueAt && timeLeft(contact.salesAnswerDueAt);
+    const due =
+      contact.salesAnswerDueAt && timeLeft(contact.salesAnswerDueAt, contact.scoreExplanation?.asOf);
     $('contact-due').textContent = due
       ? `Sales answer due ${when(contact.salesAnswerDueAt)} (${due.text})`
       : '';
@@ -385,7 +389,7 @@
         $('queue-error').textContent = problemOf(body, 'The queue could not be loaded.');
         return;
       }
-      items.push(...body.items);
+      items.push(...body.items.map((item) => ({ ...item, asOf: body.asOf })));
       cursor = body.nextCursor;
     } while (cursor && items.length < 1000);
     items.sort((a, b) => (a.salesAnswerDueAt ?? '').localeCompare(b.salesAnswerDueAt ?? ''));
@@ -395,7 +399,9 @@
   };
 
   const queueRow = (lead) => {
-    const due = lead.salesAnswerDueAt ? timeLeft(lead.salesAnswerDueAt) : { overdue: false, text: '' };
+    const due = lead.salesAnswerDueAt
+      ? timeLeft(lead.salesAnswerDueAt, lead.asOf)
+      : { overdue: false, text: '' };
     const left = cell(due.text, due.overdue ? 'overdue' : '');
     if (lead.salesAnswerDueAt) left.title = `Due ${when(lead.salesAnswerDueAt)}`;
     const actions = document.createElement('div');

@@ -45,7 +45,11 @@
     }
     const verifier = randomText();
     const stateValue = randomText();
-    sessionStorage.setItem('leadflow-pkce', JSON.stringify({ verifier, state: stateValue }));
+    // Where to come back to: a link such as the handoff email's `#contact/ID` survives sign-in.
+    sessionStorage.setItem(
+      'leadflow-pkce',
+      JSON.stringify({ verifier, state: stateValue, hash: window.location.hash }),
+    );
     const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
     const params = new URLSearchParams({
       response_type: 'code',
@@ -64,8 +68,9 @@
     const query = new URLSearchParams(window.location.search);
     const code = query.get('code');
     if (!code) return;
-    history.replaceState(null, '', '/admin');
     const pending = JSON.parse(sessionStorage.getItem('leadflow-pkce') ?? 'null');
+    const back = typeof pending?.hash === 'string' && /^#[\w/-]*$/.test(pending.hash) ? pending.hash : '';
+    history.replaceState(null, '', `/admin${back}`);
     sessionStorage.removeItem('leadflow-pkce');
     if (!pending || pending.state !== query.get('state')) {
       $('sign-in-error').textContent = 'That sign-in did not start here; sign in again.';

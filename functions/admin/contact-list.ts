@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { clock } from '../adapters/clock.js';
 import { type ContactLister, cursorKeyNames } from '../adapters/contact-finder.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { Contact } from '../domain/contact.js';
@@ -48,7 +49,11 @@ export const contactListRoutes = (
     if (query.value.kind === 'email') {
       const contactId = await contacts.contactIdForEmail(normaliseEmail(query.value.email));
       const contact = contactId ? await contacts.getContact(contactId) : undefined;
-      return json(200, { items: contact ? [listItem(contact, rules)] : [], nextCursor: null });
+      return json(200, {
+        items: contact ? [listItem(contact, rules)] : [],
+        nextCursor: null,
+        asOf: clock.now().toISOString(),
+      });
     }
     const { filter, limit, cursor } = query.value;
     const from = cursor ? decodeCursor(cursor, filter, cursorKeyNames(filter)) : undefined;
@@ -57,6 +62,8 @@ export const contactListRoutes = (
     return json(200, {
       items: page.items.map((item) => listItem(item as unknown as Contact, rules)),
       nextCursor: page.next ? encodeCursor(filter, page.next) : null,
+      // The API's time, which deadlines such as `salesAnswerDueAt` are counted against.
+      asOf: clock.now().toISOString(),
     });
   },
 });

@@ -311,7 +311,7 @@ export interface LeadInput {
   channel: string;
   what: string;
   offerType?: string | undefined;
-  /** The contact in the admin API. */
+  /** The contact's page in the admin page. */
   url: string;
 }
 
@@ -410,7 +410,7 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
       channel: 'organic_search',
       what: 'form',
       offerType: 'demo',
-      url: `${settings.siteUrl.replace(/\/$/, '')}/v1/contacts/sample`,
+      url: `${settings.siteUrl.replace(/\/$/, '')}/admin#contact/sample`,
     },
     settings,
     links: sampleLinks(settings),

@@ -21,6 +21,7 @@ import { sendStepEmail } from './send-step-email.js';
 const tableName = requireEnv('TABLE_NAME');
 const salesInbox = requireEnv('SALES_INBOX');
 const rules = new RulesRepository(tableName);
+const adminPageUrl = requireEnv('ADMIN_PAGE_URL');
 const dependencies: AdvanceDependencies = {
   contacts: new ContactRepository(tableName),
   journeys: new JourneyRepository(tableName),
@@ -44,7 +45,7 @@ const dependencies: AdvanceDependencies = {
         channel: handoff.latestTouch.channel,
         what: handoff.latestTouch.what,
         offerType: handoff.latestTouch.offerType ?? undefined,
-        url: handoff.contactUrl,
+        url: `${adminPageUrl}#contact/${encodeURIComponent(contact.contactId)}`,
       },
       contact.contactId,
     ),

@@ -46,7 +46,7 @@ const handoffMails = async (contactId: string) => {
   const parsed = await Promise.all(
     mails.map(async (mail) => ({ mail, parsed: await simpleParser(await readFile(mail.path)) })),
   );
-  return parsed.filter(({ parsed }) => String(parsed.html).includes(`/v1/contacts/${contactId}`));
+  return parsed.filter(({ parsed }) => String(parsed.html).includes(`/admin#contact/${contactId}`));
 };
 
 describe('events out on the bus, and the sales handoff', () => {
@@ -188,7 +188,7 @@ describe('events out on the bus, and the sales handoff', () => {
     expect(shown.subject).toBe('Sales lead ready: Alex Sample (Example Co)');
     expect(shown.html).toContain('score of 72');
     expect(shown.html).toContain('why: demo +30');
-    expect(shown.html).toContain('/v1/contacts/sample');
+    expect(shown.html).toContain('/admin#contact/sample');
   });
 
   it('an erasure is announced with the contact id only', async () => {

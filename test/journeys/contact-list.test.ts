@@ -179,6 +179,7 @@ describe('GET /v1/contacts', () => {
     expect(found).toEqual({
       items: [expect.objectContaining({ email: 'Lister17@Example.com' })],
       nextCursor: null,
+      asOf: (await (await runtime.call('/_local/clock')).json()).now,
     });
   });
 

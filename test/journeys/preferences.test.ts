@@ -100,7 +100,7 @@ const busEventsOf = async (contactId: string, detailType: string) => {
 const handoffMailsFor = async (contactId: string) => {
   const mails = (await runtime.outbox()).filter((mail) => mail.to === salesInbox);
   const parsed = await Promise.all(mails.map(parse));
-  return parsed.filter((mail) => String(mail.html).includes(`/v1/contacts/${contactId}`));
+  return parsed.filter((mail) => String(mail.html).includes(`/admin#contact/${contactId}`));
 };
 
 /** A token with one character of its payload changed: still well-formed, no longer ours. */

@@ -190,7 +190,7 @@ describe('a believable path to sales', () => {
     const handoffs = [];
     for (const mail of (await runtime.outbox()).filter((m) => m.to === salesInbox)) {
       const parsed = await simpleParser(await readFile(mail.path));
-      if (String(parsed.html).includes(`/v1/contacts/${contactId}`)) handoffs.push(parsed);
+      if (String(parsed.html).includes(`/admin#contact/${contactId}`)) handoffs.push(parsed);
     }
     expect(handoffs).toHaveLength(1);
     // The email says why, as the contact page does.
