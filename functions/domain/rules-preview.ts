@@ -3,13 +3,15 @@ import { standingAfter } from './journey.js';
 import type { QualificationRules } from './qualification.js';
 import type { Stage } from './stages.js';
 
-/** The stages a change of the rules can move a contact out of: nurture, recycled, disqualified, and sales leads (the answer time). */
+/**
+ * The stages a change of the rules alone can move a contact out of: fit and thresholds move the
+ * engaged ones (and bring a disqualified one back), the answer time moves sales leads. A contact at
+ * `name` or `recycled` moves only when it engages again, so a publish need not wake those.
+ */
 export const stagesRulesMove: readonly Stage[] = [
-  'name',
   'engagement',
   'target',
   'lead',
-  'recycled',
   'disqualified',
   'sales_lead',
 ];

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ContactEvent, ContactEventType } from '../../functions/domain/contact-event.js';
 import {
@@ -11,6 +12,7 @@ import {
   standingAfter,
 } from '../../functions/domain/journey.js';
 import { defaultRules } from '../../functions/domain/qualification.js';
+import { stagesRulesMove } from '../../functions/domain/rules-preview.js';
 import { defaultSchedules } from '../../functions/domain/schedule.js';
 
 const day = 86_400_000;
@@ -96,6 +98,23 @@ describe('standingAfter', () => {
     expect(later.score).toBe(25);
     // Forward only: a fading score never takes a stage back.
     expect(later.stage).toBe('engagement');
+  });
+
+  it('moves no contact at name or recycled under any rules without an event: a publish need not wake them', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<'name' | 'recycled'>('name', 'recycled'),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.boolean(),
+        (stage, lead, more, fits) => {
+          const rules = { ...defaultRules, thresholds: { lead, salesLead: lead + more } };
+          const someone = contact({ stage, ...(fits ? { company: 'Acme' } : { jobTitle: 'Student' }) });
+          expect(standingAfter(someone, [], at(1), rules).stage).toBe(stage);
+          expect(stagesRulesMove).not.toContain(stage);
+        },
+      ),
+    );
   });
 
   it('weighs a contact again under new rules with no event of its own', () => {
