@@ -222,7 +222,10 @@
       ),
     );
     const fit = explanation.fit;
-    $('contact-fit').textContent = `Fit: ${fit.result}${fit.rule ? ` (${fit.rule})` : ''}`;
+    $('contact-fit').textContent =
+      fit.result === 'none'
+        ? 'Fit: no fit rule matches yet'
+        : `Fit: ${fit.result === 'target' ? 'fits' : 'not a fit'} (${fit.rule})`;
   };
 
   const renderDecisions = (contact) => {

@@ -124,7 +124,7 @@ describe('the sales workspace', () => {
       expect.stringMatching(/^engagement.*clicked a link in an email ×1.*10/),
     ]);
     // example.com is a free-mail domain: the default fit rule wants a work address.
-    expect(await page.textContent('#contact-fit')).toBe('Fit: none');
+    expect(await page.textContent('#contact-fit')).toBe('Fit: no fit rule matches yet');
     // Sales does not erase: that is for the admin group.
     expect(await page.isVisible('#erase-start')).toBe(false);
     await page.screenshot({ path: 'test-results/sales-contact.png', fullPage: true });
