@@ -4,7 +4,7 @@ import { type Contact, pauseLeftMs, wantsTrack } from './contact.js';
 import { phaseOf } from './journey.js';
 import { type Track, tracks } from './schedule.js';
 import { type BuyingStage, buyingStages } from './stages.js';
-import { type Parsed, parseWith } from './validation.js';
+import { type FieldIssue, type Parsed, parseWith } from './validation.js';
 
 /**
  * The prospect's own say, from the signed preferences link in every marketing email: its buying
@@ -61,6 +61,22 @@ export type PreferenceRequest = z.infer<typeof requestSchema>;
 export const parsePreferenceRequest = (input: unknown): Parsed<PreferenceRequest> =>
   parseWith(requestSchema, input);
 
+/**
+ * A form field given twice with different values (`action=pause&action=unsubscribe`) is two
+ * answers to one question: which one the person meant is unknown, so neither is acted on. (A
+ * landing page's form is read leniently, last value kept; this page's forms never repeat a field.)
+ */
+export const repeatedFormFields = (form: URLSearchParams): FieldIssue[] => {
+  const seen = new Map<string, string>();
+  const repeated = new Set<string>();
+  for (const [name, value] of form) {
+    const before = seen.get(name);
+    if (before !== undefined && before !== value) repeated.add(name);
+    seen.set(name, value);
+  }
+  return [...repeated].map((path) => ({ path, message: 'is given more than once with different values' }));
+};
+
 /** What the page and the JSON answer show of the contact's choices. */
 export interface PreferencesView {
   buyingStage: BuyingStage | null;
@@ -109,7 +125,7 @@ export const pauseEnd = (now: Date, days: number): string => {
 /**
  * What a request changes, or undefined when the contact has it already: a repeated post changes
  * nothing and wakes nobody. A `ready_to_talk` the contact declared before still counts while it is
- * in the nurture part of the funnel (sales may have passed it back since): it asks again.
+ * in the nurture part of the funnel or recycled (sales passed it back since): it asks again.
  */
 export const preferenceChange = (
   contact: Contact,
@@ -121,7 +137,11 @@ export const preferenceChange = (
   switch (request.action) {
     case 'buying_stage': {
       const { buyingStage } = request;
-      const asksSales = buyingStage === 'ready_to_talk' && phaseOf(contact.stage) === 'nurture';
+      // Recycled counts too: sales passed it back, and a prospect saying it is ready brings it back
+      // (as a form's declaration does, `qualify`).
+      const asksSales =
+        buyingStage === 'ready_to_talk' &&
+        (phaseOf(contact.stage) === 'nurture' || contact.stage === 'recycled');
       if (contact.buyingStage === buyingStage && !asksSales) return undefined;
       return { update: { buyingStage }, detail: { buyingStage } };
     }

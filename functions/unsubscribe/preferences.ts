@@ -16,13 +16,14 @@ import {
   pauseDays,
   preferenceChange,
   preferencesView,
+  repeatedFormFields,
   trackDescriptions,
 } from '../domain/preferences.js';
 import { tracks } from '../domain/schedule.js';
 import { buyingStages } from '../domain/stages.js';
 import type { FieldIssue } from '../domain/validation.js';
 import { page } from '../http/page.js';
-import { readBody } from '../http/request-body.js';
+import { header, readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { contactEvent, wakeJourney } from '../journey/deliver-event.js';
 import {
@@ -79,6 +80,8 @@ export const preferences = async (
 
   const body = readBody(event);
   if (!body.ok) return body.response;
+  const repeated = repeatedFormFields(formFields(event));
+  if (repeated.length > 0) return invalid(wantsHtml, repeated);
   const parsed = parsePreferenceRequest(body.input);
   if (!parsed.ok) return invalid(wantsHtml, parsed.issues);
   const request = parsed.value;
@@ -118,6 +121,14 @@ export const preferences = async (
       : errorResponse(409, 'unsubscribed', 'This address is unsubscribed; signing up again brings it back');
   }
   throw new Error(`Preferences of ${contactId} kept changing while being saved`);
+};
+
+/** A form-encoded body's fields, each as often as given (none for JSON, whose parser keeps the last). */
+const formFields = (event: APIGatewayProxyEventV2): URLSearchParams => {
+  const mediaType = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/x-www-form-urlencoded') return new URLSearchParams();
+  const raw = event.body ?? '';
+  return new URLSearchParams(event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw);
 };
 
 const invalid = (wantsHtml: boolean, issues: FieldIssue[]): HttpResult =>

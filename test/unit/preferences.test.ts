@@ -5,6 +5,7 @@ import {
   pauseEnd,
   preferenceChange,
   preferencesView,
+  repeatedFormFields,
 } from '../../functions/domain/preferences.js';
 
 const day = 86_400_000;
@@ -141,5 +142,26 @@ describe('preferenceChange', () => {
     expect(
       preferenceChange(contact({ buyingStage: 'ready_to_talk', stage: 'sales_lead' }), ready, now),
     ).toBeUndefined();
+    // Sales passed it back: saying it again asks sales again.
+    expect(
+      preferenceChange(contact({ buyingStage: 'ready_to_talk', stage: 'recycled' }), ready, now),
+    ).toEqual({
+      update: { buyingStage: 'ready_to_talk' },
+      detail: { buyingStage: 'ready_to_talk' },
+    });
+    expect(
+      preferenceChange(contact({ buyingStage: 'ready_to_talk', stage: 'customer' }), ready, now),
+    ).toBeUndefined();
+  });
+});
+
+describe('repeatedFormFields', () => {
+  it('names a field given twice with different values, and lets a harmless repeat through', () => {
+    const form = new URLSearchParams('action=pause&days=30&action=unsubscribe&track=a&track=a&days=90');
+    expect(repeatedFormFields(form)).toEqual([
+      { path: 'action', message: 'is given more than once with different values' },
+      { path: 'days', message: 'is given more than once with different values' },
+    ]);
+    expect(repeatedFormFields(new URLSearchParams('action=resume&action=resume'))).toEqual([]);
   });
 });
