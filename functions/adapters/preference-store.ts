@@ -2,11 +2,16 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../domain/contact.js';
 import type { ContactEvent } from '../domain/contact-event.js';
-import type { PreferenceChange } from '../domain/preferences.js';
+import { maxPreferenceChangesPerDay, type PreferenceChange } from '../domain/preferences.js';
 import { consentRecordItem } from './consent-ledger.js';
 import { documentClient } from './dynamodb.js';
 import { eventPut } from './journey-repository.js';
-import { contactKey, liveContact } from './live-contact.js';
+import { contactKey, contactPk, liveContact } from './live-contact.js';
+
+/** What saving a change came to: saved, a choice moved meanwhile (or the contact went), or the day's changes are used up. */
+export type PreferenceSave = 'saved' | 'moved' | 'over_limit';
+
+const dayKey = (at: string) => `PREFDAY#${at.slice(0, 10)}`;
 
 /** The contact's own choices from its preferences page, saved with their record and event. */
 export class PreferenceStore {
@@ -15,15 +20,17 @@ export class PreferenceStore {
   /**
    * Saves the change, its consent record and the journey's event in one transaction, on condition
    * that each choice it changes is still what the change was decided from: a concurrent duplicate
-   * finds it moved and decides again (to nothing). False then, or when the contact is gone or being
-   * erased; nothing is written.
+   * finds it moved and decides again (to nothing): `moved` then, or when the contact is gone or
+   * being erased. Each save counts against the contact's changes of the UTC day, in the same
+   * transaction: a forwarded link cannot flip a choice (writing a record and waking the journey
+   * each time) without end. Nothing is written unless it answers `saved`.
    */
   async apply(
     contact: Contact,
     change: PreferenceChange,
     event: ContactEvent,
     clientHash: string,
-  ): Promise<boolean> {
+  ): Promise<PreferenceSave> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':at': event.at };
     const sets = ['updatedAt = :at'];
@@ -59,16 +66,32 @@ export class PreferenceStore {
               },
             },
             eventPut(this.tableName, contact.contactId, event),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: contactPk(contact.contactId), sk: dayKey(event.at) },
+                UpdateExpression: 'ADD changes :one SET expiresAt = :expires',
+                ConditionExpression: 'attribute_not_exists(changes) OR changes < :cap',
+                ExpressionAttributeValues: {
+                  ':one': 1,
+                  ':cap': maxPreferenceChangesPerDay,
+                  // Kept a day past its own, then gone.
+                  ':expires': Math.ceil(Date.parse(event.at) / 1000) + 2 * 86_400,
+                },
+              },
+            },
             ...(change.record
               ? [consentRecordItem(this.tableName, contact.contactId, change.record, clientHash)]
               : []),
           ],
         }),
       );
-      return true;
+      return 'saved';
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
-      if (reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) return false;
+      const failed = (index: number) => reasons?.[index]?.Code === 'ConditionalCheckFailed';
+      if (failed(0) || failed(1)) return 'moved';
+      if (failed(2)) return 'over_limit';
       throw error;
     }
   }

@@ -13,6 +13,9 @@ import { type FieldIssue, type Parsed, parseWith } from './validation.js';
  */
 export const pauseDays = [30, 90] as const;
 
+/** How many changes a contact's preferences page takes in a UTC day (unsubscribing aside). */
+export const maxPreferenceChangesPerDay = 20;
+
 /** The tracks as the prospect reads them: what each sends, not what we call it. */
 export const trackDescriptions: Readonly<Record<Track, string>> = {
   nurture: 'Guides and customer stories while you evaluate',

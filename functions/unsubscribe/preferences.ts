@@ -10,6 +10,7 @@ import { escapeHtml } from '../domain/html.js';
 import { verifyPreferencesToken } from '../domain/link-token.js';
 import {
   buyingStageLabels,
+  maxPreferenceChangesPerDay,
   type PreferenceRequest,
   type PreferencesView,
   parsePreferenceRequest,
@@ -101,7 +102,9 @@ export const preferences = async (
     const change = preferenceChange(contact, request, now);
     if (!change) return answer(wantsHtml, token, contact, now, undefined);
     const stored = contactEvent('preferences_changed', now, change.detail);
-    if (await deps.preferences.apply(contact, change, stored, clientHash)) {
+    const saved = await deps.preferences.apply(contact, change, stored, clientHash);
+    if (saved === 'over_limit') return tooManyChanges(wantsHtml, now);
+    if (saved === 'saved') {
       await wakeJourney(deps.journeys, contactId, stored);
       logger.info('Preferences changed', { contactId, ...change.detail });
       const after = (await deps.contacts.getContact(contactId)) ?? contact;
@@ -129,6 +132,16 @@ const formFields = (event: APIGatewayProxyEventV2): URLSearchParams => {
   if (mediaType !== 'application/x-www-form-urlencoded') return new URLSearchParams();
   const raw = event.body ?? '';
   return new URLSearchParams(event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw);
+};
+
+/** The day's changes are used up: the next UTC day takes them again; unsubscribing always works. */
+const tooManyChanges = (wantsHtml: boolean, now: Date): HttpResult => {
+  const nextDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  const retryAfter = { 'retry-after': String(Math.ceil((nextDay - now.getTime()) / 1000)) };
+  const message = `At most ${maxPreferenceChangesPerDay} changes a day can be made here; nothing was changed. Try again tomorrow. Unsubscribing always works.`;
+  if (!wantsHtml) return errorResponse(429, 'too_many_changes', message, [], retryAfter);
+  const answer = page(429, 'Too many changes today', [message]);
+  return { ...answer, headers: { ...answer.headers, ...retryAfter } };
 };
 
 const invalid = (wantsHtml: boolean, issues: FieldIssue[]): HttpResult =>

@@ -311,4 +311,37 @@ describe('the preferences link, attacked', () => {
     expect(sentAt).toBeGreaterThanOrEqual(until);
     expect(sentAt - until).toBeLessThan(86_400_000);
   });
+
+  it('takes at most 20 changes a day from one link, then 429 with nothing changed; unsubscribing still works', async () => {
+    const { contactId, link } = await signUp('flipper');
+    for (let n = 0; n < 20; n++) {
+      const answer = await postJson(link, {
+        action: 'track',
+        track: 'nurture',
+        send: n % 2 === 0 ? 'no' : 'yes',
+      });
+      expect(answer.status).toBe(200);
+    }
+    await runtime.settle();
+    const before = await itemsOf(contactId);
+    const refused = await postJson(link, { action: 'track', track: 'nurture', send: 'no' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_changes' } });
+    const page = await post(link, 'application/x-www-form-urlencoded', 'action=pause&days=30', 'text/html');
+    expect(page.status).toBe(429);
+    expect(await page.text()).toContain('Too many changes today');
+    await runtime.settle();
+    expect(await itemsOf(contactId)).toEqual(before);
+
+    // A new day takes changes again, and the way out never closes.
+    await runtime.advance('1d');
+    expect((await postJson(link, { action: 'pause', days: 30 })).status).toBe(200);
+    for (let n = 0; n < 19; n++) {
+      await postJson(link, { action: 'track', track: 'recycle', send: n % 2 === 0 ? 'no' : 'yes' });
+    }
+    expect((await postJson(link, { action: 'resume' })).status).toBe(429);
+    expect((await postJson(link, { action: 'unsubscribe' })).status).toBe(200);
+    expect((await contactView(contactId)).stage).toBe('unsubscribed');
+  }, 90_000);
 });
