@@ -513,6 +513,9 @@
     hashes: ['queue'],
     roles: ['sales', 'admin'],
     show() {
+      // Rows from the last visit are stale: none is offered for a decision until the queue is read again.
+      $('queue-rows').replaceChildren();
+      $('queue-count').textContent = 'Loading…';
       loadQueue();
     },
   });
