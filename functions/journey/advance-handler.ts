@@ -8,8 +8,6 @@ import { RulesRepository } from '../adapters/rules-repository.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { deliveryLimits, requireEnv } from '../config/env.js';
-import { signalsOf } from '../domain/journey.js';
-import { explainScore } from '../domain/lead-score.js';
 import {
   type AdvanceDependencies,
   advanceJourney,
@@ -31,7 +29,7 @@ const dependencies: AdvanceDependencies = {
   limits: deliveryLimits(),
   sendStepEmail,
   putEvents,
-  sendSalesHandoff: async (contact, handoff) =>
+  sendSalesHandoff: (contact, handoff, reasons) =>
     sendSalesHandoffEmail(
       salesInbox,
       {
@@ -41,7 +39,7 @@ const dependencies: AdvanceDependencies = {
         jobTitle: contact.jobTitle,
         email: contact.email,
         score: handoff.score,
-        reasons: explainScore(signalsOf(contact), contact, await rules.current(), clock.now()).causes,
+        reasons,
         channel: handoff.latestTouch.channel,
         what: handoff.latestTouch.what,
         offerType: handoff.latestTouch.offerType ?? undefined,

@@ -102,10 +102,11 @@ export const advanceJourney = async (
   // Erased while its journey waited: nothing is left to act on.
   if (!contact) return decision('ended', 0);
   // Events of an earlier step that saved its changes and died before they were out.
-  await flushOutbox(contact, await deps.journeys.outbox(input.contactId), deps, now);
+  const [outbox, rules] = await Promise.all([deps.journeys.outbox(input.contactId), deps.rules()]);
+  await flushOutbox(contact, outbox, deps, now, rules);
 
   const reconciled = await reconcileSends(contact, deps, now);
-  const [events, rules] = await Promise.all([deps.journeys.pendingEvents(input.contactId), deps.rules()]);
+  const events = await deps.journeys.pendingEvents(input.contactId);
   const standing = standingAfter(contact, events, now, rules);
   // A step email that went out late, on its resend, is the previous touch the next one counts from.
   if (reconciled.resent) standing.journey.anchorAt = now.toISOString();
@@ -181,7 +182,7 @@ export const advanceJourney = async (
     ),
   );
   // The handoff explains the score it announces: the contact as this step left it.
-  await flushOutbox({ ...contact, scoreSignals: standing.scoreSignals }, announced, deps, now);
+  await flushOutbox({ ...contact, scoreSignals: standing.scoreSignals }, announced, deps, now, rules);
   if (phase === 'ended') return decision('ended', 0);
   if (!continues) return decision(phase, waitMs);
   const generation = standing.journey.generation;

@@ -1,10 +1,17 @@
 import type { BusEvent, SalesLeadReadyDetail } from '../domain/bus-events.js';
 import { detailTypes } from '../domain/bus-events.js';
 import type { Contact } from '../domain/contact.js';
+import { signalsOf } from '../domain/journey.js';
+import { explainScore, type ScoreLine } from '../domain/lead-score.js';
+import type { QualificationRules } from '../domain/qualification.js';
 import type { AdvanceDependencies, SentStep } from './advance.js';
 
-/** Sends the sales inbox the email about one handoff. */
-export type SendSalesHandoff = (contact: Contact, handoff: SalesLeadReadyDetail) => Promise<SentStep>;
+/** Sends the sales inbox the email about one handoff, with the causes of the score it announces. */
+export type SendSalesHandoff = (
+  contact: Contact,
+  handoff: SalesLeadReadyDetail,
+  reasons: readonly ScoreLine[],
+) => Promise<SentStep>;
 
 type Deps = Pick<AdvanceDependencies, 'journeys' | 'ledger' | 'putEvents' | 'sendSalesHandoff'>;
 
@@ -19,6 +26,7 @@ export const flushOutbox = async (
   events: readonly BusEvent[],
   deps: Deps,
   now: Date,
+  rules: QualificationRules,
 ): Promise<void> => {
   if (events.length === 0) return;
   const { contactId } = contact;
@@ -29,7 +37,8 @@ export const flushOutbox = async (
     if (!(await deps.ledger.claimHandoff(contactId, eventId, now))) continue;
     let sent: SentStep;
     try {
-      sent = await deps.sendSalesHandoff(contact, event.detail);
+      const { causes } = explainScore(signalsOf(contact), contact, rules, now);
+      sent = await deps.sendSalesHandoff(contact, event.detail, causes);
     } catch (error) {
       // SES refused it: nothing went out, so free the handoff for the retry.
       await deps.ledger.releaseHandoff(contactId, eventId);

@@ -37,14 +37,14 @@ export const rulesRoutes = (
   const journeys = new JourneyRepository(tableName);
 
   /** The contacts a change of the rules can move, as their journeys would read them. */
-  const weighed = async (): Promise<{ ids: string[]; contacts: Contact[] }> => {
+  const weighed = async (): Promise<Contact[]> => {
     const ids = await stageMembers(tableName, stagesRulesMove);
     const found: Contact[] = [];
     for (let i = 0; i < ids.length; i += readConcurrency) {
       const batch = await Promise.all(ids.slice(i, i + readConcurrency).map((id) => contacts.getContact(id)));
       for (const contact of batch) if (contact) found.push(contact);
     }
-    return { ids, contacts: found };
+    return found;
   };
 
   return {
@@ -60,8 +60,7 @@ export const rulesRoutes = (
       const current = await rules.current();
       const draft = parseRulesDraft(body.input, current, now);
       if (!draft.ok) return invalid(draft.issues);
-      const { contacts: inFlight } = await weighed();
-      return json(200, previewRules(inFlight, current, draft.value, now));
+      return json(200, previewRules(await weighed(), current, draft.value, now));
     },
     /**
      * Publishing wakes every contact the rules can move (a `rules_changed` event, as a schedule
