@@ -1,14 +1,17 @@
-import { readFile } from 'node:fs/promises';
-import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyEnv, type OutboxItem, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import {
+  busEventsOf as busEvents,
+  handoffMailsFor as handoffMails,
+  mailTo as mailsOf,
+  signUpWithLink,
+} from '../support/mail-links.js';
 import { allTableItems, contactIdFor } from '../support/table-keys.js';
 
 /**
  * The preferences page as an attacker and a confused prospect use it: forwarded and reused links,
  * markup in what it shows, odd bodies, racing posts, and what an unsubscribe must keep shut.
  */
-const salesInbox = 'sales@leadflow.example';
 let runtime: RunningRuntime;
 let sequence = 0;
 
@@ -30,30 +33,11 @@ interface ContactBody {
 
 const uniqueEmail = (label: string) => `attack.${label}-${++sequence}-${Date.now()}@example.com`;
 
-const mailTo = async (contactId: string): Promise<OutboxItem[]> =>
-  (await runtime.outbox()).filter((mail) => mail.contactId === contactId);
-
-const preferencesLinkIn = async (mail: OutboxItem): Promise<string> => {
-  const html = String((await simpleParser(await readFile(mail.path))).html);
-  const link = /href="([^"]*\/v1\/preferences\?t=[^"]+)"/.exec(html)?.[1];
-  if (!link) throw new Error(`no preferences link in ${mail.subject}`);
-  const url = new URL(link.replaceAll('&amp;', '&'));
-  return `${url.pathname}${url.search}`;
-};
+const mailTo = (contactId: string) => mailsOf(runtime, contactId);
 
 const signUp = async (label: string, fields: Record<string, unknown> = {}) => {
-  const email = uniqueEmail(label);
-  const response = await runtime.call('/v1/contacts', {
-    method: 'POST',
-    json: { email, firstName: 'Pat', consent: true, ...fields },
-  });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, email);
-  if (!contactId) throw new Error(`no contact for ${email}`);
-  const [welcome] = await mailTo(contactId);
-  if (!welcome) throw new Error('no welcome email');
-  return { email, contactId, link: await preferencesLinkIn(welcome) };
+  const { email, contactId, link } = await signUpWithLink(runtime, uniqueEmail(label), fields);
+  return { email, contactId, link };
 };
 
 const contactView = async (contactId: string): Promise<ContactBody> => {
@@ -70,19 +54,9 @@ const postJson = (link: string, json: unknown) => runtime.call(link, { method: '
 const itemsOf = async (contactId: string) =>
   (await allTableItems(runtime)).filter((item) => String(item.pk).includes(contactId));
 
-const handoffMailsFor = async (contactId: string) => {
-  const mails = (await runtime.outbox()).filter((mail) => mail.to === salesInbox);
-  const parsed = await Promise.all(mails.map(async (mail) => simpleParser(await readFile(mail.path))));
-  return parsed.filter((mail) => String(mail.html).includes(`/admin#contact/${contactId}`));
-};
+const handoffMailsFor = (contactId: string) => handoffMails(runtime, contactId);
 
-const busEventsOf = async (contactId: string, detailType: string) => {
-  const events = (await (await runtime.call('/_local/events')).json()) as {
-    detailType: string;
-    detail: { contactId: string };
-  }[];
-  return events.filter((event) => event.detailType === detailType && event.detail.contactId === contactId);
-};
+const busEventsOf = (contactId: string, detailType: string) => busEvents(runtime, contactId, detailType);
 
 describe('the preferences link, attacked', () => {
   it('of an erased contact controls nothing of a new contact at the same address', async () => {

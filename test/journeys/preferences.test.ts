@@ -1,11 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyEnv, type OutboxItem, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { allTableItems, contactIdFor } from '../support/table-keys.js';
+import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import {
+  busEventsOf as busEvents,
+  handoffMailsFor as handoffMails,
+  mailTo as mailsOf,
+  parseMail,
+  signUpWithLink,
+} from '../support/mail-links.js';
+import { allTableItems } from '../support/table-keys.js';
 
 const day = 86_400_000;
-const salesInbox = 'sales@leadflow.example';
 let runtime: RunningRuntime;
 let sequence = 0;
 
@@ -29,27 +33,16 @@ interface ContactBody {
 
 const uniqueEmail = (label: string) => `prefs.${label}-${++sequence}-${Date.now()}@example.com`;
 
-/** A consenting lead (single opt-in here), with its welcome email sent. */
+/** A consenting lead (single opt-in here), with its welcome email sent and nothing else. */
 const signUp = async (label: string, fields: Record<string, unknown> = {}) => {
-  const email = uniqueEmail(label);
-  const response = await runtime.call('/v1/contacts', {
-    method: 'POST',
-    json: { email, firstName: 'Pat', consent: true, ...fields },
-  });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, email);
-  if (!contactId) throw new Error(`no contact for ${email}`);
-  const [welcome, ...more] = await mailTo(contactId);
-  expect(more).toEqual([]);
-  if (!welcome) throw new Error('no welcome email');
-  return { email, contactId, welcome, link: await preferencesLinkIn(welcome) };
+  const { mails, ...lead } = await signUpWithLink(runtime, uniqueEmail(label), fields);
+  expect(mails).toHaveLength(1);
+  return lead;
 };
 
-const mailTo = async (contactId: string): Promise<OutboxItem[]> =>
-  (await runtime.outbox()).filter((mail) => mail.contactId === contactId);
+const mailTo = (contactId: string) => mailsOf(runtime, contactId);
 
-const parse = async (mail: OutboxItem) => simpleParser(await readFile(mail.path));
+const parse = parseMail;
 
 const unsubscribeHeaderOf = (mail: Awaited<ReturnType<typeof parse>>) =>
   mail.headerLines.find((header) => header.key === 'list-unsubscribe')?.line ?? '';
@@ -57,14 +50,6 @@ const unsubscribeHeaderOf = (mail: Awaited<ReturnType<typeof parse>>) =>
 /** The contact's records of one action; records made at one instant of the manual clock come in any order. */
 const recordsOf = (view: ContactBody, action: string) =>
   view.consentRecords.filter((record) => record.action === action);
-
-/** The preferences link as the recipient's client shows it, relative to the runtime. */
-const preferencesLinkIn = async (mail: OutboxItem): Promise<string> => {
-  const link = /href="([^"]*\/v1\/preferences\?t=[^"]+)"/.exec(String((await parse(mail)).html))?.[1];
-  if (!link) throw new Error(`no preferences link in ${mail.subject}`);
-  const url = new URL(link.replaceAll('&amp;', '&'));
-  return `${url.pathname}${url.search}`;
-};
 
 const contactView = async (contactId: string): Promise<ContactBody> => {
   const response = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
@@ -89,19 +74,9 @@ const postJson = async (link: string, json: Record<string, unknown>) => {
   return response;
 };
 
-const busEventsOf = async (contactId: string, detailType: string) => {
-  const events = (await (await runtime.call('/_local/events')).json()) as {
-    detailType: string;
-    detail: { contactId: string };
-  }[];
-  return events.filter((event) => event.detailType === detailType && event.detail.contactId === contactId);
-};
+const busEventsOf = (contactId: string, detailType: string) => busEvents(runtime, contactId, detailType);
 
-const handoffMailsFor = async (contactId: string) => {
-  const mails = (await runtime.outbox()).filter((mail) => mail.to === salesInbox);
-  const parsed = await Promise.all(mails.map(parse));
-  return parsed.filter((mail) => String(mail.html).includes(`/admin#contact/${contactId}`));
-};
+const handoffMailsFor = (contactId: string) => handoffMails(runtime, contactId);
 
 /** A token with one character of its payload changed: still well-formed, no longer ours. */
 const tampered = (link: string) => {
