@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { slugOf } from './labels.js';
 import { publicationFields } from './publication.js';
 import { fitFields, type QualificationRules } from './qualification.js';
-import { type FieldIssue, type Parsed, parseWith } from './validation.js';
+import { type FieldIssue, keyedByOutsideStrings, type Parsed, parseWith } from './validation.js';
 
 const oneLine = (value: string) => !/[\p{Cc}\u2028\u2029]/u.test(value);
 
@@ -15,7 +15,11 @@ const label = z
     'must be lower-case letters, digits, dashes and underscores',
   );
 const weights = (what: string) =>
-  z.record(label, points).refine((table) => Object.keys(table).length <= 60, `must list at most 60 ${what}`);
+  keyedByOutsideStrings(
+    z
+      .record(label, points)
+      .refine((table) => Object.keys(table).length <= 60, `must list at most 60 ${what}`),
+  );
 
 /** A profile field (`company`, `jobTitle`, …) or a form's custom field (`fields.industry`). */
 const field = z
