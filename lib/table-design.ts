@@ -9,6 +9,7 @@
  * | email claim     | EMAIL#<normalisedEmail> | EMAIL                                 | contactId; the dedupe lock            |
  * | touch           | CONTACT#<contactId>     | TOUCH#<receivedAt>#<id>               | where / what / why of a submission    |
  * | event           | CONTACT#<contactId>     | EVENT#<at>#<eventId>                  | waits for the journey's next step     |
+ * | event id claim  | CONTACT#<contactId>     | EVENTID#<eventId>                     | a caller's event id, 30 days (TTL)    |
  * | send ledger     | CONTACT#<contactId>     | SEND#<track>#<round>#<stepId>         | an email goes out at most once        |
  * | reply ledger    | CONTACT#<contactId>     | REPLY#<touchId> / REPLYDAY#<day>      | one reply per request, caps per day   |
  * | consent record  | CONTACT#<contactId>     | CONSENT#<at>#<recordId>               | append-only proof of consent          |

@@ -42,6 +42,31 @@ export const eventPut = (tableName: string, contactId: string, event: ContactEve
   },
 });
 
+/**
+ * A caller's own `eventId` for an admin event, held for a month with what the event said, so a
+ * retried request is answered as the first was and another body under the same id is refused.
+ */
+export interface EventClaim {
+  eventId: string;
+  fingerprint: string;
+  type: string;
+  at: string;
+}
+
+const eventClaimKey = (contactId: string, eventId: string) => ({
+  pk: contactPk(contactId),
+  sk: `EVENTID#${eventId}`,
+});
+const claimDays = 30;
+
+/** The `eventId` was already used for this contact; `claim` is what it was used for. */
+export class EventIdTaken extends Error {
+  constructor(readonly claim: EventClaim) {
+    super(`Event ${claim.eventId} was already recorded`);
+    this.name = 'EventIdTaken';
+  }
+}
+
 /** Another sales decision on the contact's current stage was recorded first. */
 export class DecisionTaken extends Error {
   constructor(contactId: string) {
@@ -54,14 +79,53 @@ export class DecisionTaken extends Error {
 export class JourneyRepository {
   constructor(private readonly tableName: string) {}
 
-  /** Stores an event for the contact's next step. False when the contact is gone or being erased. */
-  async putEvent(contactId: string, event: ContactEvent, decisionSlot?: string): Promise<boolean> {
+  /** What an `eventId` of the caller's was used for on this contact, if it was. */
+  async eventClaim(contactId: string, eventId: string): Promise<EventClaim | undefined> {
+    const { Item } = await documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: eventClaimKey(contactId, eventId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? (Item.claim as EventClaim) : undefined;
+  }
+
+  /**
+   * Stores an event for the contact's next step. False when the contact is gone or being erased.
+   * With `fingerprint`, the event's id is claimed in the same transaction (`EventIdTaken` if it was).
+   */
+  async putEvent(
+    contactId: string,
+    event: ContactEvent,
+    decisionSlot?: string,
+    fingerprint?: string,
+  ): Promise<boolean> {
+    const claim: EventClaim | undefined =
+      fingerprint === undefined
+        ? undefined
+        : { eventId: event.eventId, fingerprint, type: event.type, at: event.at };
     try {
       await documentClient.send(
         new TransactWriteCommand({
           TransactItems: [
             liveContactCheck(this.tableName, contactId),
             eventPut(this.tableName, contactId, event),
+            ...(claim === undefined
+              ? []
+              : [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: {
+                        ...eventClaimKey(contactId, event.eventId),
+                        claim,
+                        expiresAt: Math.floor(Date.parse(event.at) / 1000) + claimDays * 86_400,
+                      },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                ]),
             // One decision per stage visit: the first one holds the slot (a retry of it still does).
             ...(decisionSlot === undefined
               ? []
@@ -88,7 +152,13 @@ export class JourneyRepository {
     } catch (error) {
       const codes = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
       if (codes?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      if (codes?.[2]?.Code === 'ConditionalCheckFailed') throw new DecisionTaken(contactId);
+      const claimAt = claim === undefined ? -1 : 2;
+      if (claim && codes?.[claimAt]?.Code === 'ConditionalCheckFailed') {
+        const taken = await this.eventClaim(contactId, claim.eventId);
+        if (taken) throw new EventIdTaken(taken);
+      }
+      if (codes?.[claimAt === -1 ? 2 : 3]?.Code === 'ConditionalCheckFailed')
+        throw new DecisionTaken(contactId);
       // The same event delivered twice (a retried request) is stored once.
       if (codes?.[1]?.Code === 'ConditionalCheckFailed') return true;
       throw error;

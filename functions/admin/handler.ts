@@ -7,7 +7,12 @@ import { eraseContact } from '../adapters/contact-erasure.js';
 import { ContactLister } from '../adapters/contact-finder.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
-import { DecisionTaken, JourneyRepository } from '../adapters/journey-repository.js';
+import {
+  DecisionTaken,
+  type EventClaim,
+  EventIdTaken,
+  JourneyRepository,
+} from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
@@ -26,7 +31,7 @@ import { sourceReportRoute } from '../reports/sources.js';
 import { rulesRoutes } from '../rules/routes.js';
 import { scheduleRoutes } from '../schedules/routes.js';
 import { templateRoutes } from '../templates/routes.js';
-import { parseAdminEvent } from './contact-events.js';
+import { eventFingerprint, parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
 import { contactViewRoutes } from './contact-view.js';
 
@@ -51,6 +56,11 @@ const postContactEvent: Route = async (event) => {
   if (!parsed.ok)
     return errorResponse(400, 'validation_failed', 'The event has invalid fields', parsed.issues);
   const { type, eventId, reason, note } = parsed.value;
+  const caller = callerOf(event);
+  const fingerprint = eventId === undefined ? undefined : eventFingerprint(parsed.value, caller?.sub);
+  // A retry is answered as the first request was, even once the journey has moved on.
+  const claimed = eventId === undefined ? undefined : await journeys.eventClaim(contactId, eventId);
+  if (claimed) return repeatedEvent(contactId, claimed, fingerprint);
   const contact = await contacts.getContact(contactId);
   if (!contact) return noContact(contactId);
   if (!decisionFits(contact.stage, type)) {
@@ -61,7 +71,6 @@ const postContactEvent: Route = async (event) => {
       [{ path: 'type', message: `does not fit stage ${contact.stage}` }],
     );
   }
-  const caller = callerOf(event);
   const detail = {
     ...(reason ? { reason } : {}),
     ...(note ? { note } : {}),
@@ -82,8 +91,10 @@ const postContactEvent: Route = async (event) => {
       Object.keys(detail).length > 0 ? detail : undefined,
       eventId ?? randomUUID(),
       decisionSlot,
+      fingerprint,
     );
   } catch (error) {
+    if (error instanceof EventIdTaken) return repeatedEvent(contactId, error.claim, fingerprint);
     if (!(error instanceof DecisionTaken)) throw error;
     return errorResponse(
       409,
@@ -95,6 +106,14 @@ const postContactEvent: Route = async (event) => {
   if (!delivered) return noContact(contactId);
   return json(202, { contactId, eventId: delivered.eventId, type: delivered.type, at: delivered.at });
 };
+
+/** The answer to an `eventId` already used: the first answer for a retry, else a 409. */
+const repeatedEvent = (contactId: string, claim: EventClaim, fingerprint: string | undefined): HttpResult =>
+  claim.fingerprint === fingerprint
+    ? json(202, { contactId, eventId: claim.eventId, type: claim.type, at: claim.at })
+    : errorResponse(409, 'event_id_reused', `Event ${claim.eventId} was already recorded with another body`, [
+        { path: 'eventId', message: 'was already used for a different event: use a new id' },
+      ]);
 
 /**
  * Erasure: everything about the contact goes, and its journey ends at its next step. 204 as

@@ -41,9 +41,11 @@ export const deliverContactEvent = async (
   eventId: string = randomUUID(),
   /** For a sales decision: the stage visit it decides (see `JourneyRepository.putEvent`). */
   decisionSlot?: string,
+  /** For a caller's own `eventId`: what the request said, to claim the id with. */
+  fingerprint?: string,
 ): Promise<ContactEvent | undefined> => {
   const event = contactEvent(type, now, detail, eventId);
-  if (!(await repository.putEvent(contactId, event, decisionSlot))) return undefined;
+  if (!(await repository.putEvent(contactId, event, decisionSlot, fingerprint))) return undefined;
   await wakeJourney(repository, contactId, event);
   return event;
 };
