@@ -1,4 +1,5 @@
 import type { Touch } from './contact.js';
+import { reportLabel } from './labels.js';
 import type { Stage } from './stages.js';
 
 /**
@@ -28,7 +29,7 @@ export const maxRowsPerDimension = 50;
 const noValue = '(none)';
 const boundedValue = (text: string | undefined): string => {
   const trimmed = text?.trim();
-  return trimmed ? Array.from(trimmed).slice(0, maxValueLength).join('') : noValue;
+  return trimmed ? reportLabel(Array.from(trimmed).slice(0, maxValueLength).join('')) : noValue;
 };
 
 export const sourceValuesOf = (
