@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { redactedUrl } from '../functions/http/redacted-url.js';
 import { type ApiRoute, apiRoutes, type RouteTarget, routeKey } from '../lib/api-routes.js';
 import { webVendorFiles } from '../lib/web-vendor.js';
 import { type HttpHandler, lambdaContext, toApiGatewayEvent } from './api-gateway-event.js';
@@ -299,7 +300,9 @@ export const serve =
     try {
       body = await readBody(request);
     } catch (error) {
-      console.warn(`${request.method} ${request.url}: the body ended early (${(error as Error).message})`);
+      console.warn(
+        `${request.method} ${redactedUrl(request.url)}: the body ended early (${(error as Error).message})`,
+      );
       send(
         request,
         response,
@@ -310,7 +313,7 @@ export const serve =
     try {
       send(request, response, await route(request, body));
     } catch (error) {
-      console.error(`${request.method} ${request.url} failed:`, error);
+      console.error(`${request.method} ${redactedUrl(request.url)} failed:`, error);
       try {
         send(request, response, jsonError(500, 'internal_error', 'Internal Server Error'));
       } catch {

@@ -53,3 +53,8 @@ export const maskEmail = (email: string): string => {
   if (at < 1) return '***';
   return `${[...email][0]}***${email.slice(at)}`;
 };
+
+const addressesInText = /(?:"[^"\r\n]*"|[^\s@<>"'(),;:]+)@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;
+
+/** Text from outside (an SES error names the recipient in the sandbox) with every address masked. */
+export const withoutAddresses = (text: string): string => text.replace(addressesInText, maskEmail);

@@ -4,7 +4,7 @@ import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
-import { logger } from '../adapters/logger.js';
+import { loggableError, logger } from '../adapters/logger.js';
 import { confirmLink, sendTransactionalEmail } from '../adapters/mailer.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
@@ -103,7 +103,10 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
     await replyToSubmission(contact, touch, confirm, replies, now);
   } catch (error) {
     // The lead is kept whatever SES says; the reply's claim was freed, so a resubmission sends it.
-    logger.error('Reply to a submission not sent', { contactId: contact.contactId, error });
+    logger.error('Reply to a submission not sent', {
+      contactId: contact.contactId,
+      error: loggableError(error),
+    });
   }
   logger.info('Submission recorded', {
     contactId: contact.contactId,
