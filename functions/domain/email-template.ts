@@ -281,7 +281,8 @@ export const renderTemplate = (
     renderLine(template.preheader, scope, 'preheader', budget),
   );
   // The preheader comes on top of the body: the whole HTML part is what Gmail measures.
-  if (Buffer.byteLength(html, 'utf8') > maxHtmlBytes) throw new TemplateLimitError('body', limitMessages.body);
+  if (Buffer.byteLength(html, 'utf8') > maxHtmlBytes)
+    throw new TemplateLimitError('body', limitMessages.body);
   return {
     subject: renderLine(subject ?? template.subject, scope, 'subject', budget),
     html,

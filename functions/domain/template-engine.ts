@@ -154,7 +154,11 @@ export const parseTemplate = (source: string, as: 'html' | 'text'): ParsedTempla
 
 /** liquidjs's own stringify: what an output or a text run writes. */
 const textOf = (value: unknown): string =>
-  Array.isArray(value) ? value.map(textOf).join('') : value === null || value === undefined ? '' : String(value);
+  Array.isArray(value)
+    ? value.map(textOf).join('')
+    : value === null || value === undefined
+      ? ''
+      : String(value);
 
 /** One field's output, which stops the render as soon as it passes `maxBytes` of UTF-8. */
 class BoundedOutput {
