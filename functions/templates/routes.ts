@@ -58,7 +58,7 @@ type PreviewInput = z.infer<typeof previewSchema>;
 /**
  * Splits a preview or test body into the request's fields and a draft written at the top level:
  * every key that is not one of `requestKeys` belongs to the draft, whose own strict schema then
- * refuses what no template has. A draft both ways at once is refused.
+ * refuses what no template has. Beside a `draft`, every other key is refused.
  */
 const draftAtTopLevel = (
   input: unknown,
@@ -75,7 +75,10 @@ const draftAtTopLevel = (
   if (request.draft !== undefined) {
     return {
       ok: false,
-      issues: [{ path: 'draft', message: 'give the draft either as draft or at the top level, not both' }],
+      issues: Object.keys(draft).map((key) => ({
+        path: key,
+        message: 'is not a known field: the draft is under draft (or give it all at the top level)',
+      })),
     };
   }
   return { ok: true, input: { ...request, draft: { ...draft } } };

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type PublishedTemplate, renderTemplate, sampleScope } from '../../functions/domain/email-template.js';
+import {
+  type PublishedTemplate,
+  renderTemplate,
+  sampleScope,
+} from '../../functions/domain/email-template.js';
 import { parseTemplate } from '../../functions/domain/template-engine.js';
 import {
   maxHtmlBytes,
@@ -95,8 +99,8 @@ describe('render limits', () => {
 
   it('refuses the issue’s 72-character nested loop by count, before any clock would', () => {
     const loop = '{% for a in (1..2000) %}{% for b in (1..2000) %}{% endfor %}{% endfor %}';
-    expect(() => renderTemplate(templateOf(loop, 'Hi'), scope, undefined, new RenderBudget(stillClock))).toThrow(
-      /does too much work/,
-    );
+    expect(() =>
+      renderTemplate(templateOf(loop, 'Hi'), scope, undefined, new RenderBudget(stillClock)),
+    ).toThrow(/does too much work/);
   });
 });
