@@ -29,6 +29,7 @@ export const contextKeys = {
   cognitoDomainPrefix: 'leadflow:cognitoDomainPrefix',
   alarmEmail: 'leadflow:alarmEmail',
   salesInbox: 'leadflow:salesInbox',
+  testSendDomains: 'leadflow:testSendDomains',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -69,6 +70,11 @@ export interface LeadflowStackProps extends StackProps {
    * @default - context `leadflow:singleOptInForms`, else none: double opt-in on every form
    */
   readonly singleOptInForms?: readonly string[];
+  /**
+   * Domains whose addresses may receive template test sends, besides the signed-in user's own.
+   * @default - context `leadflow:testSendDomains`, else none
+   */
+  readonly testSendDomains?: readonly string[];
   /**
    * Public submissions per client per minute, `0` for no limit.
    * @default - context `leadflow:intakeRatePerMinute`, else 10
@@ -178,6 +184,12 @@ export class LeadflowStack extends Stack {
       'SALES_INBOX',
       props.salesInbox ?? context(contextKeys.salesInbox) ?? 'sales@example.com',
     );
+
+    // A template test send goes to the signed-in user's own address, or to these staff domains.
+    const testSendDomains = props.testSendDomains ?? readStringList(this, contextKeys.testSendDomains) ?? [];
+    if (testSendDomains.length > 0) {
+      this.admin.handler.function.addEnvironment('TEST_SEND_DOMAINS', testSendDomains.join(','));
+    }
 
     const singleOptIn = props.singleOptInForms ?? readStringList(this, contextKeys.singleOptInForms) ?? [];
     if (singleOptIn.length > 0) {

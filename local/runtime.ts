@@ -192,6 +192,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     SALES_INBOX: process.env.SALES_INBOX || 'sales@leadflow.example',
     // Double opt-in on every form unless told otherwise, as in AWS.
     SINGLE_OPT_IN_FORMS: process.env.LEADFLOW_SINGLE_OPT_IN_FORMS ?? '',
+    // Test sends go to the signed-in user's own address, or to these domains (none unless told).
+    TEST_SEND_DOMAINS: process.env.LEADFLOW_TEST_SEND_DOMAINS ?? '',
     INTAKE_RATE_PER_MINUTE: String(options.intakeRatePerMinute ?? defaultIntakeRatePerMinute),
     ...localMailSettings,
   });

@@ -14,6 +14,14 @@ import {
   textFromHtml,
   withPreheader,
 } from './template-engine.js';
+import {
+  limitMessages,
+  maxHtmlBytes,
+  maxTextBytes,
+  RenderBudget,
+  renderLimits,
+  TemplateLimitError,
+} from './template-limits.js';
 import { type FieldIssue, type Parsed, parseWith } from './validation.js';
 
 /**
@@ -61,9 +69,6 @@ export interface TemplateFieldIssue extends FieldIssue {
 
 export const templateNamePattern = /^[a-z0-9][a-z0-9-]{0,59}$/;
 
-/** Gmail clips a message past 102 KB, hiding what follows, the unsubscribe link included. */
-export const maxHtmlBytes = 100 * 1024;
-
 const oneLine = (value: string) => !/[\p{Cc}\u2028\u2029]/u.test(value);
 const lineText = (max: number) =>
   z
@@ -86,7 +91,7 @@ const draftSchema = z.strictObject({
     .string()
     .min(1, 'must not be empty')
     .max(2 * maxHtmlBytes, 'is too long'),
-  text: z.string().max(maxHtmlBytes, 'is too long').nullish(),
+  text: z.string().max(maxTextBytes, 'is too long').nullish(),
 });
 
 type Draft = z.infer<typeof draftSchema>;
@@ -203,8 +208,8 @@ export const parseTemplateDraft = async (
     if ('issues' in compiled)
       return { ok: false, issues: compiled.issues.map((issue) => atLine('body', issue)) };
     html = compiled.html;
-    const result = parseTemplate(html, 'html');
-    if (!result.ok) {
+    // Compiled HTML past the parse limit is far past the size limit, which names it below.
+    if (!parseTemplate(html, 'html').ok && html.length <= renderLimits.parseChars) {
       return {
         ok: false,
         issues: [
@@ -247,7 +252,11 @@ export const parseTemplateDraft = async (
         if (issues.length > 0) break;
       }
     } catch (error) {
-      issues.push({ path: 'body', message: error instanceof Error ? error.message : String(error) });
+      issues.push(
+        error instanceof TemplateLimitError
+          ? { path: error.field, message: error.reason }
+          : { path: 'body', message: error instanceof Error ? error.message : String(error) },
+      );
     }
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: template };
@@ -257,19 +266,27 @@ export const parseTemplateDraft = async (
 export const templateView = ({ html: _compiled, ...template }: PublishedTemplate): EmailTemplate => template;
 
 /**
- * Renders a published template. `subject`, when given, is a schedule's override of the
- * template's subject, written in the same Liquid.
+ * Renders a published template under `renderLimits`, or throws `TemplateLimitError`: an email
+ * that would be clipped, or whose render would hold the function, is not sent. `subject`, when
+ * given, is a schedule's override of the template's subject, written in the same Liquid.
  */
 export const renderTemplate = (
   template: PublishedTemplate,
   scope: TemplateScope,
   subject?: string,
+  budget = new RenderBudget(),
 ): RenderedEmail => {
-  const html = withPreheader(renderHtml(template.html, scope), renderLine(template.preheader, scope));
+  const html = withPreheader(
+    renderHtml(template.html, scope, budget),
+    renderLine(template.preheader, scope, 'preheader', budget),
+  );
+  // The preheader comes on top of the body: the whole HTML part is what Gmail measures.
+  if (Buffer.byteLength(html, 'utf8') > maxHtmlBytes)
+    throw new TemplateLimitError('body', limitMessages.body);
   return {
-    subject: renderLine(subject ?? template.subject, scope),
+    subject: renderLine(subject ?? template.subject, scope, 'subject', budget),
     html,
-    text: template.text === undefined ? textFromHtml(html) : renderText(template.text, scope).trim(),
+    text: template.text === undefined ? textFromHtml(html) : renderText(template.text, scope, budget).trim(),
   };
 };
 
@@ -419,8 +436,21 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
 /** A contact that told us nothing but its address, and asked for nothing. */
 const strangerScope = templateScope({ settings: sampleSettings, links: sampleLinks(sampleSettings) });
 
-/** Issues of a Liquid subject written in a schedule step, for the schedule's own validation. */
+/**
+ * Issues of a Liquid subject written in a schedule step, for the schedule's own validation: it
+ * parses, and renders within the limits for the sample contact and the stranger, as a template's
+ * own subject must.
+ */
 export const subjectIssues = (subject: string, path: string): TemplateFieldIssue[] => {
   const parsed = parseTemplate(subject, 'text');
-  return parsed.ok ? [] : parsed.issues.map((issue) => atLine(path, issue));
+  if (!parsed.ok) return parsed.issues.map((issue) => atLine(path, issue));
+  try {
+    for (const scope of [sampleScope(sampleSettings), strangerScope]) {
+      renderLine(subject, scope, 'subject', new RenderBudget());
+    }
+  } catch (error) {
+    if (!(error instanceof TemplateLimitError)) throw error;
+    return [{ path, message: error.reason }];
+  }
+  return [];
 };

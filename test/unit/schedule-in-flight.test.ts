@@ -271,11 +271,11 @@ describe('previewSchedule', () => {
     expect(preview.examples[0]?.draft?.stepId).toBe('case-study');
     expect(Date.parse(preview.examples[0]?.draft?.at ?? '')).toBeLessThan(now.getTime() + spreadMs);
     expect(preview.examples[2]).toEqual({
-      contactId: 'c',
+      label: 'Contact 3',
       current: { stepId: 'how-to', at: later(3 * day) },
       draft: { stepId: 'how-to', at: later(3 * day) },
     });
-    expect(preview.examples[3]).toEqual({ contactId: 'd', current: null, draft: null });
+    expect(preview.examples[3]).toEqual({ label: 'Contact 4', current: null, draft: null });
   });
 
   it('shows at most the asked-for number of examples', () => {
