@@ -12,7 +12,7 @@ import type { Stage } from './stages.js';
  *
  * Data minimisation: events carry ids, stages, scores and the company, never a person's name or
  * address. Rules, targets and archives copy events to places an erasure cannot reach; whoever
- * needs the person follows `contactUrl` into the (authorized) admin API.
+ * needs the person follows `contactUrl` into the admin page, behind its sign-in.
  */
 export const eventSource = 'leadflow.contact';
 export const schemaVersion = 1;
@@ -43,7 +43,7 @@ export interface StageChangedDetail extends DetailBase {
 export interface SalesLeadReadyDetail extends DetailBase {
   score: number;
   reason: string;
-  /** The admin API's view of the contact: name, address and touches, for callers allowed to see them. */
+  /** The admin page's view of the contact: name, address and touches, for those who may sign in. */
   contactUrl: string;
   company: string | null;
   buyingStage: string | null;
@@ -72,9 +72,12 @@ const stableId = (...parts: string[]): string => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 };
 
-/** The admin API's address of a contact, under `contactsUrl` (`…/v1/contacts`). */
-export const contactLink = (contactsUrl: string, contactId: string): string =>
-  `${contactsUrl.replace(/\/$/, '')}/${encodeURIComponent(contactId)}`;
+/**
+ * The admin page's view of a contact (`<admin page>#contact/<id>`): a rep who follows it from Slack
+ * or a CRM signs in and lands on the contact; the page keeps the address through sign-in.
+ */
+export const contactPageLink = (adminPageUrl: string, contactId: string): string =>
+  `${adminPageUrl}#contact/${encodeURIComponent(contactId)}`;
 
 /** A stage change as announced: `from` is null for the stage a new contact entered at. */
 export interface AnnouncedChange {
@@ -131,7 +134,7 @@ export const stageChangeEvents = (
   contact: Pick<Contact, 'contactId' | 'company' | 'latestTouch' | 'buyingStage'>,
   changes: readonly AnnouncedChange[],
   score: number,
-  contactsUrl: string,
+  adminPageUrl: string,
 ): BusEvent[] =>
   changes.flatMap((change): BusEvent[] => {
     const { contactId } = contact;
@@ -147,7 +150,7 @@ export const stageChangeEvents = (
             contactId,
             at: change.at,
             score,
-            contactUrl: contactLink(contactsUrl, contactId),
+            contactUrl: contactPageLink(adminPageUrl, contactId),
             company: contact.company ?? null,
           },
         },
@@ -166,7 +169,7 @@ export const stageChangeEvents = (
           at: change.at,
           score,
           reason: change.reason,
-          contactUrl: contactLink(contactsUrl, contactId),
+          contactUrl: contactPageLink(adminPageUrl, contactId),
           company: contact.company ?? null,
           buyingStage: contact.buyingStage ?? null,
           latestTouch: {
