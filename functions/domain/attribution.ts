@@ -40,7 +40,8 @@ export interface SourceInput {
 
 export type Where = SourceInput & { channel: string };
 
-const searchEngines = /(^|\.)(google|bing|duckduckgo|yahoo|baidu|yandex|ecosia|qwant|startpage|naver|seznam)\./;
+const searchEngines =
+  /(^|\.)(google|bing|duckduckgo|yahoo|baidu|yandex|ecosia|qwant|startpage|naver|seznam)\./;
 const socialNetworks =
   /(^|\.)(linkedin|lnkd|twitter|x|t|facebook|fb|instagram|youtube|reddit|mastodon|threads|tiktok|pinterest|vimeo)\.(com|co|social|net|in)$/;
 /** GA4's paid media: `^(.*cp.*|ppc|retargeting|paid.*)$`. */

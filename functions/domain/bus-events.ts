@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Contact } from './contact.js';
+import { handoffReason } from './handoff.js';
 import { salesTimeoutReason } from './journey.js';
 import type { Stage } from './stages.js';
 
@@ -92,7 +93,9 @@ export interface AnnouncedChange {
  * saved a step has `journey`): intake creates contacts, and one that says it is ready to talk
  * enters at `sales_lead`, handed to sales without any later move.
  */
-export const entryChanges = (contact: Pick<Contact, 'journey' | 'stage' | 'createdAt'>): AnnouncedChange[] =>
+export const entryChanges = (
+  contact: Pick<Contact, 'journey' | 'stage' | 'createdAt' | 'stageHistory'>,
+): AnnouncedChange[] =>
   contact.journey
     ? []
     : [
@@ -100,7 +103,12 @@ export const entryChanges = (contact: Pick<Contact, 'journey' | 'stage' | 'creat
           from: null,
           to: contact.stage,
           at: contact.createdAt,
-          reason: contact.stage === 'sales_lead' ? 'new contact, ready to talk' : 'new contact',
+          // A contact created a sales lead has the handoff's reason in its history (one created
+          // before that was kept could only have said it was ready to talk).
+          reason:
+            contact.stage === 'sales_lead'
+              ? (contact.stageHistory?.[0]?.reason ?? handoffReason({ kind: 'asked_to_talk' }))
+              : 'new contact',
         },
       ];
 

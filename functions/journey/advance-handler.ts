@@ -41,6 +41,7 @@ const dependencies: AdvanceDependencies = {
         email: contact.email,
         score: handoff.score,
         reasons,
+        handoffReason: handoff.reason,
         channel: handoff.latestTouch.channel,
         what: handoff.latestTouch.what,
         offerType: handoff.latestTouch.offerType ?? undefined,

@@ -76,7 +76,7 @@ describe('events out on the bus, and the sales handoff', () => {
       expect.objectContaining({
         from: null,
         to: 'sales_lead',
-        reason: 'new contact, ready to talk',
+        reason: 'asked to talk to sales',
         contactId,
       }),
     ]);

@@ -57,7 +57,7 @@ describe('bus events', () => {
 
   it('announce the stage a contact was created at once, at its journey’s first step', () => {
     expect(entryChanges({ stage: 'sales_lead', createdAt: at })).toEqual([
-      { from: null, to: 'sales_lead', at, reason: 'new contact, ready to talk' },
+      { from: null, to: 'sales_lead', at, reason: 'asked to talk to sales' },
     ]);
     const journey = { generation: 1, anchorAt: at, stageSince: at, recycleCount: 0 };
     expect(entryChanges({ stage: 'name', createdAt: at, journey })).toEqual([]);
