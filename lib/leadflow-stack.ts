@@ -177,8 +177,7 @@ export class LeadflowStack extends Stack {
     this.events = new ContactEvents(this, 'ContactEvents');
     this.events.grantPut(this.journey.advance.function);
     this.events.grantPut(this.admin.handler.function);
-    this.journey.advance.function.addEnvironment('CONTACTS_URL', `${this.api.url}v1/contacts`);
-    // The handoff email links sales to the contact's page, not to the API.
+    // The handoff email and the bus events link sales to the contact's page, not to the API.
     this.journey.advance.function.addEnvironment('ADMIN_PAGE_URL', this.site.adminPageUrl);
     this.journey.advance.function.addEnvironment(
       'SALES_INBOX',

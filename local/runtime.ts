@@ -186,7 +186,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     TABLE_NAME: localTableName,
     UNSUBSCRIBE_URL: `${url}/v1/unsubscribe`,
     SITE_URL: url,
-    CONTACTS_URL: `${url}/v1/contacts`,
     ADMIN_PAGE_URL: `${url}/admin`,
     // Where sales handoffs go; `SALES_INBOX` in the environment names another.
     SALES_INBOX: process.env.SALES_INBOX || 'sales@leadflow.example',

@@ -3,6 +3,12 @@ import { VersionedStore } from './versioned-store.js';
 
 const rulesKey = 'RULES';
 
+/** A version published before the rules named their handoff offers hands the default ones to sales. */
+const withHandoffOffers = (rules: QualificationRules): QualificationRules => ({
+  ...rules,
+  handoffOffers: rules.handoffOffers ?? defaultRules.handoffOffers,
+});
+
 /**
  * The qualification rules, versioned by the shared store. Until the first publish the built-in
  * defaults are in force as version 0.
@@ -15,12 +21,13 @@ export class RulesRepository {
   }
 
   async current(): Promise<QualificationRules> {
-    return (await this.store.current(rulesKey)) ?? defaultRules;
+    const stored = await this.store.current(rulesKey);
+    return stored ? withHandoffOffers(stored) : defaultRules;
   }
 
   /** Newest first, the built-in defaults last. */
   async versions(): Promise<QualificationRules[]> {
-    return [...(await this.store.versions(rulesKey)), defaultRules];
+    return [...(await this.store.versions(rulesKey)).map(withHandoffOffers), defaultRules];
   }
 
   /** False when another publish got there first (see `VersionedStore.publish`). */

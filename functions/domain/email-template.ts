@@ -2,7 +2,7 @@ import mjml2html from 'mjml';
 import { z } from 'zod';
 import type { ScoreLine } from './lead-score.js';
 import { safeMergeField } from './merge-fields.js';
-import { absoluteLink, offerCatalogue, offerLabels } from './offers.js';
+import { absoluteLink, offerCatalogue, offerLabels, offerPhrase } from './offers.js';
 import { type Publication, publicationFields } from './publication.js';
 import {
   parseTemplate,
@@ -306,6 +306,8 @@ export interface ScopeInput {
     jobTitle?: string | undefined;
   };
   offer?: { type: string; id?: string | undefined } | undefined;
+  /** The rules hand this request to sales: a reply may say that someone will be in touch. */
+  salesFollowUp?: boolean | undefined;
   /** The lead a sales handoff email is about (its recipient is the sales inbox). */
   lead?: LeadInput | undefined;
   settings: SenderSettings;
@@ -324,6 +326,8 @@ export interface LeadInput {
   score: number;
   /** The score's causes, as the contact page lists them. */
   reasons?: readonly ScoreLine[] | undefined;
+  /** Why it went to sales now, as the stage history says it. */
+  handoffReason?: string | undefined;
   /** Where, what and why of the latest touch. */
   channel: string;
   what: string;
@@ -352,15 +356,24 @@ const leadScope = (lead: LeadInput | undefined): TemplateScope['lead'] => {
           })
           .join(' · ')
       : null,
+    handoff_reason: merge(lead?.handoffReason),
     channel: merge(lead?.channel),
     what: merge(lead?.what),
     offer: (lead?.offerType && offerLabels.get(lead.offerType)) ?? merge(lead?.offerType),
+    offer_phrase: lead?.offerType ? merge(offerPhrase(lead.offerType)) : null,
     url: lead?.url ?? null,
   };
 };
 
 /** The variables of one render: every one present, null where unknown or unfit to show. */
-export const templateScope = ({ contact, offer, lead, settings, links }: ScopeInput): TemplateScope => {
+export const templateScope = ({
+  contact,
+  offer,
+  salesFollowUp,
+  lead,
+  settings,
+  links,
+}: ScopeInput): TemplateScope => {
   const entry = offer?.id ? offerCatalogue.get(offer.id) : undefined;
   const link = entry ? absoluteLink(entry.link, settings.siteUrl) : null;
   const isSession = offer?.type === 'webinar' || offer?.type === 'event';
@@ -373,10 +386,12 @@ export const templateScope = ({ contact, offer, lead, settings, links }: ScopeIn
       type: merge(offer?.type),
       id: merge(offer?.id),
       label: (offer && offerLabels.get(offer.type)) ?? null,
+      phrase: offer ? merge(offerPhrase(offer.type)) : null,
       title: entry?.title ?? null,
       url: link,
       starts_at: entry?.startsAt ?? null,
       join_url: isSession ? link : null,
+      sales_follow_up: salesFollowUp ? 'yes' : null,
     },
     sender_name: settings.senderName,
     postal_address: settings.postalAddress,
@@ -409,6 +424,7 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
   templateScope({
     contact: { firstName: 'Alex', lastName: 'Sample', company: 'Example Co', jobTitle: 'Marketing lead' },
     offer: { type: 'ebook', id: offerCatalogue.keys().next().value },
+    salesFollowUp: true,
     lead: {
       firstName: 'Alex',
       lastName: 'Sample',
@@ -416,6 +432,7 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
       jobTitle: 'Marketing lead',
       email: 'alex.sample@example.com',
       score: 72,
+      handoffReason: 'reached a score of 72 (sales threshold 70)',
       reasons: [
         { cause: 'where', label: 'organic_search (google)', points: 10 },
         { cause: 'why', label: 'white_paper', points: 10 },

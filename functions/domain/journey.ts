@@ -1,5 +1,6 @@
 import type { Touch } from './contact.js';
 import type { ContactEvent } from './contact-event.js';
+import { type HandoffCause, handoffReason, raisedHand } from './handoff.js';
 import { eventSignal, explainScore, type ScoreSignal, touchSignal, withSignal } from './lead-score.js';
 import { type FitFacts, fitOf, type QualificationRules, qualify } from './qualification.js';
 import {
@@ -194,9 +195,15 @@ export const standingAfter = (
     });
     stage = to;
   };
-  const settle = (engaged: boolean, readyToTalk: boolean, reason: (score: number) => string) => {
+  const settle = (engaged: boolean, hand: HandoffCause | undefined, reason: (score: number) => string) => {
     score = explainScore(signals, contact, rules, now).score;
-    moveTo(qualify({ stage, score, engaged, fit, readyToTalk }, rules), reason(score));
+    const to = qualify({ stage, score, engaged, fit, raisedHand: hand !== undefined }, rules);
+    // A handoff says why in words sales reads; other moves keep the score that made them.
+    const why =
+      to === 'sales_lead'
+        ? handoffReason(hand ?? { kind: 'score', score, threshold: rules.thresholds.salesLead })
+        : reason(score);
+    moveTo(to, why);
   };
 
   for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
@@ -210,12 +217,11 @@ export const standingAfter = (
     const declared = event.detail?.buyingStage as BuyingStage | undefined;
     if (declared) buyingStage = declared;
     const engaged = event.type === 'engaged' || event.type === 'submitted';
-    settle(engaged, declared === 'ready_to_talk', (now) =>
-      engaged ? `${event.type}; score ${now}` : 'qualified',
-    );
+    const hand = raisedHand({ buyingStage: declared, offerType: event.detail?.offerType }, rules);
+    settle(engaged, hand, (now) => (engaged ? `${event.type}; score ${now}` : 'qualified'));
   }
   // The rules in force now, and time, may move a contact that did nothing.
-  if (!unreachable.has(stage)) settle(false, false, (now) => `rules v${rules.version}; score ${now}`);
+  if (!unreachable.has(stage)) settle(false, undefined, (now) => `rules v${rules.version}; score ${now}`);
 
   const salesDeadline =
     Date.parse(changes.at(-1)?.at ?? journey.stageSince) + rules.salesAnswerWithinDays * 86_400_000;

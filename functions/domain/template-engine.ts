@@ -76,7 +76,8 @@ export const templateVariables = {
   last_name: [],
   company: [],
   job_title: [],
-  offer: ['type', 'id', 'label', 'title', 'url', 'starts_at', 'join_url'],
+  /** `phrase`: the label with its article ("an e-book", "pricing"); `sales_follow_up`: "yes" when the rules hand the request to sales. */
+  offer: ['type', 'id', 'label', 'phrase', 'title', 'url', 'starts_at', 'join_url', 'sales_follow_up'],
   sender_name: [],
   postal_address: [],
   site_url: [],
@@ -88,7 +89,21 @@ export const templateVariables = {
    * contact, so the recipient's own variables (first_name…, unsubscribe_url) stay null in it and
    * the lead is described here; null in every email to a contact.
    */
-  lead: ['name', 'email', 'company', 'job_title', 'score', 'reasons', 'channel', 'what', 'offer', 'url'],
+  lead: [
+    'name',
+    'email',
+    'company',
+    'job_title',
+    'score',
+    'reasons',
+    /** Why it went to sales now: "asked to talk to sales", "requested a demo", "reached a score of 72 …". */
+    'handoff_reason',
+    'channel',
+    'what',
+    'offer',
+    'offer_phrase',
+    'url',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TemplateVariableName = keyof typeof templateVariables;

@@ -16,7 +16,9 @@ import { hashClientAddress } from '../domain/client-address.js';
 import { singleOptInForms } from '../domain/consent.js';
 import { maskEmail } from '../domain/email-address.js';
 import { isOverLimit, rateWindow } from '../domain/intake-rate.js';
+import type { QualificationRules } from '../domain/qualification.js';
 import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
+import { type PromisedFor, submissionPromise } from '../domain/submission-promise.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 import { executionName } from '../journey/advance.js';
@@ -77,30 +79,37 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   const body = readBody(event);
   if (!body.ok) return body.response;
 
-  // The same answer for a new address, a known one and a bot: an anonymous caller learns
-  // nothing about who is on our lists.
-  const accepted = () => json(202, { submissionId: randomUUID() });
+  // The same answer for a new address, a known one and a bot: what will happen is worked out from
+  // the submission and the rules alone, so an anonymous caller learns nothing about who is on our lists.
+  const parsed = parseSubmission(body.input);
+  const accepted = (submission: PromisedFor, rulesInForce: QualificationRules) =>
+    json(202, {
+      submissionId: randomUUID(),
+      next: submissionPromise(submission, rulesInForce, dependencies.singleOptIn),
+    });
 
   // Looks accepted to the bot that filled the hidden field; nothing is stored.
   if (isHoneypotFilled(body.input)) {
     logger.info('Honeypot filled; submission dropped');
-    return accepted();
+    return accepted(parsed.ok ? parsed.value : {}, await rules.current());
   }
 
-  const parsed = parseSubmission(body.input);
   if (!parsed.ok) {
     return errorResponse(400, 'validation_failed', 'The submission has invalid fields', parsed.issues);
   }
+  // Read once: the contact is scored, the reply worded and the visitor answered by the same rules.
+  const rulesInForce = await rules.current();
   if (parsed.ignored.length > 0) logger.info('Submission fields ignored', { fields: parsed.ignored });
 
   const { contact, touch, created, confirm } = await recordSubmission(
     parsed.value,
-    dependencies,
+    { ...dependencies, rules: async () => rulesInForce },
     now,
     await clientHash(),
   );
   try {
-    await replyToSubmission(contact, touch, confirm, replies, now);
+    const { salesFollowUp } = submissionPromise(parsed.value, rulesInForce, dependencies.singleOptIn);
+    await replyToSubmission(contact, touch, { confirm, salesFollowUp }, replies, now);
   } catch (error) {
     // The lead is kept whatever SES says; the reply's claim was freed, so a resubmission sends it.
     logger.error('Reply to a submission not sent', {
@@ -113,5 +122,5 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
     email: maskEmail(contact.email),
     created,
   });
-  return accepted();
+  return accepted(parsed.value, rulesInForce);
 };

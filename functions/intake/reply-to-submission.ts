@@ -49,7 +49,8 @@ const withinCaps = async (contact: Contact, deps: ReplyDependencies, now: Date):
 export const replyToSubmission = async (
   contact: Contact,
   touch: Touch,
-  confirm: boolean,
+  /** A double opt-in confirmation is due; the rules hand the request to sales (the reply may say so). */
+  { confirm, salesFollowUp }: { confirm: boolean; salesFollowUp: boolean },
   deps: ReplyDependencies,
   now: Date,
 ): Promise<void> => {
@@ -70,6 +71,7 @@ export const replyToSubmission = async (
       company: contact.company,
       jobTitle: contact.jobTitle,
       offer: touch.why.offer,
+      salesFollowUp,
       confirmUrl: waiting ? await deps.confirmUrl(contact.contactId, waiting.touchId) : undefined,
     });
   } catch (error) {

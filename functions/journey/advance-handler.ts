@@ -8,6 +8,7 @@ import { RulesRepository } from '../adapters/rules-repository.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { deliveryLimits, requireEnv } from '../config/env.js';
+import { contactPageLink } from '../domain/bus-events.js';
 import {
   type AdvanceDependencies,
   advanceJourney,
@@ -40,14 +41,15 @@ const dependencies: AdvanceDependencies = {
         email: contact.email,
         score: handoff.score,
         reasons,
+        handoffReason: handoff.reason,
         channel: handoff.latestTouch.channel,
         what: handoff.latestTouch.what,
         offerType: handoff.latestTouch.offerType ?? undefined,
-        url: `${adminPageUrl}#contact/${encodeURIComponent(contact.contactId)}`,
+        url: contactPageLink(adminPageUrl, contact.contactId),
       },
       contact.contactId,
     ),
-  contactsUrl: requireEnv('CONTACTS_URL'),
+  adminPageUrl,
 };
 
 /** The journey's step task: decides, sends what fell due, and says how long to wait. */

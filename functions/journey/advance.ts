@@ -74,8 +74,8 @@ export interface AdvanceDependencies {
   sendStepEmail: SendStepEmail;
   putEvents: (events: readonly BusEvent[]) => Promise<void>;
   sendSalesHandoff: SendSalesHandoff;
-  /** The admin API's contacts (`…/v1/contacts`): events and the handoff email link into it. */
-  contactsUrl: string;
+  /** The admin page (`…/admin`): events and the handoff email link to its contact view. */
+  adminPageUrl: string;
 }
 
 /**
@@ -161,12 +161,12 @@ export const advanceJourney = async (
   // change to announce again, and one that died before announcing finds them in the outbox.
   const announced = [
     // The stage it was created at, with the score it was created with.
-    ...stageChangeEvents(contact, entryChanges(contact), contact.score, deps.contactsUrl),
+    ...stageChangeEvents(contact, entryChanges(contact), contact.score, deps.adminPageUrl),
     ...stageChangeEvents(
       { ...contact, buyingStage: standing.buyingStage },
       standing.changes,
       standing.score,
-      deps.contactsUrl,
+      deps.adminPageUrl,
     ),
   ];
   await deps.journeys.saveStanding(

@@ -512,7 +512,7 @@ describe('contact events', () => {
         Variables: Match.objectLike({
           POWERTOOLS_SERVICE_NAME: 'journey',
           SALES_INBOX: 'sales@example.com',
-          CONTACTS_URL: Match.anyValue(),
+          ADMIN_PAGE_URL: Match.anyValue(),
         }),
       },
     });
