@@ -1,0 +1,1 @@
+import mjml2html from 'mjml'; console.log(await mjml2html('<mjml></mjml>'))
