@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { adminEventTypes } from '../domain/contact-event.js';
 import { type Parsed, parseWith } from '../domain/validation.js';
 
