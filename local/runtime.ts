@@ -240,6 +240,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const handlers: Record<RouteTarget, HttpHandler> = {
     intake: work.track((await import('../functions/intake/handler.js')).handler),
     admin: work.track((await import('../functions/admin/handler.js')).handler),
+    templates: work.track((await import('../functions/templates/handler.js')).handler),
     unsubscribe: work.track((await import('../functions/unsubscribe/handler.js')).handler),
   };
 

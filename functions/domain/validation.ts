@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One invalid field, as the contract's error body lists it. */
 export interface FieldIssue {
