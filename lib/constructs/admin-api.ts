@@ -1,5 +1,6 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { functionMemoryMb } from '../function-memory.js';
 import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
 
 export interface AdminApiProps {
@@ -28,6 +29,7 @@ export class AdminApi extends Construct {
     this.handler = new LeadflowFunction(this, 'Handler', {
       entry: handlerEntry('admin/handler.ts'),
       serviceName: 'admin',
+      memorySize: functionMemoryMb.admin,
       description: 'Contacts, sales decisions, schedules and reports for marketing and sales',
     });
     // Read-write: contact erasure (DELETE) and schedule edits write to the same table.
@@ -36,6 +38,7 @@ export class AdminApi extends Construct {
     this.templates = new LeadflowFunction(this, 'Templates', {
       entry: handlerEntry('templates/handler.ts'),
       serviceName: 'templates',
+      memorySize: functionMemoryMb.templates,
       description: 'Email templates for marketing: publish (MJML compiled), versions, preview, test send',
     });
     // Read-write: a publish writes the new version; previews read the contact they render for.
