@@ -3,7 +3,7 @@
  * that serves them, so both expose the same contract.
  */
 export type RouteAuth = 'public' | 'admin';
-export type RouteTarget = 'intake' | 'admin' | 'unsubscribe';
+export type RouteTarget = 'intake' | 'admin' | 'templates' | 'unsubscribe';
 
 /** Cognito groups (and the local identity provider's): what a signed-in user may do. */
 export const roles = ['marketing', 'sales', 'admin'] as const;
@@ -30,10 +30,15 @@ const open = (method: ApiRoute['method'], path: string, target: RouteTarget): Ap
   target,
   auth: 'public',
 });
-const signedIn = (method: ApiRoute['method'], path: string, allowed: readonly Role[]): ApiRoute => ({
+const signedIn = (
+  method: ApiRoute['method'],
+  path: string,
+  allowed: readonly Role[],
+  target: RouteTarget = 'admin',
+): ApiRoute => ({
   method,
   path,
-  target: 'admin',
+  target,
   auth: 'admin',
   roles: allowed,
 });
@@ -56,12 +61,12 @@ export const apiRoutes: readonly ApiRoute[] = [
   signedIn('PUT', '/v1/schedules/{track}', marketing),
   signedIn('GET', '/v1/schedules/{track}/versions', marketing),
   signedIn('POST', '/v1/schedules/{track}/preview', marketing),
-  signedIn('GET', '/v1/templates', marketing),
-  signedIn('GET', '/v1/templates/{name}', marketing),
-  signedIn('PUT', '/v1/templates/{name}', marketing),
-  signedIn('GET', '/v1/templates/{name}/versions', marketing),
-  signedIn('POST', '/v1/templates/{name}/preview', marketing),
-  signedIn('POST', '/v1/templates/{name}/test', marketing),
+  signedIn('GET', '/v1/templates', marketing, 'templates'),
+  signedIn('GET', '/v1/templates/{name}', marketing, 'templates'),
+  signedIn('PUT', '/v1/templates/{name}', marketing, 'templates'),
+  signedIn('GET', '/v1/templates/{name}/versions', marketing, 'templates'),
+  signedIn('POST', '/v1/templates/{name}/preview', marketing, 'templates'),
+  signedIn('POST', '/v1/templates/{name}/test', marketing, 'templates'),
   // The criteria are agreed by both sides: sales reads and previews them, marketing publishes.
   signedIn('GET', '/v1/rules', everyone),
   signedIn('PUT', '/v1/rules', marketing),

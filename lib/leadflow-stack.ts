@@ -163,12 +163,12 @@ export class LeadflowStack extends Stack {
       unsubscribeUrl: `${this.api.url}v1/unsubscribe`,
       ...(siteUrl ? { siteUrl } : {}),
     });
-    // The journey sends the schedules' steps; intake answers requests (an e-book's link); admin
-    // sends template tests.
+    // The journey sends the schedules' steps; intake answers requests (an e-book's link); the
+    // templates function sends template tests.
     for (const fn of [
       this.journey.advance.function,
       this.api.handler.function,
-      this.admin.handler.function,
+      this.admin.templates.function,
     ]) {
       this.mailer.grantSend(fn);
     }
@@ -209,6 +209,7 @@ export class LeadflowStack extends Stack {
     const routeTargets: RouteTargets = {
       intake: this.api.handler.function,
       admin: this.admin.handler.function,
+      templates: this.admin.templates.function,
       unsubscribe: this.mailer.unsubscribeHandler.function,
     };
     this.api.addRoutes(routeTargets, this.signIn);

@@ -7,6 +7,7 @@ import { useClock } from '../functions/adapters/clock.js';
 import { parseDuration } from '../functions/domain/duration.js';
 import { defaultIntakeRatePerMinute } from '../functions/domain/intake-rate.js';
 import type { RouteTarget } from '../lib/api-routes.js';
+import { functionMemoryMb } from '../lib/function-memory.js';
 import {
   journeyDefinitionForLocal,
   localFunctionArn,
@@ -34,8 +35,9 @@ import {
   requestTimeouts,
   serve,
 } from './router.js';
-import { type SesRefusal, sesRefusals, startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
+import { type SesEvent, type SesRefusal, sesRefusals, startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
 import { startStepFunctionsEndpoint } from './stepfunctions-endpoint.js';
+import { type Usage, UsageMeter } from './usage-meter.js';
 import { WorkTracker } from './work-tracker.js';
 
 export interface LocalRuntimeOptions {
@@ -62,6 +64,8 @@ export interface LocalRuntime {
   users: { file: string; created?: { username: string; password: string }[] };
   endpoints: LocalEndpoints;
   clock: VirtualClock;
+  /** What the handlers have used so far, as AWS would bill it (also `GET /_local/usage`). */
+  usage(): Usage;
   stop(): Promise<void>;
 }
 
@@ -200,6 +204,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   await ensureTable(client, localTableName);
   client.destroy();
 
+  // Every handler's DynamoDB call goes through this one shared client; metered from here on.
+  const meter = new UsageMeter(functionMemoryMb);
+  meter.meterDynamoDb((await import('../functions/adapters/dynamodb.js')).documentClient);
+
   // Handlers are imported lazily, on first call, so every one sees the complete environment.
   const work = new WorkTracker();
   const faults = new LambdaFaults();
@@ -208,10 +216,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const ses = await startSesEndpoint({
     dataDir,
     clock,
-    onEvent: work.track(async (event) => {
-      const { handler } = await import('../functions/mail-events/handler.js');
-      await handler(toSnsEvent(event));
-    }),
+    onEvent: work.track(
+      meter.invocations('mail-events', async (event: SesEvent) => {
+        const { handler } = await import('../functions/mail-events/handler.js');
+        await handler(toSnsEvent(event));
+      }),
+    ),
+    onSent: meter.emailSent,
   });
   const stepFunctions = await startStepFunctionsEndpoint({
     clock,
@@ -219,16 +230,23 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     stateMachines: [{ name: localJourneyName, definition: journeyDefinitionForLocal() }],
     lambdas: {
       [localFunctionArn(localJourneyFunctions.advance)]: work.track(
-        faults.wrap('advance', async (input) =>
-          (await import('../functions/journey/advance-handler.js')).handler(input as never),
+        meter.invocations(
+          'advance',
+          faults.wrap('advance', async (input) =>
+            (await import('../functions/journey/advance-handler.js')).handler(input as never),
+          ),
         ),
       ),
       [localFunctionArn(localJourneyFunctions.await)]: work.track(
-        faults.wrap('await', async (input) =>
-          (await import('../functions/journey/await-handler.js')).handler(input as never),
+        meter.invocations(
+          'await',
+          faults.wrap('await', async (input) =>
+            (await import('../functions/journey/await-handler.js')).handler(input as never),
+          ),
         ),
       ),
     },
+    onStateEntered: meter.stateEntered,
   });
   // Set before the next macrotask, when the endpoint resumes journeys left running.
   Object.assign(process.env, {
@@ -239,9 +257,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
   // Tracked like the journeys' work, so a stop lets requests in flight finish.
   const handlers: Record<RouteTarget, HttpHandler> = {
-    intake: work.track((await import('../functions/intake/handler.js')).handler),
-    admin: work.track((await import('../functions/admin/handler.js')).handler),
-    unsubscribe: work.track((await import('../functions/unsubscribe/handler.js')).handler),
+    intake: work.track(meter.invocations('intake', (await import('../functions/intake/handler.js')).handler)),
+    admin: work.track(meter.invocations('admin', (await import('../functions/admin/handler.js')).handler)),
+    templates: work.track(
+      meter.invocations('templates', (await import('../functions/templates/handler.js')).handler),
+    ),
+    unsubscribe: work.track(
+      meter.invocations('unsubscribe', (await import('../functions/unsubscribe/handler.js')).handler),
+    ),
   };
 
   const endpoints: LocalEndpoints = {
@@ -264,6 +287,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     ...idp.routes,
     { method: 'GET', path: '/config.json', handle: () => json(200, pageConfig) },
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
+    { method: 'GET', path: '/_local/usage', handle: () => json(200, meter.usage()) },
     { method: 'GET', path: '/_local/outbox', handle: async () => json(200, await ses.outbox()) },
     {
       method: 'GET',
@@ -358,6 +382,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     users: { file: idp.usersFile, ...(idp.createdUsers ? { created: idp.createdUsers } : {}) },
     endpoints,
     clock,
+    usage: () => meter.usage(),
     stop: async () => {
       await new Promise<void>((closed) => {
         server.close(() => closed());

@@ -97,6 +97,8 @@ export interface SesEndpointOptions {
   dataDir: string;
   clock: Clock;
   onEvent?: (event: SesEvent) => Promise<void>;
+  /** Called once per message SES accepts (the usage meter counts them). */
+  onSent?: () => void;
 }
 
 export interface SesEndpoint {
@@ -392,6 +394,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
       Buffer.concat([Buffer.from(entryHeaderLine(entry)), composed.raw]),
     );
     appendFileSync(indexFile, `${JSON.stringify({ ...entry, file })}\n`);
+    options.onSent?.();
     return { messageId, file, events };
   };
 

@@ -26,6 +26,8 @@ export interface StepFunctionsEndpointOptions {
   region?: string;
   /** @default 000000000000 */
   accountId?: string;
+  /** Called each time an execution enters a state (the usage meter counts transitions). */
+  onStateEntered?: () => void;
 }
 
 export interface StepFunctionsEndpoint {
@@ -61,6 +63,7 @@ export const startStepFunctionsEndpoint = async (
     lambdas: options.lambdas,
     region,
     accountId: options.accountId ?? '000000000000',
+    ...(options.onStateEntered ? { onStateEntered: options.onStateEntered } : {}),
   });
   const operations = operationsOf(executions);
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { adminEventTypes } from '../domain/contact-event.js';
 import { type Parsed, parseWith } from '../domain/validation.js';
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { apiRoutes, routeKey } from '../../lib/api-routes.js';
 import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
@@ -22,6 +21,7 @@ import { requireEnv } from '../config/env.js';
 import { erasedEvent } from '../domain/bus-events.js';
 import { decisionFits, isSalesDecision } from '../domain/journey.js';
 import { publisher } from '../domain/publication.js';
+import { type AdminRoute, adminRouter } from '../http/admin-router.js';
 import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
@@ -30,7 +30,6 @@ import { funnelReportRoute } from '../reports/funnel.js';
 import { sourceReportRoute } from '../reports/sources.js';
 import { rulesRoutes } from '../rules/routes.js';
 import { scheduleRoutes } from '../schedules/routes.js';
-import { templateRoutes } from '../templates/routes.js';
 import { eventFingerprint, parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
 import { contactViewRoutes } from './contact-view.js';
@@ -42,13 +41,11 @@ const consents = new ConsentLedger(tableName);
 const rules = new RulesRepository(tableName);
 const currentRules = () => rules.current();
 
-type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
-
 const contactIdOf = (event: APIGatewayProxyEventV2) => event.pathParameters?.id ?? '';
 const noContact = (contactId: string) => errorResponse(404, 'not_found', `No contact ${contactId}`);
 
 /** A sales decision or another admin event, handed to the contact's journey. */
-const postContactEvent: Route = async (event) => {
+const postContactEvent: AdminRoute = async (event) => {
   const contactId = contactIdOf(event);
   const body = readBody(event);
   if (!body.ok) return body.response;
@@ -120,7 +117,7 @@ const repeatedEvent = (contactId: string, claim: EventClaim, fingerprint: string
  * always; a caller that asks with `Prefer: return=representation` (RFC 7240), as the admin page
  * does, gets the receipt instead: who erased whom, and when.
  */
-const deleteContact: Route = async (event) => {
+const deleteContact: AdminRoute = async (event) => {
   const contactId = contactIdOf(event);
   const now = clock.now();
   const caller = callerOf(event);
@@ -140,37 +137,16 @@ const deleteContact: Route = async (event) => {
 };
 
 /** Keyed by API Gateway's routeKey; the caller was authenticated before the event got here. */
-const routes: Record<string, Route> = {
+const routes: Record<string, AdminRoute> = {
   ...contactListRoutes(contacts, new ContactLister(tableName), currentRules),
   ...contactViewRoutes({ contacts, consents, ledger: new SendLedger(tableName), rules: currentRules }),
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,
   ...scheduleRoutes(tableName),
-  ...templateRoutes(tableName),
   ...rulesRoutes(tableName, contacts, rules),
   'GET /v1/reports/funnel': funnelReportRoute(tableName),
   'GET /v1/reports/sources': sourceReportRoute(tableName),
 };
 
-/** Which groups may call each admin route: the same list the stack deploys the routes from. */
-const allowedRoles = new Map(
-  apiRoutes.filter((route) => route.auth === 'admin').map((route) => [routeKey(route), route.roles ?? []]),
-);
-
-/**
- * The authorizer (Cognito's JWT authorizer in AWS, the local router's check locally) has proved
- * who is calling; here the caller's groups must include one the route allows (least privilege).
- */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-  const caller = callerOf(event);
-  if (!caller) return errorResponse(401, 'unauthorized', 'Sign in first');
-  const allowed = allowedRoles.get(event.routeKey) ?? [];
-  if (!caller.roles.some((role) => allowed.includes(role))) {
-    return errorResponse(403, 'forbidden', `${event.routeKey} is for ${allowed.join(', ')}`, [
-      { path: 'Authorization', message: `needs one of the groups ${allowed.join(', ')}` },
-    ]);
-  }
-  const route = Object.hasOwn(routes, event.routeKey) ? routes[event.routeKey] : undefined;
-  if (!route) return errorResponse(404, 'not_found', `No route ${event.routeKey}`);
-  return route(event);
-};
+/** The authorizer has proved who is calling; `adminRouter` checks the caller's groups per route. */
+export const handler = adminRouter(routes);

@@ -1,5 +1,4 @@
-import mjml2html from 'mjml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ScoreLine } from './lead-score.js';
 import { safeMergeField } from './merge-fields.js';
 import { absoluteLink, offerCatalogue, offerLabels, offerPhrase } from './offers.js';
@@ -63,6 +62,9 @@ export interface RenderedEmail {
 }
 
 /** A validation issue that may know its line within the field. */
+/** MJML source to HTML, or what is wrong with it. */
+export type MjmlCompiler = (source: string) => Promise<{ html: string } | { issues: TemplateIssue[] }>;
+
 export interface TemplateFieldIssue extends FieldIssue {
   line?: number;
 }
@@ -125,29 +127,6 @@ const readOnlyIssues = (draft: Draft, name: string, current: PublishedTemplate |
   return issues;
 };
 
-const mjmlIssues = (error: unknown): TemplateIssue[] => {
-  const found = (error as { errors?: { line?: number; message?: string }[] }).errors;
-  if (Array.isArray(found) && found.length > 0) {
-    return found.map((item) => ({
-      message: `MJML: ${item.message ?? 'invalid'}`,
-      ...(item.line ? { line: item.line } : {}),
-    }));
-  }
-  return [{ message: `MJML: ${error instanceof Error ? error.message : String(error)}` }];
-};
-
-/** MJML to HTML, refusing `mj-include`: a template can only use what it contains. */
-const compileMjml = async (source: string): Promise<{ html: string } | { issues: TemplateIssue[] }> => {
-  const include = source.split('\n').findIndex((line) => /<mj-include\b/i.test(line));
-  if (include >= 0) return { issues: [{ message: 'MJML: mj-include is not available', line: include + 1 }] };
-  try {
-    const result = await mjml2html(source, { validationLevel: 'strict', ignoreIncludes: true });
-    return { html: result.html };
-  } catch (error) {
-    return { issues: mjmlIssues(error) };
-  }
-};
-
 const footerVariables = ['unsubscribe_url', 'postal_address'] as const;
 const spaced = (value: string) => value.replace(/\s+/g, ' ');
 
@@ -178,12 +157,15 @@ const footerIssues = (email: RenderedEmail, scope: TemplateScope, hasText: boole
  * Validates a draft of template `name` and turns it into its next version: every Liquid field
  * parsed, every variable known, MJML compiled, the size and the CAN-SPAM footer checked, and a
  * render for a sample contact tried. Issues name the field and, where it has one, the line.
+ * The MJML compiler is passed in (`compileMjml` from `mjml-compiler.ts`) so that only the functions
+ * that publish templates bundle MJML, not every function that renders one.
  */
 export const parseTemplateDraft = async (
   input: unknown,
   name: string,
   current: PublishedTemplate | undefined,
   now: Date,
+  compileMjml: MjmlCompiler,
 ): Promise<Parsed<PublishedTemplate>> => {
   const parsed = parseWith(draftSchema, input);
   if (!parsed.ok) return parsed;

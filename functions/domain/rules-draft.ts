@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { slugOf } from './labels.js';
 import { publicationFields } from './publication.js';
 import { defaultRules, fitFields, type QualificationRules } from './qualification.js';

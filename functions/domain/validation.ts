@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One invalid field, as the contract's error body lists it. */
 export interface FieldIssue {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clock } from '../adapters/clock.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { logger } from '../adapters/logger.js';
@@ -15,6 +15,7 @@ import {
   templateView,
 } from '../domain/email-template.js';
 import { isOverLimit, rateWindow } from '../domain/intake-rate.js';
+import { compileMjml } from '../domain/mjml-compiler.js';
 import { publisher } from '../domain/publication.js';
 import type { TemplateScope } from '../domain/template-engine.js';
 import { TemplateLimitError } from '../domain/template-limits.js';
@@ -168,7 +169,7 @@ export const templateRoutes = (tableName: string): Record<string, Route> => {
   > => {
     let template = current;
     if (input.draft) {
-      const draft = await parseTemplateDraft(input.draft, name, current, clock.now());
+      const draft = await parseTemplateDraft(input.draft, name, current, clock.now(), compileMjml);
       if (!draft.ok) return { ok: false, response: invalid(draft.issues) };
       template = draft.value;
     }
@@ -219,7 +220,7 @@ export const templateRoutes = (tableName: string): Record<string, Route> => {
         return versionConflict(ifMatch.version, current?.version ?? 0);
       const body = readBody(event, maxTemplateRequestBytes);
       if (!body.ok) return body.response;
-      const draft = await parseTemplateDraft(body.input, name, current, clock.now());
+      const draft = await parseTemplateDraft(body.input, name, current, clock.now(), compileMjml);
       if (!draft.ok) return invalid(draft.issues);
       const caller = callerOf(event);
       if (caller) draft.value.publishedBy = publisher(caller);

@@ -19,6 +19,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { defaultIntakeRatePerMinute } from '../../functions/domain/intake-rate.js';
 import { type ApiRoute, apiRoutes, type RouteTarget, routeKey } from '../api-routes.js';
+import { functionMemoryMb } from '../function-memory.js';
 import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
 
 /**
@@ -114,6 +115,7 @@ export class IntakeApi extends Construct {
     this.handler = new LeadflowFunction(this, 'Handler', {
       entry: handlerEntry('intake/handler.ts'),
       serviceName: 'intake',
+      memorySize: functionMemoryMb.intake,
       description: 'Validates and records landing-page submissions, starts or signals journeys',
     });
     this.handler.bindTable(props.table, 'readWrite');

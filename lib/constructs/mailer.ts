@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { functionMemoryMb } from '../function-memory.js';
 import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
 
 export interface MailerProps {
@@ -171,7 +172,7 @@ export class Mailer extends Construct {
       entry: handlerEntry('mail-events/handler.ts'),
       serviceName: 'mail-events',
       description: 'Turns SES bounces, complaints and clicks into suppression and engagement',
-      memorySize: 256,
+      memorySize: functionMemoryMb['mail-events'],
       timeout: Duration.seconds(30),
       deadLetterQueue: deadLetters,
     });
@@ -182,6 +183,7 @@ export class Mailer extends Construct {
     this.unsubscribeHandler = new LeadflowFunction(this, 'UnsubscribeHandler', {
       entry: handlerEntry('unsubscribe/handler.ts'),
       serviceName: 'unsubscribe',
+      memorySize: functionMemoryMb.unsubscribe,
       description: 'GET shows the unsubscribe page; POST (RFC 8058 one-click) unsubscribes',
     });
     // Writes consent and the contact's event; reads (or first creates) the link-signing key.

@@ -6,6 +6,7 @@ import {
   templateScope,
   templateView,
 } from '../../functions/domain/email-template.js';
+import { compileMjml } from '../../functions/domain/mjml-compiler.js';
 import { seedTemplates } from '../../functions/domain/template-seeds.js';
 
 const now = new Date('2027-01-04T09:00:00Z');
@@ -31,7 +32,7 @@ const marketing = {
 };
 
 const issuesOf = async (draft: Record<string, unknown>, current?: PublishedTemplate) => {
-  const parsed = await parseTemplateDraft(draft, 'draft', current, now);
+  const parsed = await parseTemplateDraft(draft, 'draft', current, now, compileMjml);
   if (parsed.ok) throw new Error('expected the draft to be refused');
   return parsed.issues;
 };
@@ -41,7 +42,7 @@ describe('seed templates', () => {
     '%s publishes as it is (GET body round trip) and renders',
     async (name) => {
       const template = seed(name);
-      const parsed = await parseTemplateDraft(templateView(template), name, template, now);
+      const parsed = await parseTemplateDraft(templateView(template), name, template, now, compileMjml);
       expect(parsed.ok ? [] : parsed.issues).toEqual([]);
       const email = renderTemplate(template, scopeFor({ firstName: 'Jane' }));
       expect(email.subject).not.toMatch(/[\r\n]|{{|{%|null/);
@@ -216,6 +217,7 @@ describe('validation at publish', () => {
           'x',
           undefined,
           now,
+          compileMjml,
         )
       ).ok,
     ).toBe(true);
@@ -251,6 +253,7 @@ describe('validation at publish', () => {
       'm',
       undefined,
       now,
+      compileMjml,
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
     expect(parsed.value.html).toMatch(/^<!doctype html>/i);
@@ -264,10 +267,22 @@ describe('validation at publish', () => {
   it('ignores read-only fields that agree and refuses those that contradict', async () => {
     const current = { ...seed('welcome'), version: 3 };
     const view = templateView(current);
-    expect((await parseTemplateDraft(view, 'welcome', current, now)).ok).toBe(true);
-    const renamed = await parseTemplateDraft({ ...view, name: 'other' }, 'welcome', current, now);
-    const rekinded = await parseTemplateDraft({ ...view, kind: 'transactional' }, 'welcome', current, now);
-    const future = await parseTemplateDraft({ ...view, version: 9 }, 'welcome', current, now);
+    expect((await parseTemplateDraft(view, 'welcome', current, now, compileMjml)).ok).toBe(true);
+    const renamed = await parseTemplateDraft(
+      { ...view, name: 'other' },
+      'welcome',
+      current,
+      now,
+      compileMjml,
+    );
+    const rekinded = await parseTemplateDraft(
+      { ...view, kind: 'transactional' },
+      'welcome',
+      current,
+      now,
+      compileMjml,
+    );
+    const future = await parseTemplateDraft({ ...view, version: 9 }, 'welcome', current, now, compileMjml);
     for (const [parsed, path] of [
       [renamed, 'name'],
       [rekinded, 'kind'],
