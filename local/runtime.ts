@@ -26,6 +26,7 @@ import { startEventBridgeEndpoint } from './eventbridge-endpoint.js';
 import { startIdentityProvider } from './identity-provider.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
+import { ownOriginsOf } from './loopback-only.js';
 import {
   answerClientError,
   booting,
@@ -49,7 +50,7 @@ export interface LocalRuntimeOptions {
   clockScale?: number;
   /** @default a token generated once and kept in the data dir */
   adminToken?: string;
-  /** Origins allowed to post to the intake from a browser. @default the runtime's own origin */
+  /** Origins allowed to post to the intake from a browser, besides the runtime's own. @default none */
   allowedOrigins?: string[];
   /** Public submissions per client per minute of the runtime's clock, `0` for no limit. @default 10 */
   intakeRatePerMinute?: number;
@@ -179,6 +180,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://127.0.0.1:${port}`;
+  const ownOrigins = ownOriginsOf(port);
   options.onListening?.(url);
 
   const dynamodb = await startDynamoDbLocal(dataDir);
@@ -275,7 +277,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
   const reachable = (ms: number) => !Number.isNaN(new Date(clock.nowMs() + ms).getTime());
-  const idp = await startIdentityProvider(dataDir, url);
+  const idp = await startIdentityProvider(dataDir, url, ownOrigins);
   // What the deployed page reads from its config.json; locally the sign-in is the runtime's own.
   const pageConfig = {
     apiUrl: url,
@@ -369,7 +371,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       handlers,
       adminToken,
       verifyJwt: jwtAuthorizer({ issuer: idp.issuer, audience: idp.clientId, jwks: idp.jwks }),
-      allowedOrigins: options.allowedOrigins ?? [url, `http://localhost:${port}`],
+      allowedOrigins: options.allowedOrigins ?? [],
+      ownOrigins,
       webDir,
       localRoutes,
       now: () => clock.now(),
