@@ -238,13 +238,16 @@ export class ContactRepository {
           'stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)',
         );
         Object.assign(values, { ':to': to, ':byStage': `STAGE#${to}`, ':none': [], ':changes': [change] });
+        // The journey's record of when the stage began moves with it: the contact page shows it.
+        if (contact.journey) sets.push('journey.stageSince = :at');
       }
       const update = {
         TableName: this.tableName,
         Key: contactKey(contactId),
         UpdateExpression: `SET ${sets.join(', ')}`,
         // Not once an erasure has begun: it reads the stage to take the contact out of the counts.
-        ConditionExpression: `#stage = :from AND ${liveContact}`,
+        // The journey's state is there (or not) as read, so its stageSince can be set.
+        ConditionExpression: `#stage = :from AND ${contact.journey ? 'attribute_exists(journey)' : 'attribute_not_exists(journey)'} AND ${liveContact}`,
         ExpressionAttributeNames: { '#stage': 'stage' },
         ExpressionAttributeValues: values,
       };
