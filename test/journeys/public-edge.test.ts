@@ -173,7 +173,7 @@ const unusualAddresses = [
   "o'brien@example.ie",
   'a&b=c/d#e!f%g@example.com',
   'user+tag@example.co.uk',
-  '"john doe"@example.com',
+  '"john..doe"@example.com',
   'x_y-z~{w}@example.org',
   'UPPER.Case@Example.COM',
 ];

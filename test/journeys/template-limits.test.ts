@@ -40,12 +40,10 @@ const bulkyLoop = '{% for i in (1..9000) %}{{ postal_address }}{% endfor %}';
 
 /** An ID token as the local identity provider issues it to `user` (the users file's address). */
 const idTokenFor = async (user: 'marketing' | 'sales' | 'admin') => {
-  const key = await importJWK(
-    JSON.parse(readFileSync(join(dataDir, 'idp-key.json'), 'utf8')) as JWK,
-    'RS256',
-  );
+  const jwk = JSON.parse(readFileSync(join(dataDir, 'idp-key.json'), 'utf8')) as JWK;
+  const key = await importJWK(jwk, 'RS256');
   return new SignJWT({ 'cognito:groups': [user], email: `${user}@example.com`, token_use: 'id' })
-    .setProtectedHeader({ alg: 'RS256' })
+    .setProtectedHeader({ alg: 'RS256', kid: jwk.kid ?? '' })
     .setSubject(`${user}-${randomUUID()}`)
     .setIssuedAt()
     .setIssuer(`${runtime.url}/_local/idp`)
