@@ -415,7 +415,9 @@ describe('preview equals send', () => {
     expect(sent.subject).toBe(shown.subject);
     // The same email, but for its signed links: the preview's act on nobody.
     const unsigned = (content: string | undefined) => String(content).replace(/\?t=[\w.-]+/g, '?t=…');
-    expect(unsigned(sent.text?.trim())).toBe(unsigned(shown.text));
+    // The text part wraps at 80 columns, so a real token (longer than `sample`) moves line breaks.
+    const words = (content: string | undefined) => unsigned(content).replace(/\s+/g, ' ').trim();
+    expect(words(sent.text)).toBe(words(shown.text));
     expect(unsigned(String(sent.html))).toBe(unsigned(shown.html));
     expect(String(sent.html)).not.toContain('/v1/unsubscribe?t=sample');
     expect(shown.html).toContain('/v1/unsubscribe?t=sample');
