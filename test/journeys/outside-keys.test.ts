@@ -38,6 +38,15 @@ const withLabel = (rules: Rules, table: (typeof tables)[number], key: string, po
   return body.replace(marker, tableText);
 };
 
+/** PUTs the rules as this text, on top of `version`. */
+const putRulesText = (version: number, body: string) =>
+  runtime.call('/v1/rules', {
+    method: 'PUT',
+    admin: true,
+    headers: { 'content-type': 'application/json', 'if-match': `"${version}"` },
+    body,
+  });
+
 describe('keys the admin API takes from marketers', () => {
   it('keeps or refuses by name every label named like an object property', async () => {
     await fc.assert(
@@ -47,12 +56,7 @@ describe('keys the admin API takes from marketers', () => {
         fc.integer({ min: 1, max: 100 }),
         async (key, table, points) => {
           const before = await currentRules();
-          const response = await runtime.call('/v1/rules', {
-            method: 'PUT',
-            admin: true,
-            headers: { 'content-type': 'application/json', 'if-match': `"${before.version}"` },
-            body: withLabel(before, table, key, points),
-          });
+          const response = await putRulesText(before.version, withLabel(before, table, key, points));
           if (response.status === 400) {
             const body = (await response.json()) as { error: { issues: { path: string }[] } };
             expect(body.error.issues.map((issue) => issue.path)).toContain(`points.${table}.${key}`);
@@ -71,12 +75,7 @@ describe('keys the admin API takes from marketers', () => {
 
   it('refuses __proto__ as a label by name', async () => {
     const before = await currentRules();
-    const response = await runtime.call('/v1/rules', {
-      method: 'PUT',
-      admin: true,
-      headers: { 'content-type': 'application/json', 'if-match': `"${before.version}"` },
-      body: withLabel(before, 'channels', '__proto__', 5),
-    });
+    const response = await putRulesText(before.version, withLabel(before, 'channels', '__proto__', 5));
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
       error: { code: 'validation_failed', issues: [{ path: 'points.channels.__proto__' }] },
@@ -85,12 +84,7 @@ describe('keys the admin API takes from marketers', () => {
 
   it('publishes constructor as a label and reads it back', async () => {
     const before = await currentRules();
-    const response = await runtime.call('/v1/rules', {
-      method: 'PUT',
-      admin: true,
-      headers: { 'content-type': 'application/json', 'if-match': `"${before.version}"` },
-      body: withLabel(before, 'forms', 'constructor', 17),
-    });
+    const response = await putRulesText(before.version, withLabel(before, 'forms', 'constructor', 17));
     expect(response.status).toBe(200);
     expect((await currentRules()).points.forms.constructor).toBe(17);
   });
