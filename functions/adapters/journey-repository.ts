@@ -151,16 +151,16 @@ export class JourneyRepository {
       return true;
     } catch (error) {
       const codes = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
-      if (codes?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      const claimAt = claim === undefined ? -1 : 2;
-      if (claim && codes?.[claimAt]?.Code === 'ConditionalCheckFailed') {
+      // The items in order: the live contact, the event, the claim (if any), the decision slot.
+      const refused = (at: number) => codes?.[at]?.Code === 'ConditionalCheckFailed';
+      if (refused(0)) return false;
+      if (claim && refused(2)) {
         const taken = await this.eventClaim(contactId, claim.eventId);
         if (taken) throw new EventIdTaken(taken);
       }
-      if (codes?.[claimAt === -1 ? 2 : 3]?.Code === 'ConditionalCheckFailed')
-        throw new DecisionTaken(contactId);
+      if (refused(claim ? 3 : 2)) throw new DecisionTaken(contactId);
       // The same event delivered twice (a retried request) is stored once.
-      if (codes?.[1]?.Code === 'ConditionalCheckFailed') return true;
+      if (refused(1)) return true;
       throw error;
     }
   }

@@ -62,7 +62,13 @@ export const maskEmail = (email: string): string => {
   return `${[...email][0]}***${email.slice(at)}`;
 };
 
-const addressesInText = /(?:"[^"\r\n]*"|[^\s@<>"'(),;:]+)@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;
+/** An address inside other text: a quoted or plain local part, `@` (or `%40` in a URL), a dotted domain. */
+const addressesInText = /(?:"[^"\r\n]*"|[^\s@<>"'(),;:]+)(?:@|%40)[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/gi;
+
+export const mentionsAddress = (text: string): boolean => {
+  addressesInText.lastIndex = 0;
+  return addressesInText.test(text);
+};
 
 /** Text from outside (an SES error names the recipient in the sandbox) with every address masked. */
 export const withoutAddresses = (text: string): string => text.replace(addressesInText, maskEmail);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { ConsentRecord } from './consent.js';
-import { reportLabel } from './labels.js';
+import { namesPerson, reportLabel } from './labels.js';
 
 /**
  * What an erasure keeps (GDPR Art. 17(3)(b) and (e): proof needed to meet a legal obligation or
@@ -43,7 +43,7 @@ export const keptConsentRecord = ({
 const withoutPersonalParts = (page: string): string => {
   const cut = page.search(/[?#]/);
   const path = cut === -1 ? page : page.slice(0, cut);
-  if (reportLabel(path) === path) return path;
+  if (!namesPerson(path)) return path;
   return URL.canParse(path) ? new URL(path).origin : 'other';
 };
 
