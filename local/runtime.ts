@@ -240,7 +240,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const handlers: Record<RouteTarget, HttpHandler> = {
     intake: work.track((await import('../functions/intake/handler.js')).handler),
     admin: work.track((await import('../functions/admin/handler.js')).handler),
-    unsubscribe: work.track((await import('../functions/unsubscribe/handler.js')).handler),
+    signedLinks: work.track((await import('../functions/signed-links/handler.js')).handler),
   };
 
   const endpoints: LocalEndpoints = {

@@ -1,7 +1,6 @@
 import { defaultRules, type QualificationRules } from '../domain/qualification.js';
+import { rulesPk } from './table-keys.js';
 import { VersionedStore } from './versioned-store.js';
-
-const rulesKey = 'RULES';
 
 /**
  * The qualification rules, versioned by the shared store. Until the first publish the built-in
@@ -15,16 +14,16 @@ export class RulesRepository {
   }
 
   async current(): Promise<QualificationRules> {
-    return (await this.store.current(rulesKey)) ?? defaultRules;
+    return (await this.store.current(rulesPk)) ?? defaultRules;
   }
 
   /** Newest first, the built-in defaults last. */
   async versions(): Promise<QualificationRules[]> {
-    return [...(await this.store.versions(rulesKey)), defaultRules];
+    return [...(await this.store.versions(rulesPk)), defaultRules];
   }
 
   /** False when another publish got there first (see `VersionedStore.publish`). */
   publish(rules: QualificationRules, expectedVersion: number): Promise<boolean> {
-    return this.store.publish(rulesKey, rules, expectedVersion);
+    return this.store.publish(rulesPk, rules, expectedVersion);
   }
 }

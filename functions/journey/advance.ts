@@ -18,6 +18,7 @@ import type { QualificationRules } from '../domain/qualification.js';
 import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
 import { sourceProgress } from '../domain/source-report.js';
 import { flushOutbox, type SendSalesHandoff } from './flush-outbox.js';
+import { executionName } from './lifecycle.js';
 import { reconcileSends } from './reconcile-sends.js';
 
 /** What the state machine carries from step to step. */
@@ -46,8 +47,6 @@ export const maxStepsPerExecution = 500;
 
 /** A Standard execution may run a year at most; a quiet customer journey hands over long before. */
 export const maxExecutionAgeMs = 300 * 86_400_000;
-
-export const executionName = (contactId: string, generation: number) => `${contactId}-g${generation}`;
 
 /** What a sent step used: the ledger records the message and the template version. */
 export interface SentStep {

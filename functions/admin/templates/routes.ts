@@ -1,25 +1,25 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { clock } from '../adapters/clock.js';
-import { ContactRepository } from '../adapters/contact-repository.js';
-import { logger } from '../adapters/logger.js';
-import { sampleVariables, sendTestEmail, variablesFor } from '../adapters/mailer.js';
-import { TemplateRepository } from '../adapters/template-repository.js';
-import { maskEmail } from '../domain/email-address.js';
+import { clock } from '../../adapters/clock.js';
+import { ContactRepository } from '../../adapters/contact-repository.js';
+import { logger } from '../../adapters/logger.js';
+import { sampleVariables, sendTestEmail, variablesFor } from '../../adapters/mailer.js';
+import { TemplateRepository } from '../../adapters/template-repository.js';
+import { maskEmail } from '../../domain/email-address.js';
 import {
   type PublishedTemplate,
   parseTemplateDraft,
   renderTemplate,
   templateNamePattern,
   templateView,
-} from '../domain/email-template.js';
-import { publisher } from '../domain/publication.js';
-import type { TemplateScope } from '../domain/template-engine.js';
-import { parseWith } from '../domain/validation.js';
-import { callerOf } from '../http/caller.js';
-import { readBody } from '../http/request-body.js';
-import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { ifMatchVersion, versionConflict, withVersion } from '../http/versioned.js';
+} from '../../domain/email-template.js';
+import { publisher } from '../../domain/publication.js';
+import type { TemplateScope } from '../../domain/template-engine.js';
+import { parseWith } from '../../domain/validation.js';
+import { callerOf } from '../../http/caller.js';
+import { readBody } from '../../http/request-body.js';
+import { errorResponse, type HttpResult, json } from '../../http/responses.js';
+import { ifMatchVersion, versionConflict, withVersion } from '../../http/versioned.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
