@@ -185,7 +185,7 @@ export class Mailer extends Construct {
     // Its id predates the double opt-in and preferences links; kept so the function is not replaced.
     this.signedLinks = new LeadflowFunction(this, 'UnsubscribeHandler', {
       entry: handlerEntry('signed-links/handler.ts'),
-      serviceName: 'signed-links',
+      serviceName: 'unsubscribe',
       description: 'Signed links in emails (confirm, unsubscribe, preferences): GET shows a page, POST acts',
     });
     // Writes consent and the contact's event; reads (or first creates) the link-signing key.
