@@ -262,10 +262,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     intake: work.track(meter.invocations('intake', (await import('../functions/intake/handler.js')).handler)),
     admin: work.track(meter.invocations('admin', (await import('../functions/admin/handler.js')).handler)),
     templates: work.track(
-      meter.invocations('templates', (await import('../functions/templates/handler.js')).handler),
+      meter.invocations('templates', (await import('../functions/admin/templates/handler.js')).handler),
     ),
-    unsubscribe: work.track(
-      meter.invocations('unsubscribe', (await import('../functions/unsubscribe/handler.js')).handler),
+    signedLinks: work.track(
+      meter.invocations('signedLinks', (await import('../functions/signed-links/handler.js')).handler),
     ),
   };
 

@@ -7,23 +7,28 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { BusEvent } from '../domain/bus-events.js';
-import type { ContactEvent } from '../domain/contact-event.js';
 import { counterDeltas } from '../domain/funnel-report.js';
+import type { IncomingEvent } from '../domain/incoming-event.js';
 import type { Standing } from '../domain/journey.js';
 import type { SourceCounting } from '../domain/source-report.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
-import { contactKey, contactPk, liveContact, liveContactCheck } from './live-contact.js';
+import { liveContact, liveContactCheck } from './live-contact.js';
 import { sourceCounterUpdates } from './source-counters.js';
+import {
+  byStagePk,
+  contactKey,
+  contactPk,
+  decisionKey,
+  eventClaimKey,
+  eventKey,
+  eventPrefix,
+  outboxKey,
+  outboxPrefix,
+} from './table-keys.js';
 
 /** A transaction holds 100 items: the contact and at most this many consumed events. */
 const maxEventsPerStep = 50;
-
-const outboxPrefix = 'OUTBOX#';
-const outboxKey = (contactId: string, event: BusEvent) => ({
-  pk: contactPk(contactId),
-  sk: `${outboxPrefix}${event.detail.at}#${event.detail.eventId}`,
-});
 
 /**
  * Puts a bus event in the contact's outbox, as part of the transaction that saves what it
@@ -34,10 +39,10 @@ export const outboxPut = (tableName: string, contactId: string, event: BusEvent)
 });
 
 /** Stores an event for the contact's next step, once: the same event put again is refused. */
-export const eventPut = (tableName: string, contactId: string, event: ContactEvent) => ({
+export const eventPut = (tableName: string, contactId: string, event: IncomingEvent) => ({
   Put: {
     TableName: tableName,
-    Item: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}`, ...event },
+    Item: { ...eventKey(contactId, event), ...event },
     ConditionExpression: 'attribute_not_exists(pk)',
   },
 });
@@ -53,10 +58,6 @@ export interface EventClaim {
   at: string;
 }
 
-const eventClaimKey = (contactId: string, eventId: string) => ({
-  pk: contactPk(contactId),
-  sk: `EVENTID#${eventId}`,
-});
 const claimDays = 30;
 
 /** The `eventId` was already used for this contact; `claim` is what it was used for. */
@@ -97,7 +98,7 @@ export class JourneyRepository {
    */
   async putEvent(
     contactId: string,
-    event: ContactEvent,
+    event: IncomingEvent,
     decisionSlot?: string,
     fingerprint?: string,
   ): Promise<boolean> {
@@ -134,8 +135,7 @@ export class JourneyRepository {
                     Put: {
                       TableName: this.tableName,
                       Item: {
-                        pk: contactPk(contactId),
-                        sk: `DECISION#${decisionSlot}`,
+                        ...decisionKey(contactId, decisionSlot),
                         eventId: event.eventId,
                         type: event.type,
                         at: event.at,
@@ -166,26 +166,26 @@ export class JourneyRepository {
   }
 
   /** Oldest first: events are applied in the order they happened. */
-  async pendingEvents(contactId: string, limit = maxEventsPerStep): Promise<ContactEvent[]> {
+  async pendingEvents(contactId: string, limit = maxEventsPerStep): Promise<IncomingEvent[]> {
     const { Items = [] } = await documentClient.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
-        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':event': 'EVENT#' },
+        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':event': eventPrefix },
         ConsistentRead: true,
         Limit: limit,
       }),
     );
-    return Items.map(({ pk: _pk, sk: _sk, ...event }) => event as ContactEvent);
+    return Items.map(({ pk: _pk, sk: _sk, ...event }) => event as IncomingEvent);
   }
 
-  async removeEvents(contactId: string, events: ContactEvent[]): Promise<void> {
+  async removeEvents(contactId: string, events: IncomingEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += 25) {
       await documentClient.send(
         new BatchWriteCommand({
           RequestItems: {
             [this.tableName]: events.slice(i, i + 25).map((event) => ({
-              DeleteRequest: { Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` } },
+              DeleteRequest: { Key: eventKey(contactId, event) },
             })),
           },
         }),
@@ -257,7 +257,7 @@ export class JourneyRepository {
   async saveStanding(
     contactId: string,
     standing: Standing,
-    consumed: ContactEvent[],
+    consumed: IncomingEvent[],
     now: Date,
     sources: readonly string[],
     outbox: readonly BusEvent[] = [],
@@ -300,7 +300,7 @@ export class JourneyRepository {
               ':signals': standing.scoreSignals,
               ':journey': standing.journey,
               ':now': now.toISOString(),
-              ':byStage': `STAGE#${standing.stage}`,
+              ':byStage': byStagePk(standing.stage),
               ':none': [],
               ':changes': standing.changes,
               ...(standing.buyingStage ? { ':buyingStage': standing.buyingStage } : {}),
@@ -311,7 +311,7 @@ export class JourneyRepository {
         ...consumed.map((event) => ({
           Delete: {
             TableName: this.tableName,
-            Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` },
+            Key: eventKey(contactId, event),
           },
         })),
         ...counters,

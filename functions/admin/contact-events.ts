@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { adminEventTypes } from '../domain/contact-event.js';
+import { adminEventTypes } from '../domain/incoming-event.js';
 import { type Parsed, parseWith } from '../domain/validation.js';
 
 /** What sales and admins may tell a contact's journey: `{"type": "sales_accepted"}` and the like. */

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
-import { type ContactLister, cursorKeyNames } from '../adapters/contact-finder.js';
+import { type ContactLister, cursorKeyNames } from '../adapters/contact-lister.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { Contact } from '../domain/contact.js';
 import { decodeCursor, encodeCursor, parseContactQuery } from '../domain/contact-query.js';

@@ -4,13 +4,14 @@ import type { ConsentLedger } from '../adapters/consent-ledger.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
 import type { ConsentRecord } from '../domain/consent.js';
-import { type Contact, type Touch, wantsTrack } from '../domain/contact.js';
+import { type Contact, wantsTrack } from '../domain/contact.js';
 import { lastHandoffReason } from '../domain/handoff.js';
 import { decisionsFitting, salesAnswerDueAt, signalsOf } from '../domain/journey.js';
 import { explainScore, type ScoreExplanation } from '../domain/lead-score.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import { tracks } from '../domain/schedule.js';
 import { type SentEmail, sentEmails } from '../domain/sent-email.js';
+import type { Touch } from '../domain/touch.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 
 export interface ContactViewExtras {

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
-import { ContactLister } from '../adapters/contact-finder.js';
+import { ContactLister } from '../adapters/contact-lister.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
 import {
@@ -25,14 +25,14 @@ import { type AdminRoute, adminRouter } from '../http/admin-router.js';
 import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { deliverContactEvent } from '../journey/deliver-event.js';
-import { funnelReportRoute } from '../reports/funnel.js';
-import { sourceReportRoute } from '../reports/sources.js';
-import { rulesRoutes } from '../rules/routes.js';
-import { scheduleRoutes } from '../schedules/routes.js';
+import { deliverContactEvent } from '../journey/lifecycle.js';
 import { eventFingerprint, parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
 import { contactViewRoutes } from './contact-view.js';
+import { funnelReportRoute } from './reports/funnel.js';
+import { sourceReportRoute } from './reports/sources.js';
+import { rulesRoutes } from './rules/routes.js';
+import { scheduleRoutes } from './schedules/routes.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);

@@ -1,4 +1,3 @@
-import { type Where, whereFrom } from './attribution.js';
 import type { Consent } from './consent.js';
 import { normaliseEmail } from './email-address.js';
 import { handoffReason, raisedHand } from './handoff.js';
@@ -10,29 +9,7 @@ import type { Reached } from './source-report.js';
 import type { BuyingStage, Stage } from './stages.js';
 import { stageOfNewContact } from './stages.js';
 import type { CustomFields, Submission } from './submission.js';
-
-/** What the contact did (a form on our page, a webinar, a list bought from a third party, an import). */
-export interface What {
-  kind: 'form' | 'webinar' | 'third_party_list' | 'import' | 'event';
-  form?: string;
-}
-
-/** Why the contact came: the offer it asked for. */
-export interface Why {
-  offer?: { type: string; id?: string };
-}
-
-export interface Touch {
-  touchId: string;
-  contactId: string;
-  receivedAt: string;
-  where: Where;
-  what: What;
-  why: Why;
-  buyingStage?: BuyingStage;
-  consent?: boolean;
-  fields?: CustomFields;
-}
+import type { Touch } from './touch.js';
 
 export interface Profile {
   firstName?: string;
@@ -108,24 +85,6 @@ const profileOf = (submission: Submission): Profile => {
     if (value !== undefined) profile[key] = value;
   }
   return profile;
-};
-
-export const touchFromSubmission = (
-  submission: Submission,
-  ids: { touchId: string; contactId: string },
-  now: Date,
-): Touch => {
-  const touch: Touch = {
-    ...ids,
-    receivedAt: now.toISOString(),
-    where: whereFrom(submission.source),
-    what: submission.form ? { kind: 'form', form: submission.form } : { kind: 'form' },
-    why: submission.offer ? { offer: submission.offer } : {},
-  };
-  if (submission.buyingStage) touch.buyingStage = submission.buyingStage;
-  if (submission.consent !== undefined) touch.consent = submission.consent;
-  if (submission.fields) touch.fields = submission.fields;
-  return touch;
 };
 
 /** What a submission raises its hand with, for `raisedHand`. */

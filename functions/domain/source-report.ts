@@ -1,6 +1,6 @@
-import type { Touch } from './contact.js';
 import { reportLabel } from './labels.js';
 import type { Stage } from './stages.js';
+import type { Touch } from './touch.js';
 
 /**
  * What the source report splits by: the contact's first touch, where it came from (channel,

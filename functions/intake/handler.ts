@@ -9,7 +9,6 @@ import { confirmLink, sendTransactionalEmail } from '../adapters/mailer.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
 import { SendLedger } from '../adapters/send-ledger.js';
-import { startExecutionOnce } from '../adapters/stepfunctions.js';
 import { SubmissionCounter } from '../adapters/submission-counter.js';
 import { intakeRatePerMinute, requireEnv } from '../config/env.js';
 import { hashClientAddress } from '../domain/client-address.js';
@@ -21,7 +20,7 @@ import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
 import { type PromisedFor, submissionPromise } from '../domain/submission-promise.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { executionName } from '../journey/advance.js';
+import { startJourney } from '../journey/lifecycle.js';
 import { recordSubmission } from './record-submission.js';
 import { replyToSubmission } from './reply-to-submission.js';
 
@@ -35,13 +34,7 @@ const dependencies = {
   rules: () => rules.current(),
   // Double opt-in unless the deployment lists the form (`*` for all) as single opt-in.
   singleOptIn: singleOptInForms(process.env.SINGLE_OPT_IN_FORMS),
-  startJourney: async (contactId: string) => {
-    await startExecutionOnce(stateMachineArn, executionName(contactId, 1), {
-      contactId,
-      generation: 1,
-      steps: 0,
-    });
-  },
+  startJourney: (contactId: string) => startJourney(stateMachineArn, contactId),
 };
 
 const replies = { ledger: new SendLedger(tableName), send: sendTransactionalEmail, confirmUrl: confirmLink };

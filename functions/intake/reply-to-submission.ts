@@ -1,7 +1,8 @@
 import type { SentEmail, TransactionalEmail } from '../adapters/mailer.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
-import type { Contact, Touch } from '../domain/contact.js';
+import type { Contact } from '../domain/contact.js';
 import { requestTemplateFor } from '../domain/offers.js';
+import type { Touch } from '../domain/touch.js';
 
 /**
  * Replies to a contact that has said yes to marketing (so has shown the address is its own) at

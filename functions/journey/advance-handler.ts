@@ -9,13 +9,9 @@ import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { deliveryLimits, requireEnv } from '../config/env.js';
 import { contactPageLink } from '../domain/bus-events.js';
-import {
-  type AdvanceDependencies,
-  advanceJourney,
-  type JourneyDecision,
-  type JourneyInput,
-} from './advance.js';
+import { advanceJourney, type JourneyDecision, type JourneyInput } from './advance.js';
 import { sendStepEmail } from './send-step-email.js';
+import type { AdvanceDependencies } from './step-dependencies.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const salesInbox = requireEnv('SALES_INBOX');

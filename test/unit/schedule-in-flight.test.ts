@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContactEvent } from '../../functions/domain/contact-event.js';
+import type { IncomingEvent } from '../../functions/domain/incoming-event.js';
 import {
   type JourneyContact,
   nextTouch,
@@ -79,7 +79,7 @@ describe('a schedule_changed event', () => {
       recycleCount: 0,
     },
   };
-  const replan: ContactEvent = {
+  const replan: IncomingEvent = {
     eventId: 'schedule-nurture-v1',
     type: 'schedule_changed',
     at: now.toISOString(),
@@ -94,7 +94,7 @@ describe('a schedule_changed event', () => {
   });
 
   it('leaves the events around it to do what they do', () => {
-    const engaged: ContactEvent = { eventId: 'e1', type: 'engaged', at: now.toISOString() };
+    const engaged: IncomingEvent = { eventId: 'e1', type: 'engaged', at: now.toISOString() };
     expect(standingAfter(contact, [replan, engaged], now, defaultRules)).toEqual(
       standingAfter(contact, [engaged], now, defaultRules),
     );

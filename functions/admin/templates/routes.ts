@@ -1,36 +1,36 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { clock } from '../adapters/clock.js';
-import { ContactRepository } from '../adapters/contact-repository.js';
-import { logger } from '../adapters/logger.js';
-import { sampleVariables, sendTestEmail, variablesFor } from '../adapters/mailer.js';
-import { SubmissionCounter } from '../adapters/submission-counter.js';
-import { TemplateRepository } from '../adapters/template-repository.js';
-import { maskEmail, normaliseEmail } from '../domain/email-address.js';
+import { clock } from '../../adapters/clock.js';
+import { ContactRepository } from '../../adapters/contact-repository.js';
+import { logger } from '../../adapters/logger.js';
+import { sampleVariables, sendTestEmail, variablesFor } from '../../adapters/mailer.js';
+import { SubmissionCounter } from '../../adapters/submission-counter.js';
+import { TemplateRepository } from '../../adapters/template-repository.js';
+import { maskEmail, normaliseEmail } from '../../domain/email-address.js';
 import {
   type PublishedTemplate,
   parseTemplateDraft,
   renderTemplate,
   templateNamePattern,
   templateView,
-} from '../domain/email-template.js';
-import { isOverLimit, rateWindow } from '../domain/intake-rate.js';
-import { compileMjml } from '../domain/mjml-compiler.js';
-import { publisher } from '../domain/publication.js';
-import type { TemplateScope } from '../domain/template-engine.js';
-import { TemplateLimitError } from '../domain/template-limits.js';
+} from '../../domain/email-template.js';
+import { isOverLimit, rateWindow } from '../../domain/intake-rate.js';
+import { compileMjml } from '../../domain/mjml-compiler.js';
+import { publisher } from '../../domain/publication.js';
+import type { TemplateScope } from '../../domain/template-engine.js';
+import { TemplateLimitError } from '../../domain/template-limits.js';
 import {
   mayReceiveTestSend,
   parseStaffDomains,
   testRecipientRule,
   testSendsPerHour,
   testSendWindowMs,
-} from '../domain/test-send.js';
-import { parseWith } from '../domain/validation.js';
-import { callerOf } from '../http/caller.js';
-import { readBody } from '../http/request-body.js';
-import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { ifMatchVersion, versionConflict, withVersion } from '../http/versioned.js';
+} from '../../domain/test-send.js';
+import { parseWith } from '../../domain/validation.js';
+import { callerOf } from '../../http/caller.js';
+import { readBody } from '../../http/request-body.js';
+import { errorResponse, type HttpResult, json } from '../../http/responses.js';
+import { ifMatchVersion, versionConflict, withVersion } from '../../http/versioned.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
