@@ -54,6 +54,8 @@ export interface LocalRuntimeOptions {
   allowedOrigins?: string[];
   /** Public submissions per client per minute of the runtime's clock, `0` for no limit. @default 10 */
   intakeRatePerMinute?: number;
+  /** Give every local user a new password (shown once in `users.issued`). */
+  resetPasswords?: boolean;
   /** Called once the port answers (503 until the runtime is ready), before the services start. */
   onListening?: (url: string) => void;
 }
@@ -61,8 +63,11 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   adminToken: string;
-  /** The local sign-in's users file, and the users created at this start with their passwords. */
-  users: { file: string; created?: { username: string; password: string }[] };
+  /**
+   * The local sign-in's users file, its user names, and the passwords set at this start (users
+   * created, or reset) to show once.
+   */
+  users: { file: string; names: string[]; issued?: { username: string; password: string }[] };
   endpoints: LocalEndpoints;
   clock: VirtualClock;
   /** What the handlers have used so far, as AWS would bill it (also `GET /_local/usage`). */
@@ -277,7 +282,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
   const reachable = (ms: number) => !Number.isNaN(new Date(clock.nowMs() + ms).getTime());
-  const idp = await startIdentityProvider(dataDir, url, ownOrigins);
+  const idp = await startIdentityProvider(dataDir, url, ownOrigins, options.resetPasswords);
   // What the deployed page reads from its config.json; locally the sign-in is the runtime's own.
   const pageConfig = {
     apiUrl: url,
@@ -382,7 +387,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   return {
     url,
     adminToken,
-    users: { file: idp.usersFile, ...(idp.createdUsers ? { created: idp.createdUsers } : {}) },
+    users: {
+      file: idp.usersFile,
+      names: idp.usernames,
+      ...(idp.issuedPasswords ? { issued: idp.issuedPasswords } : {}),
+    },
     endpoints,
     clock,
     usage: () => meter.usage(),
