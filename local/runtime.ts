@@ -15,6 +15,7 @@ import {
 } from '../lib/workflows/journey.js';
 import type { HttpHandler } from './api-gateway-event.js';
 import { type ClockMode, VirtualClock } from './clock.js';
+import { demoContentRoutes } from './demo-content.js';
 import {
   ensureTable,
   localCredentials,
@@ -292,6 +293,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   const localRoutes: LocalRoute[] = [
     ...idp.routes,
+    ...demoContentRoutes(),
     { method: 'GET', path: '/config.json', handle: () => json(200, pageConfig) },
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
     { method: 'GET', path: '/_local/usage', handle: () => json(200, meter.usage()) },
