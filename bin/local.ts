@@ -24,7 +24,7 @@ const { values } = parseArgs({
 // Set before the runtime and its handlers load (below): the handlers' INFO logs would bury the
 // banner, so the terminal gets warnings and errors unless asked. And the SDK's notice that its
 // 2027 releases need Node 22 is for this process only: the functions run on nodejs24.x in AWS
-// (see the README's "Supported Node versions"); any other warning still shows.
+// (see "Node versions" in the README); any other warning still shows.
 process.env.POWERTOOLS_LOG_LEVEL = values.verbose ? 'INFO' : (process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { localTableName, startLocalRuntime } = await import('../local/runtime.js');
