@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultRules } from '../../functions/domain/qualification.js';
 import { sendContactEvent } from '../support/emulated-aws.js';
-import { submitLead } from '../support/leads.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { submitLead, uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { parseMail, signUpWithLink } from '../support/mail-links.js';
 
-let runtime: RunningRuntime;
-let sequence = 0;
+const runtime = useRuntime({ env: journeyEnv });
 const day = 86_400_000;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
 
 interface EmailView {
   track: string;
@@ -42,8 +33,6 @@ interface ListItem {
   stage: string;
   salesAnswerDueAt?: string;
 }
-
-const uniqueEmail = (label: string) => `${label}-${++sequence}-${Date.now()}@example.com`;
 
 const submit = (fields: Record<string, unknown>) => submitLead(runtime, fields);
 

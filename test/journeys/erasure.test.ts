@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { postContact, uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { allTableItems, tableKeys } from '../support/table-keys.js';
 
-let runtime: RunningRuntime;
+const runtime = useRuntime({ env: journeyEnv });
 
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
-
-let sequence = 0;
-const uniqueEmail = (label: string) => `${label}-${++sequence}-${Date.now()}@example.com`;
-
-const post = (fields: Record<string, unknown>) =>
-  runtime.call('/v1/contacts', { method: 'POST', json: fields });
+const post = (fields: Record<string, unknown>) => postContact(runtime, fields);
 
 const erase = (contactId: string) =>
   runtime.call(`/v1/contacts/${contactId}`, { method: 'DELETE', admin: true });

@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { contactIdFor, tableKeys } from '../support/table-keys.js';
 
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  // Many intakes from this one client: no per-client limit here (test/journeys/intake-rate.test.ts).
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+// Many intakes from this one client: no per-client limit here (test/journeys/intake-rate.test.ts).
+const runtime = useRuntime({ env: journeyEnv });
 
 const post = (body: string, contentType = 'application/json') =>
   runtime.call('/v1/contacts', { method: 'POST', headers: { 'content-type': contentType }, body });

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../../functions/domain/schedule.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { contactIdFor } from '../support/table-keys.js';
+import { submitLead, uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 
-let runtime: RunningRuntime;
-let sequence = 0;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 interface ErrorBody {
   error: { code: string; issues: { path: string; message: string }[] };
@@ -34,13 +25,7 @@ const put = (track: string, body: unknown, ifMatch?: string) =>
 
 const stepsOf = ({ steps }: Schedule) => steps.map(({ id, delay, template }) => ({ id, delay, template }));
 
-const submit = async () => {
-  const email = `flight-${++sequence}-${Date.now()}@example.com`;
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: { email, consent: true } });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  return (await contactIdFor(runtime, email)) ?? '';
-};
+const submit = () => submitLead(runtime, { email: uniqueEmail('flight'), consent: true });
 
 const contactView = async (contactId: string) =>
   (await (await runtime.call(`/v1/contacts/${contactId}`, { admin: true })).json()) as Record<

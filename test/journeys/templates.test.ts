@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EmailTemplate, RenderedEmail } from '../../functions/domain/email-template.js';
 import type { Schedule } from '../../functions/domain/schedule.js';
-import { journeyEnv, type OutboxItem, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { submitLead } from '../support/leads.js';
+import { journeyEnv, type OutboxItem, useRuntime } from '../support/local-runtime.js';
 import { contactIdFor, tableItems, tableKeys } from '../support/table-keys.js';
 
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  // The admin token has no address of its own: test sends go to the staff domain.
-  runtime = await startRuntime({ env: { ...journeyEnv, LEADFLOW_TEST_SEND_DOMAINS: 'example.com' } });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+// The admin token has no address of its own: test sends go to the staff domain.
+const runtime = useRuntime({ env: { ...journeyEnv, LEADFLOW_TEST_SEND_DOMAINS: 'example.com' } });
 
 interface ErrorBody {
   error: { code: string; issues: { path: string; message: string; line?: number }[] };
@@ -63,14 +56,7 @@ const preview = async (name: string, body: Record<string, unknown>) => {
   return (await response.json()) as RenderedEmail & { version: number };
 };
 
-const submit = async (body: Record<string, unknown>) => {
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: body });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, String(body.email));
-  if (!contactId) throw new Error(`no contact for ${String(body.email)}`);
-  return contactId;
-};
+const submit = (body: Record<string, unknown>) => submitLead(runtime, body);
 
 const address = (label: string) => `${label}.${randomUUID()}@example.com`;
 

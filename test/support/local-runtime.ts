@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { OutboxEntry } from '../../local/ses-endpoint.js';
+import { writeLocalUsers } from './local-users.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -127,6 +129,58 @@ export const startRuntime = async (
     stop: async () => {
       await stopChild();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+/** The runtime of a suite: `useRuntime()`'s handle, usable in the suite's tests and hooks. */
+export interface SuiteRuntime extends RunningRuntime {
+  /** The runtime's clock (`GET /_local/clock`). */
+  now(): Promise<Date>;
+}
+
+/**
+ * One runtime for the suite that calls it (at the top of the file): started before its tests in a
+ * data dir of its own, stopped after them and its data dir removed. `users` lists one local user
+ * per group first (`writeLocalUsers`). The data dir is known at once, so a suite may name paths in
+ * it; everything else reads the runtime once started.
+ */
+export const useRuntime = (
+  options: { env?: Record<string, string>; ownProcessGroup?: boolean; users?: boolean } = {},
+): SuiteRuntime => {
+  const { users, ...start } = options;
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-test-'));
+  let current: RunningRuntime | undefined;
+  beforeAll(async () => {
+    if (users) writeLocalUsers(dataDir);
+    current = await startRuntime({ ...start, dataDir });
+  });
+  afterAll(async () => {
+    await current?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const running = (): RunningRuntime => {
+    if (!current) throw new Error('the runtime is not started yet: useRuntime() starts it in beforeAll');
+    return current;
+  };
+  return {
+    get url() {
+      return running().url;
+    },
+    get adminToken() {
+      return running().adminToken;
+    },
+    dataDir,
+    call: (path, init) => running().call(path, init),
+    advance: (by) => running().advance(by),
+    settle: () => running().settle(),
+    outbox: () => running().outbox(),
+    restart: () => running().restart(),
+    kill: () => running().kill(),
+    stop: () => running().stop(),
+    now: async () => {
+      const { now } = (await (await running().call('/_local/clock')).json()) as { now: string };
+      return new Date(now);
     },
   };
 };
