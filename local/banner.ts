@@ -1,3 +1,5 @@
+import type { LocalRuntime } from './runtime.js';
+
 /** Real time as a person reads it: `25 s`, `12.5 min`, `2 h 30 min`. */
 const realTime = (ms: number): string => {
   if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
@@ -9,7 +11,7 @@ const realTime = (ms: number): string => {
 export interface BannerFacts {
   url: string;
   adminToken: string;
-  users: { file: string; names: string[]; issued?: { username: string; password: string }[] };
+  users: LocalRuntime['users'];
   clock: { mode: 'manual' } | { mode: 'scaled'; realDayMs: number };
   /** The rules in force: how many days sales has to answer a handoff. */
   salesAnswerWithinDays: number;

@@ -59,7 +59,8 @@ const readPrivateFile = (file: string): string => {
   return readFileSync(file, 'utf8');
 };
 
-type IssuedPassword = { username: string; password: string };
+/** A password set at this start, to show once. */
+export type IssuedPassword = { username: string; password: string };
 const newPassword = () => randomBytes(12).toString('base64url');
 
 /**

@@ -24,7 +24,7 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { startEventBridgeEndpoint } from './eventbridge-endpoint.js';
-import { startIdentityProvider } from './identity-provider.js';
+import { type IssuedPassword, startIdentityProvider } from './identity-provider.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
 import { ownOriginsOf } from './loopback-only.js';
@@ -68,7 +68,7 @@ export interface LocalRuntime {
    * The local sign-in's users file, its user names, and the passwords set at this start (users
    * created, or reset) to show once.
    */
-  users: { file: string; names: string[]; issued?: { username: string; password: string }[] };
+  users: { file: string; names: string[]; issued?: IssuedPassword[] };
   endpoints: LocalEndpoints;
   clock: VirtualClock;
   /** What the handlers have used so far, as AWS would bill it (also `GET /_local/usage`). */
