@@ -33,11 +33,17 @@ export const outboxPut = (tableName: string, contactId: string, event: BusEvent)
   Put: { TableName: tableName, Item: { ...outboxKey(contactId, event), event } },
 });
 
+/** Where a contact's event waits for the journey's next step. */
+export const eventKey = (contactId: string, event: Pick<ContactEvent, 'at' | 'eventId'>) => ({
+  pk: contactPk(contactId),
+  sk: `EVENT#${event.at}#${event.eventId}`,
+});
+
 /** Stores an event for the contact's next step, once: the same event put again is refused. */
 export const eventPut = (tableName: string, contactId: string, event: ContactEvent) => ({
   Put: {
     TableName: tableName,
-    Item: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}`, ...event },
+    Item: { ...eventKey(contactId, event), ...event },
     ConditionExpression: 'attribute_not_exists(pk)',
   },
 });
@@ -115,7 +121,7 @@ export class JourneyRepository {
         new BatchWriteCommand({
           RequestItems: {
             [this.tableName]: events.slice(i, i + 25).map((event) => ({
-              DeleteRequest: { Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` } },
+              DeleteRequest: { Key: eventKey(contactId, event) },
             })),
           },
         }),
@@ -241,7 +247,7 @@ export class JourneyRepository {
         ...consumed.map((event) => ({
           Delete: {
             TableName: this.tableName,
-            Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` },
+            Key: eventKey(contactId, event),
           },
         })),
         ...counters,

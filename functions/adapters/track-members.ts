@@ -1,7 +1,8 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { stagesOnTrack } from '../domain/journey.js';
 import type { Track } from '../domain/schedule.js';
 import type { Stage } from '../domain/stages.js';
-import { queryAll } from './dynamodb.js';
+import { documentClient, queryAll } from './dynamodb.js';
 
 /** The ids of the contacts at these stages now, through the by-stage index (never a table scan). */
 export const stageMembers = async (tableName: string, stages: readonly Stage[]): Promise<string[]> => {
@@ -25,3 +26,25 @@ export const stageMembers = async (tableName: string, stages: readonly Stage[]):
  */
 export const trackMembers = (tableName: string, track: Track): Promise<string[]> =>
   stageMembers(tableName, stagesOnTrack(track));
+
+/** The first `limit` contact ids at the stage (those there longest), through the by-stage index. */
+export const stageSample = async (tableName: string, stage: Stage, limit: number): Promise<string[]> => {
+  const members: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :stage',
+        ExpressionAttributeValues: { ':stage': `STAGE#${stage}` },
+        ProjectionExpression: 'contactId',
+        Limit: limit - members.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) members.push(String(item.contactId));
+    start = page.LastEvaluatedKey;
+  } while (start && members.length < limit);
+  return members;
+};

@@ -7,6 +7,7 @@ import { eraseContact } from '../adapters/contact-erasure.js';
 import { ContactLister } from '../adapters/contact-finder.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
+import { JobRepository } from '../adapters/job-repository.js';
 import { DecisionTaken, JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
@@ -29,6 +30,7 @@ import { templateRoutes } from '../templates/routes.js';
 import { parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
 import { contactViewRoutes } from './contact-view.js';
+import { jobRoutes } from './jobs.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
@@ -129,6 +131,7 @@ const routes: Record<string, Route> = {
   ...scheduleRoutes(tableName),
   ...templateRoutes(tableName),
   ...rulesRoutes(tableName, contacts, rules),
+  ...jobRoutes(new JobRepository(tableName)),
   'GET /v1/reports/funnel': funnelReportRoute(tableName),
   'GET /v1/reports/sources': sourceReportRoute(tableName),
 };
