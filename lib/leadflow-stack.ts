@@ -7,6 +7,7 @@ import { AdminSite } from './constructs/admin-site.js';
 import { AlarmNotifications } from './constructs/alarm-notifications.js';
 import { ContactEvents } from './constructs/contact-events.js';
 import { ContactStore } from './constructs/contact-store.js';
+import { FanOutJobs } from './constructs/fan-out-jobs.js';
 import { IntakeApi, type RouteTargets } from './constructs/intake-api.js';
 import { Journey } from './constructs/journey.js';
 import { Mailer } from './constructs/mailer.js';
@@ -94,6 +95,7 @@ export class LeadflowStack extends Stack {
   public readonly api: IntakeApi;
   public readonly admin: AdminApi;
   public readonly journey: Journey;
+  public readonly jobs: FanOutJobs;
   public readonly mailer: Mailer;
   public readonly signIn: AdminSignIn;
   public readonly site: AdminSite;
@@ -141,6 +143,9 @@ export class LeadflowStack extends Stack {
     this.admin = new AdminApi(this, 'AdminApi', { table: this.store.table });
 
     this.journey = new Journey(this, 'Journey', { table: this.store.table });
+    // Publishes (schedules, rules) wake their contacts through a job, not inside the request.
+    this.jobs = new FanOutJobs(this, 'FanOutJobs', { table: this.store.table, journey: this.journey });
+    this.jobs.grantStart(this.admin.handler.function);
     const siteUrl = props.siteUrl ?? context(contextKeys.siteUrl);
     const identity = props.sesIdentity ?? context(contextKeys.sesIdentity);
     this.mailer = new Mailer(this, 'Mailer', {
