@@ -3,7 +3,8 @@
  * that serves them, so both expose the same contract.
  */
 export type RouteAuth = 'public' | 'admin';
-export type RouteTarget = 'intake' | 'admin' | 'unsubscribe';
+/** The function behind a route: `signedLinks` answers the links in emails (confirm, unsubscribe, preferences). */
+export type RouteTarget = 'intake' | 'admin' | 'templates' | 'signedLinks';
 
 /** Cognito groups (and the local identity provider's): what a signed-in user may do. */
 export const roles = ['marketing', 'sales', 'admin'] as const;
@@ -30,22 +31,27 @@ const open = (method: ApiRoute['method'], path: string, target: RouteTarget): Ap
   target,
   auth: 'public',
 });
-const signedIn = (method: ApiRoute['method'], path: string, allowed: readonly Role[]): ApiRoute => ({
+const signedIn = (
+  method: ApiRoute['method'],
+  path: string,
+  allowed: readonly Role[],
+  target: RouteTarget = 'admin',
+): ApiRoute => ({
   method,
   path,
-  target: 'admin',
+  target,
   auth: 'admin',
   roles: allowed,
 });
 
 export const apiRoutes: readonly ApiRoute[] = [
   open('POST', '/v1/contacts', 'intake'),
-  open('GET', '/v1/unsubscribe', 'unsubscribe'),
-  open('POST', '/v1/unsubscribe', 'unsubscribe'),
-  open('GET', '/v1/confirm', 'unsubscribe'),
-  open('POST', '/v1/confirm', 'unsubscribe'),
-  open('GET', '/v1/preferences', 'unsubscribe'),
-  open('POST', '/v1/preferences', 'unsubscribe'),
+  open('GET', '/v1/unsubscribe', 'signedLinks'),
+  open('POST', '/v1/unsubscribe', 'signedLinks'),
+  open('GET', '/v1/confirm', 'signedLinks'),
+  open('POST', '/v1/confirm', 'signedLinks'),
+  open('GET', '/v1/preferences', 'signedLinks'),
+  open('POST', '/v1/preferences', 'signedLinks'),
   // Sales works the contacts; marketing reaches them only through reports and previews.
   signedIn('GET', '/v1/contacts', sales),
   signedIn('GET', '/v1/contacts/{id}', sales),
@@ -56,12 +62,12 @@ export const apiRoutes: readonly ApiRoute[] = [
   signedIn('PUT', '/v1/schedules/{track}', marketing),
   signedIn('GET', '/v1/schedules/{track}/versions', marketing),
   signedIn('POST', '/v1/schedules/{track}/preview', marketing),
-  signedIn('GET', '/v1/templates', marketing),
-  signedIn('GET', '/v1/templates/{name}', marketing),
-  signedIn('PUT', '/v1/templates/{name}', marketing),
-  signedIn('GET', '/v1/templates/{name}/versions', marketing),
-  signedIn('POST', '/v1/templates/{name}/preview', marketing),
-  signedIn('POST', '/v1/templates/{name}/test', marketing),
+  signedIn('GET', '/v1/templates', marketing, 'templates'),
+  signedIn('GET', '/v1/templates/{name}', marketing, 'templates'),
+  signedIn('PUT', '/v1/templates/{name}', marketing, 'templates'),
+  signedIn('GET', '/v1/templates/{name}/versions', marketing, 'templates'),
+  signedIn('POST', '/v1/templates/{name}/preview', marketing, 'templates'),
+  signedIn('POST', '/v1/templates/{name}/test', marketing, 'templates'),
   // The criteria are agreed by both sides: sales reads and previews them, marketing publishes.
   signedIn('GET', '/v1/rules', everyone),
   signedIn('PUT', '/v1/rules', marketing),

@@ -7,6 +7,7 @@ import { useClock } from '../functions/adapters/clock.js';
 import { parseDuration } from '../functions/domain/duration.js';
 import { defaultIntakeRatePerMinute } from '../functions/domain/intake-rate.js';
 import type { RouteTarget } from '../lib/api-routes.js';
+import { functionMemoryMb } from '../lib/function-memory.js';
 import {
   journeyDefinitionForLocal,
   localFunctionArn,
@@ -26,6 +27,7 @@ import { localFanOutJobs, localJobsName } from './fan-out-jobs.js';
 import { startIdentityProvider } from './identity-provider.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
+import { ownOriginsOf } from './loopback-only.js';
 import {
   answerClientError,
   booting,
@@ -35,8 +37,9 @@ import {
   requestTimeouts,
   serve,
 } from './router.js';
-import { type SesRefusal, sesRefusals, startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
+import { type SesEvent, type SesRefusal, sesRefusals, startSesEndpoint, toSnsEvent } from './ses-endpoint.js';
 import { startStepFunctionsEndpoint } from './stepfunctions-endpoint.js';
+import { type Usage, UsageMeter } from './usage-meter.js';
 import { WorkTracker } from './work-tracker.js';
 
 export interface LocalRuntimeOptions {
@@ -48,7 +51,7 @@ export interface LocalRuntimeOptions {
   clockScale?: number;
   /** @default a token generated once and kept in the data dir */
   adminToken?: string;
-  /** Origins allowed to post to the intake from a browser. @default the runtime's own origin */
+  /** Origins allowed to post to the intake from a browser, besides the runtime's own. @default none */
   allowedOrigins?: string[];
   /** Public submissions per client per minute of the runtime's clock, `0` for no limit. @default 10 */
   intakeRatePerMinute?: number;
@@ -63,6 +66,8 @@ export interface LocalRuntime {
   users: { file: string; created?: { username: string; password: string }[] };
   endpoints: LocalEndpoints;
   clock: VirtualClock;
+  /** What the handlers have used so far, as AWS would bill it (also `GET /_local/usage`). */
+  usage(): Usage;
   stop(): Promise<void>;
 }
 
@@ -179,6 +184,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://127.0.0.1:${port}`;
+  const ownOrigins = ownOriginsOf(port);
   options.onListening?.(url);
 
   const dynamodb = await startDynamoDbLocal(dataDir);
@@ -190,18 +196,23 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     TABLE_NAME: localTableName,
     UNSUBSCRIBE_URL: `${url}/v1/unsubscribe`,
     SITE_URL: url,
-    CONTACTS_URL: `${url}/v1/contacts`,
     ADMIN_PAGE_URL: `${url}/admin`,
     // Where sales handoffs go; `SALES_INBOX` in the environment names another.
     SALES_INBOX: process.env.SALES_INBOX || 'sales@leadflow.example',
     // Double opt-in on every form unless told otherwise, as in AWS.
     SINGLE_OPT_IN_FORMS: process.env.LEADFLOW_SINGLE_OPT_IN_FORMS ?? '',
+    // Test sends go to the signed-in user's own address, or to these domains (none unless told).
+    TEST_SEND_DOMAINS: process.env.LEADFLOW_TEST_SEND_DOMAINS ?? '',
     INTAKE_RATE_PER_MINUTE: String(options.intakeRatePerMinute ?? defaultIntakeRatePerMinute),
     ...localMailSettings,
   });
   const client = localDynamoDbClient(dynamodb.endpoint);
   await ensureTable(client, localTableName);
   client.destroy();
+
+  // Every handler's DynamoDB call goes through this one shared client; metered from here on.
+  const meter = new UsageMeter(functionMemoryMb);
+  meter.meterDynamoDb((await import('../functions/adapters/dynamodb.js')).documentClient);
 
   // Handlers are imported lazily, on first call, so every one sees the complete environment.
   const work = new WorkTracker();
@@ -211,10 +222,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const ses = await startSesEndpoint({
     dataDir,
     clock,
-    onEvent: work.track(async (event) => {
-      const { handler } = await import('../functions/mail-events/handler.js');
-      await handler(toSnsEvent(event));
-    }),
+    onEvent: work.track(
+      meter.invocations('mail-events', async (event: SesEvent) => {
+        const { handler } = await import('../functions/mail-events/handler.js');
+        await handler(toSnsEvent(event));
+      }),
+    ),
+    onSent: meter.emailSent,
   });
   const jobs = localFanOutJobs(work, faults);
   const stepFunctions = await startStepFunctionsEndpoint({
@@ -224,16 +238,23 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     lambdas: {
       ...jobs.lambdas,
       [localFunctionArn(localJourneyFunctions.advance)]: work.track(
-        faults.wrap('advance', async (input) =>
-          (await import('../functions/journey/advance-handler.js')).handler(input as never),
+        meter.invocations(
+          'advance',
+          faults.wrap('advance', async (input) =>
+            (await import('../functions/journey/advance-handler.js')).handler(input as never),
+          ),
         ),
       ),
       [localFunctionArn(localJourneyFunctions.await)]: work.track(
-        faults.wrap('await', async (input) =>
-          (await import('../functions/journey/await-handler.js')).handler(input as never),
+        meter.invocations(
+          'await',
+          faults.wrap('await', async (input) =>
+            (await import('../functions/journey/await-handler.js')).handler(input as never),
+          ),
         ),
       ),
     },
+    onStateEntered: meter.stateEntered,
   });
   // Set before the next macrotask, when the endpoint resumes journeys left running.
   Object.assign(process.env, {
@@ -245,9 +266,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
   // Tracked like the journeys' work, so a stop lets requests in flight finish.
   const handlers: Record<RouteTarget, HttpHandler> = {
-    intake: work.track((await import('../functions/intake/handler.js')).handler),
-    admin: work.track((await import('../functions/admin/handler.js')).handler),
-    unsubscribe: work.track((await import('../functions/unsubscribe/handler.js')).handler),
+    intake: work.track(meter.invocations('intake', (await import('../functions/intake/handler.js')).handler)),
+    admin: work.track(meter.invocations('admin', (await import('../functions/admin/handler.js')).handler)),
+    templates: work.track(
+      meter.invocations('templates', (await import('../functions/admin/templates/handler.js')).handler),
+    ),
+    signedLinks: work.track(
+      meter.invocations('signedLinks', (await import('../functions/signed-links/handler.js')).handler),
+    ),
   };
 
   const endpoints: LocalEndpoints = {
@@ -258,7 +284,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
   const reachable = (ms: number) => !Number.isNaN(new Date(clock.nowMs() + ms).getTime());
-  const idp = await startIdentityProvider(dataDir, url);
+  const idp = await startIdentityProvider(dataDir, url, ownOrigins);
   // What the deployed page reads from its config.json; locally the sign-in is the runtime's own.
   const pageConfig = {
     apiUrl: url,
@@ -270,6 +296,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     ...idp.routes,
     { method: 'GET', path: '/config.json', handle: () => json(200, pageConfig) },
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
+    { method: 'GET', path: '/_local/usage', handle: () => json(200, meter.usage()) },
     { method: 'GET', path: '/_local/outbox', handle: async () => json(200, await ses.outbox()) },
     {
       method: 'GET',
@@ -351,7 +378,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       handlers,
       adminToken,
       verifyJwt: jwtAuthorizer({ issuer: idp.issuer, audience: idp.clientId, jwks: idp.jwks }),
-      allowedOrigins: options.allowedOrigins ?? [url, `http://localhost:${port}`],
+      allowedOrigins: options.allowedOrigins ?? [],
+      ownOrigins,
       webDir,
       localRoutes,
       now: () => clock.now(),
@@ -364,6 +392,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     users: { file: idp.usersFile, ...(idp.createdUsers ? { created: idp.createdUsers } : {}) },
     endpoints,
     clock,
+    usage: () => meter.usage(),
     stop: async () => {
       await new Promise<void>((closed) => {
         server.close(() => closed());

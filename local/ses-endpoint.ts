@@ -9,6 +9,7 @@ import addressparser from 'nodemailer/lib/addressparser/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Clock } from '../functions/adapters/clock.js';
 import { writeFileDurably } from './durable-file.js';
+import { refusedForeignCaller } from './loopback-only.js';
 import { readBody } from './request-body.js';
 
 /**
@@ -97,6 +98,8 @@ export interface SesEndpointOptions {
   dataDir: string;
   clock: Clock;
   onEvent?: (event: SesEvent) => Promise<void>;
+  /** Called once per message SES accepts (the usage meter counts them). */
+  onSent?: () => void;
 }
 
 export interface SesEndpoint {
@@ -392,6 +395,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
       Buffer.concat([Buffer.from(entryHeaderLine(entry)), composed.raw]),
     );
     appendFileSync(indexFile, `${JSON.stringify({ ...entry, file })}\n`);
+    options.onSent?.();
     return { messageId, file, events };
   };
 
@@ -500,6 +504,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (refusedForeignCaller(request, response, 'SES')) return;
     const requestId = randomUUID();
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       response.writeHead(status, {

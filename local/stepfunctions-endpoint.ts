@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import type { VirtualClock } from './clock.js';
 import { localRegion } from './dynamodb-local.js';
+import { refusedForeignCaller } from './loopback-only.js';
 import { Executions, type LocalStateMachine } from './stepfunctions/executions.js';
 import type { LocalLambda } from './stepfunctions/integrations.js';
 import {
@@ -26,6 +27,8 @@ export interface StepFunctionsEndpointOptions {
   region?: string;
   /** @default 000000000000 */
   accountId?: string;
+  /** Called each time an execution enters a state (the usage meter counts transitions). */
+  onStateEntered?: () => void;
 }
 
 export interface StepFunctionsEndpoint {
@@ -61,6 +64,7 @@ export const startStepFunctionsEndpoint = async (
     lambdas: options.lambdas,
     region,
     accountId: options.accountId ?? '000000000000',
+    ...(options.onStateEntered ? { onStateEntered: options.onStateEntered } : {}),
   });
   const operations = operationsOf(executions);
 
@@ -178,6 +182,7 @@ const respond = async (
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> => {
+  if (refusedForeignCaller(request, response, 'Step Functions')) return;
   let status = 200;
   let body: unknown;
   try {

@@ -6,11 +6,12 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ContactEvent } from '../domain/contact-event.js';
 import { atEnd, type FanOutJob, type JobCounts, type JobCursor } from '../domain/fan-out-job.js';
+import type { IncomingEvent } from '../domain/incoming-event.js';
 import { documentClient } from './dynamodb.js';
-import { eventKey, eventPut } from './journey-repository.js';
-import { contactPk, liveContactCheck } from './live-contact.js';
+import { eventPut } from './journey-repository.js';
+import { liveContactCheck } from './live-contact.js';
+import { contactPk, eventKey } from './table-keys.js';
 
 const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
 
@@ -130,7 +131,7 @@ export class JobRepository {
   async storeEvent(
     contactId: string,
     jobId: string,
-    event: ContactEvent,
+    event: IncomingEvent,
     now: Date,
   ): Promise<JobEventStored> {
     try {
@@ -166,7 +167,7 @@ export class JobRepository {
   }
 
   /** Whether the contact's journey has yet to apply the event (it deletes what it applies). */
-  async eventPending(contactId: string, event: ContactEvent): Promise<boolean> {
+  async eventPending(contactId: string, event: IncomingEvent): Promise<boolean> {
     const { Item } = await documentClient.send(
       new GetCommand({
         TableName: this.tableName,

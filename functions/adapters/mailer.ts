@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { requireEnv } from '../config/env.js';
 import {
   type LeadInput,
@@ -66,6 +64,8 @@ export interface TransactionalEmail extends Recipient {
   reference: string;
   /** The signed double opt-in link, for `confirm-subscription`. */
   confirmUrl?: string | undefined;
+  /** The rules hand the request to sales: the reply may say someone will be in touch. */
+  salesFollowUp?: boolean | undefined;
 }
 
 /** What went out: the ledger keeps the template version. */
@@ -77,7 +77,6 @@ export interface SentEmail {
 interface MailSettings {
   from: string;
   senderName: string;
-  senderDomain: string;
   configurationSet: string;
   postalAddress: string;
   unsubscribeEndpoint: string;
@@ -88,8 +87,8 @@ interface MailSettings {
 let settings: MailSettings | undefined;
 
 /**
- * Read at the first send rather than at import, so the MIME builder below can be used (and
- * tested) without a mail configuration; a missing variable still fails that first send loudly.
+ * Read at the first send rather than at import, so the pure helpers here can be used (and tested)
+ * without a mail configuration; a missing variable still fails that first send loudly.
  */
 const mailSettings = (): MailSettings => {
   if (settings) return settings;
@@ -100,7 +99,6 @@ const mailSettings = (): MailSettings => {
   settings = {
     from,
     senderName: sender.name || domain,
-    senderDomain: domain,
     configurationSet: requireEnv('SES_CONFIGURATION_SET'),
     postalAddress: requireEnv('POSTAL_ADDRESS'),
     unsubscribeEndpoint: requireEnv('UNSUBSCRIBE_URL'),
@@ -111,48 +109,15 @@ const mailSettings = (): MailSettings => {
   return settings;
 };
 
-/** A rendered email ready to be put on the wire. */
-export interface OutgoingMessage {
-  from: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  /** Marketing email only: the one-click unsubscribe link for the List-Unsubscribe headers. */
-  unsubscribeUrl?: string | undefined;
-  /** An address that also unsubscribes (mailbox providers show both options). */
-  unsubscribeMailto?: string | undefined;
-  messageId: string;
-  date: Date;
-  headers?: Record<string, string>;
-}
-
 /**
- * The MIME message. A marketing email carries the RFC 2369 `List-Unsubscribe` and RFC 8058
- * one-click `List-Unsubscribe-Post` headers that Gmail and Yahoo require of bulk senders.
+ * The RFC 2369 `List-Unsubscribe` and RFC 8058 one-click `List-Unsubscribe-Post` headers that
+ * Gmail and Yahoo require of bulk senders; `mailto` is an address that also unsubscribes
+ * (mailbox providers show both options).
  */
-export const buildMimeMessage = (message: OutgoingMessage): Promise<Buffer> => {
-  const headers: Record<string, string> = { ...message.headers };
-  if (message.unsubscribeUrl) {
-    const targets = [`<${message.unsubscribeUrl}>`];
-    if (message.unsubscribeMailto) {
-      targets.push(`<mailto:${message.unsubscribeMailto.replace(/^mailto:/i, '')}?subject=unsubscribe>`);
-    }
-    headers['List-Unsubscribe'] = targets.join(', ');
-    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
-  }
-  return new MailComposer({
-    from: message.from,
-    to: message.to,
-    subject: message.subject,
-    text: message.text,
-    html: message.html,
-    messageId: message.messageId,
-    date: message.date,
-    headers,
-  })
-    .compile()
-    .build();
+export const unsubscribeHeaders = (url: string, mailto: string | undefined): Record<string, string> => {
+  const targets = [`<${url}>`];
+  if (mailto) targets.push(`<mailto:${mailto.replace(/^mailto:/i, '')}?subject=unsubscribe>`);
+  return { 'List-Unsubscribe': targets.join(', '), 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 };
 
 /** SES tag values allow only letters, digits, `_` and `-`. */
@@ -208,10 +173,15 @@ export const sampleVariables = (): TemplateScope => sampleScope(senderSettings()
  * The variables a send to `recipient` renders with: what `preview` shows for a contact is what
  * its real send carries.
  */
-export const variablesFor = async (recipient: Recipient, confirmUrl?: string): Promise<TemplateScope> =>
+export const variablesFor = async (
+  recipient: Recipient,
+  confirmUrl?: string,
+  salesFollowUp?: boolean,
+): Promise<TemplateScope> =>
   templateScope({
     contact: recipient,
     offer: recipient.offer,
+    salesFollowUp,
     settings: senderSettings(),
     links: await signedLinks(recipient, confirmUrl),
   });
@@ -230,21 +200,26 @@ interface Delivery {
  */
 const deliver = async ({ to, email, unsubscribeUrl, tags, headers }: Delivery): Promise<string> => {
   const config = mailSettings();
-  const raw = await buildMimeMessage({
-    ...email,
-    from: config.from,
-    to,
-    unsubscribeUrl: unsubscribeUrl ?? undefined,
-    unsubscribeMailto: unsubscribeUrl ? config.unsubscribeMailto : undefined,
-    messageId: `<${randomUUID()}@${config.senderDomain}>`,
-    date: clock.now(),
-    ...(headers ? { headers } : {}),
-  });
+  const allHeaders = {
+    ...headers,
+    ...(unsubscribeUrl ? unsubscribeHeaders(unsubscribeUrl, config.unsubscribeMailto) : {}),
+  };
+  // Simple content: SES builds the MIME message (and its Message-ID and Date) from the parts and
+  // headers, so no MIME library ships in every function that sends.
   const { MessageId } = await client.send(
     new SendEmailCommand({
       FromEmailAddress: config.from,
       Destination: { ToAddresses: [to] },
-      Content: { Raw: { Data: raw } },
+      Content: {
+        Simple: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: {
+            Html: { Data: email.html, Charset: 'UTF-8' },
+            Text: { Data: email.text, Charset: 'UTF-8' },
+          },
+          Headers: Object.entries(allHeaders).map(([Name, Value]) => ({ Name, Value })),
+        },
+      },
       ConfigurationSetName: config.configurationSet,
       EmailTags: Object.entries(tags).map(([Name, value]) => ({ Name, Value: tagValue(value) })),
     }),
@@ -280,7 +255,7 @@ export const sendTransactionalEmail = async (email: TransactionalEmail): Promise
   const template = await currentTemplate(email.template);
   const messageId = await deliver({
     to: email.to,
-    email: renderTemplate(template, await variablesFor(email, email.confirmUrl)),
+    email: renderTemplate(template, await variablesFor(email, email.confirmUrl, email.salesFollowUp)),
     tags: {
       contactId: email.contactId,
       track: 'transactional',

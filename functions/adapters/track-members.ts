@@ -3,6 +3,7 @@ import { stagesOnTrack } from '../domain/journey.js';
 import type { Track } from '../domain/schedule.js';
 import type { Stage } from '../domain/stages.js';
 import { documentClient, queryAll } from './dynamodb.js';
+import { byStagePk } from './table-keys.js';
 
 /** The ids of the contacts at these stages now, through the by-stage index (never a table scan). */
 export const stageMembers = async (tableName: string, stages: readonly Stage[]): Promise<string[]> => {
@@ -12,7 +13,7 @@ export const stageMembers = async (tableName: string, stages: readonly Stage[]):
       TableName: tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :stage',
-      ExpressionAttributeValues: { ':stage': `STAGE#${stage}` },
+      ExpressionAttributeValues: { ':stage': byStagePk(stage) },
       ProjectionExpression: 'contactId',
     });
     for (const item of items) members.push(String(item.contactId));
@@ -37,7 +38,7 @@ export const stageSample = async (tableName: string, stage: Stage, limit: number
         TableName: tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :stage',
-        ExpressionAttributeValues: { ':stage': `STAGE#${stage}` },
+        ExpressionAttributeValues: { ':stage': byStagePk(stage) },
         ProjectionExpression: 'contactId',
         Limit: limit - members.length,
         ExclusiveStartKey: start,

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { apiRoutes, routeKey } from '../../lib/api-routes.js';
 import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
-import { ContactLister } from '../adapters/contact-finder.js';
+import { ContactLister } from '../adapters/contact-lister.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
 import { JobRepository } from '../adapters/job-repository.js';
-import { DecisionTaken, JourneyRepository } from '../adapters/journey-repository.js';
+import {
+  DecisionTaken,
+  type EventClaim,
+  EventIdTaken,
+  JourneyRepository,
+} from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
@@ -18,19 +22,19 @@ import { requireEnv } from '../config/env.js';
 import { erasedEvent } from '../domain/bus-events.js';
 import { decisionFits, isSalesDecision } from '../domain/journey.js';
 import { publisher } from '../domain/publication.js';
+import { type AdminRoute, adminRouter } from '../http/admin-router.js';
 import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { deliverContactEvent } from '../journey/deliver-event.js';
-import { funnelReportRoute } from '../reports/funnel.js';
-import { sourceReportRoute } from '../reports/sources.js';
-import { rulesRoutes } from '../rules/routes.js';
-import { scheduleRoutes } from '../schedules/routes.js';
-import { templateRoutes } from '../templates/routes.js';
-import { parseAdminEvent } from './contact-events.js';
+import { deliverContactEvent } from '../journey/lifecycle.js';
+import { eventFingerprint, parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
 import { contactViewRoutes } from './contact-view.js';
 import { jobRoutes } from './jobs.js';
+import { funnelReportRoute } from './reports/funnel.js';
+import { sourceReportRoute } from './reports/sources.js';
+import { rulesRoutes } from './rules/routes.js';
+import { scheduleRoutes } from './schedules/routes.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
@@ -39,13 +43,11 @@ const consents = new ConsentLedger(tableName);
 const rules = new RulesRepository(tableName);
 const currentRules = () => rules.current();
 
-type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
-
 const contactIdOf = (event: APIGatewayProxyEventV2) => event.pathParameters?.id ?? '';
 const noContact = (contactId: string) => errorResponse(404, 'not_found', `No contact ${contactId}`);
 
 /** A sales decision or another admin event, handed to the contact's journey. */
-const postContactEvent: Route = async (event) => {
+const postContactEvent: AdminRoute = async (event) => {
   const contactId = contactIdOf(event);
   const body = readBody(event);
   if (!body.ok) return body.response;
@@ -53,6 +55,11 @@ const postContactEvent: Route = async (event) => {
   if (!parsed.ok)
     return errorResponse(400, 'validation_failed', 'The event has invalid fields', parsed.issues);
   const { type, eventId, reason, note } = parsed.value;
+  const caller = callerOf(event);
+  const fingerprint = eventId === undefined ? undefined : eventFingerprint(parsed.value, caller?.sub);
+  // A retry is answered as the first request was, even once the journey has moved on.
+  const claimed = eventId === undefined ? undefined : await journeys.eventClaim(contactId, eventId);
+  if (claimed) return repeatedEvent(contactId, claimed, fingerprint);
   const contact = await contacts.getContact(contactId);
   if (!contact) return noContact(contactId);
   if (!decisionFits(contact.stage, type)) {
@@ -63,7 +70,6 @@ const postContactEvent: Route = async (event) => {
       [{ path: 'type', message: `does not fit stage ${contact.stage}` }],
     );
   }
-  const caller = callerOf(event);
   const detail = {
     ...(reason ? { reason } : {}),
     ...(note ? { note } : {}),
@@ -84,8 +90,10 @@ const postContactEvent: Route = async (event) => {
       Object.keys(detail).length > 0 ? detail : undefined,
       eventId ?? randomUUID(),
       decisionSlot,
+      fingerprint,
     );
   } catch (error) {
+    if (error instanceof EventIdTaken) return repeatedEvent(contactId, error.claim, fingerprint);
     if (!(error instanceof DecisionTaken)) throw error;
     return errorResponse(
       409,
@@ -98,12 +106,20 @@ const postContactEvent: Route = async (event) => {
   return json(202, { contactId, eventId: delivered.eventId, type: delivered.type, at: delivered.at });
 };
 
+/** The answer to an `eventId` already used: the first answer for a retry, else a 409. */
+const repeatedEvent = (contactId: string, claim: EventClaim, fingerprint: string | undefined): HttpResult =>
+  claim.fingerprint === fingerprint
+    ? json(202, { contactId, eventId: claim.eventId, type: claim.type, at: claim.at })
+    : errorResponse(409, 'event_id_reused', `Event ${claim.eventId} was already recorded with another body`, [
+        { path: 'eventId', message: 'was already used for a different event: use a new id' },
+      ]);
+
 /**
  * Erasure: everything about the contact goes, and its journey ends at its next step. 204 as
  * always; a caller that asks with `Prefer: return=representation` (RFC 7240), as the admin page
  * does, gets the receipt instead: who erased whom, and when.
  */
-const deleteContact: Route = async (event) => {
+const deleteContact: AdminRoute = async (event) => {
   const contactId = contactIdOf(event);
   const now = clock.now();
   const caller = callerOf(event);
@@ -123,38 +139,17 @@ const deleteContact: Route = async (event) => {
 };
 
 /** Keyed by API Gateway's routeKey; the caller was authenticated before the event got here. */
-const routes: Record<string, Route> = {
+const routes: Record<string, AdminRoute> = {
   ...contactListRoutes(contacts, new ContactLister(tableName), currentRules),
   ...contactViewRoutes({ contacts, consents, ledger: new SendLedger(tableName), rules: currentRules }),
   'POST /v1/contacts/{id}/events': postContactEvent,
   'DELETE /v1/contacts/{id}': deleteContact,
   ...scheduleRoutes(tableName),
-  ...templateRoutes(tableName),
   ...rulesRoutes(tableName, contacts, rules),
   ...jobRoutes(new JobRepository(tableName)),
   'GET /v1/reports/funnel': funnelReportRoute(tableName),
   'GET /v1/reports/sources': sourceReportRoute(tableName),
 };
 
-/** Which groups may call each admin route: the same list the stack deploys the routes from. */
-const allowedRoles = new Map(
-  apiRoutes.filter((route) => route.auth === 'admin').map((route) => [routeKey(route), route.roles ?? []]),
-);
-
-/**
- * The authorizer (Cognito's JWT authorizer in AWS, the local router's check locally) has proved
- * who is calling; here the caller's groups must include one the route allows (least privilege).
- */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-  const caller = callerOf(event);
-  if (!caller) return errorResponse(401, 'unauthorized', 'Sign in first');
-  const allowed = allowedRoles.get(event.routeKey) ?? [];
-  if (!caller.roles.some((role) => allowed.includes(role))) {
-    return errorResponse(403, 'forbidden', `${event.routeKey} is for ${allowed.join(', ')}`, [
-      { path: 'Authorization', message: `needs one of the groups ${allowed.join(', ')}` },
-    ]);
-  }
-  const route = Object.hasOwn(routes, event.routeKey) ? routes[event.routeKey] : undefined;
-  if (!route) return errorResponse(404, 'not_found', `No route ${event.routeKey}`);
-  return route(event);
-};
+/** The authorizer has proved who is calling; `adminRouter` checks the caller's groups per route. */
+export const handler = adminRouter(routes);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { channels } from './attribution.js';
 import type { Profile } from './contact.js';
 import { funnelStages, sideStates } from './stages.js';

@@ -1,5 +1,5 @@
 import type { Role } from '../../lib/api-routes.js';
-import type { ContactEvent } from './contact-event.js';
+import type { IncomingEvent } from './incoming-event.js';
 import type { Stage } from './stages.js';
 
 /**
@@ -54,7 +54,7 @@ export interface FanOutJob {
   /** Every contact at these stages now (the by-stage index). */
   audience: { stages: Stage[] };
   /** The event each contact's journey is handed: one id and time for the whole job. */
-  event: ContactEvent;
+  event: IncomingEvent;
   /** Pages done: the checkpoint's page number. */
   pages: number;
   cursor: JobCursor;
@@ -66,7 +66,7 @@ export interface FanOutJob {
 export interface WakeBatch {
   jobId: string;
   page: number;
-  event: ContactEvent;
+  event: IncomingEvent;
   contactIds: string[];
 }
 
@@ -84,7 +84,7 @@ export const newJob = (
   kind: JobKind,
   target: Record<string, string>,
   stages: readonly Stage[],
-  event: ContactEvent,
+  event: IncomingEvent,
   createdBy: FanOutJob['createdBy'],
 ): FanOutJob => ({
   jobId,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConsentChange } from './consent.js';
 import { type Contact, pauseLeftMs, wantsTrack } from './contact.js';
 import { phaseOf } from './journey.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Who published a version of a schedule, template or rules, and why: shown beside each version. */
 export interface Publication {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration.js';
 import { subjectIssues, type TemplateKind } from './email-template.js';
 import { publicationFields } from './publication.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { channels } from './attribution.js';
 import { isEmailAddress } from './email-address.js';
 import { labelOf, matchLabel } from './labels.js';

@@ -3,7 +3,7 @@ import { JobRepository } from '../adapters/job-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
 import { requireEnv } from '../config/env.js';
 import type { JobCounts, WakeBatch } from '../domain/fan-out-job.js';
-import { wakeJourney } from '../journey/deliver-event.js';
+import { wakeJourney } from '../journey/lifecycle.js';
 import { paced } from './pace.js';
 
 const tableName = requireEnv('TABLE_NAME');

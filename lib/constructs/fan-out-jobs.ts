@@ -54,7 +54,7 @@ export class FanOutJobs extends Construct {
       serviceName: 'jobs',
       description: 'Wakes a batch of contacts, each once per job, paced to its share of the job’s rate',
       // 100 contacts at 10 a second, with room for retried calls.
-      timeout: Duration.minutes(2),
+      timeout: Duration.seconds(30),
       memorySize: 256,
     });
     this.batch.bindTable(props.table, 'readWrite');

@@ -6,6 +6,7 @@ import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { functionMemoryMb } from '../function-memory.js';
 import { buildJourney } from '../workflows/journey.js';
 import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
 
@@ -42,6 +43,7 @@ export class Journey extends Construct {
     this.advance = new LeadflowFunction(this, 'Advance', {
       entry: handlerEntry('journey/advance-handler.ts'),
       serviceName: 'journey',
+      memorySize: functionMemoryMb.advance,
       description: 'A journey step: applies events and time, sends the email that fell due',
       timeout: Duration.seconds(30),
     });
@@ -49,6 +51,7 @@ export class Journey extends Construct {
     this.await = new LeadflowFunction(this, 'Await', {
       entry: handlerEntry('journey/await-handler.ts'),
       serviceName: 'journey',
+      memorySize: functionMemoryMb.await,
       description: 'Parks a waiting journey’s task token on the contact',
     });
     this.await.bindTable(props.table, 'readWrite');

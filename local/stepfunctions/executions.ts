@@ -43,6 +43,8 @@ export interface ExecutionsOptions {
   lambdas: Record<string, LocalLambda>;
   region: string;
   accountId: string;
+  /** Called each time an execution enters a state: a transition, as Standard workflows bill them. */
+  onStateEntered?: () => void;
 }
 
 /** Just enough of the States Language to find every Task state, nested ones included. */
@@ -325,6 +327,7 @@ export class Executions {
       if (run.ended) return;
       switch (event.type) {
         case 'StateEntered':
+          this.options.onStateEntered?.();
           this.append(run.record, `${event.state.type}StateEntered`, {
             stateEnteredEventDetails: {
               name: event.state.name,

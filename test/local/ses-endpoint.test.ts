@@ -10,8 +10,9 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-sesv2';
 import { type ParsedMail, simpleParser } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMimeMessage } from '../../functions/adapters/mailer.js';
+import { unsubscribeHeaders } from '../../functions/adapters/mailer.js';
 import { renderTemplate, templateScope } from '../../functions/domain/email-template.js';
 import { seedTemplates } from '../../functions/domain/template-seeds.js';
 import { VirtualClock } from '../../local/clock.js';
@@ -52,15 +53,17 @@ const sendRaw = async (to: string, contactId: string, step = '1') => {
       links: { unsubscribe: unsubscribeUrl },
     }),
   );
-  const raw = await buildMimeMessage({
+  // A raw message, as another sender than ours would put it on the wire.
+  const raw = await new MailComposer({
     ...rendered,
     from,
     to,
-    unsubscribeUrl,
-    unsubscribeMailto: 'unsubscribe@example.com',
     messageId: '<test-1@example.com>',
     date: clock.now(),
-  });
+    headers: unsubscribeHeaders(unsubscribeUrl, 'unsubscribe@example.com'),
+  })
+    .compile()
+    .build();
   return client.send(
     new SendEmailCommand({
       FromEmailAddress: from,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { newContact, touchFromSubmission } from '../../functions/domain/contact.js';
+import { newContact } from '../../functions/domain/contact.js';
 import { defaultRules } from '../../functions/domain/qualification.js';
 import type { Stage } from '../../functions/domain/stages.js';
 import { parseSubmission } from '../../functions/domain/submission.js';
+import { touchFromSubmission } from '../../functions/domain/touch.js';
 import { journeyArn } from './emulated-aws.js';
 import type { RunningRuntime } from './local-runtime.js';
 

@@ -6,6 +6,7 @@ import {
   templateScope,
   templateView,
 } from '../../functions/domain/email-template.js';
+import { compileMjml } from '../../functions/domain/mjml-compiler.js';
 import { seedTemplates } from '../../functions/domain/template-seeds.js';
 
 const now = new Date('2027-01-04T09:00:00Z');
@@ -31,7 +32,7 @@ const marketing = {
 };
 
 const issuesOf = async (draft: Record<string, unknown>, current?: PublishedTemplate) => {
-  const parsed = await parseTemplateDraft(draft, 'draft', current, now);
+  const parsed = await parseTemplateDraft(draft, 'draft', current, now, compileMjml);
   if (parsed.ok) throw new Error('expected the draft to be refused');
   return parsed.issues;
 };
@@ -41,7 +42,7 @@ describe('seed templates', () => {
     '%s publishes as it is (GET body round trip) and renders',
     async (name) => {
       const template = seed(name);
-      const parsed = await parseTemplateDraft(templateView(template), name, template, now);
+      const parsed = await parseTemplateDraft(templateView(template), name, template, now, compileMjml);
       expect(parsed.ok ? [] : parsed.issues).toEqual([]);
       const email = renderTemplate(template, scopeFor({ firstName: 'Jane' }));
       expect(email.subject).not.toMatch(/[\r\n]|{{|{%|null/);
@@ -68,6 +69,7 @@ describe('seed templates', () => {
           channel: 'organic_search',
           what: 'form',
           offerType: 'demo',
+          handoffReason: 'requested a demo',
           url: 'https://api.example.com/v1/contacts/c-1',
         },
         settings,
@@ -76,6 +78,7 @@ describe('seed templates', () => {
     );
     expect(email.subject).toBe('Sales lead ready: Dana');
     expect(email.text).toContain('Dana, is ready for sales with a score of 71.');
+    expect(email.text).toContain('Handed to sales because the lead requested a demo.');
     expect(email.text.replace(/\s+/g, ' ')).toContain(
       'came from organic_search, by form, for a demo. Address: dana@example.com.',
     );
@@ -85,6 +88,39 @@ describe('seed templates', () => {
 
   it('tells no fictional customer story', () => {
     for (const template of seedTemplates.values()) expect(template.body).not.toMatch(/Northwind|Acme/);
+  });
+
+  it.each([...seedTemplates.keys()])(
+    '%s is finished copy, with no placeholder for a marketer to fill in',
+    (name) => {
+      const { text, html } = renderTemplate(seed(name), scopeFor({ firstName: 'Jane' }));
+      expect(`${text}${html}`).not.toMatch(/\[(replace|insert|add|your|todo)\b|lorem ipsum|TODO|TBD/i);
+    },
+  );
+
+  it.each([
+    ['ebook', 'an e-book'],
+    ['white_paper', 'a white paper'],
+    ['event', 'an event'],
+    ['pricing', 'pricing'],
+  ])('sales-lead-ready reads the offer %s as "for %s"', (offerType, phrase) => {
+    const lead = { email: 'dana@example.com', score: 71, channel: 'organic_search', what: 'form', url: 'u' };
+    const email = renderTemplate(
+      seed('sales-lead-ready'),
+      templateScope({ lead: { ...lead, offerType }, settings, links: {} }),
+    );
+    expect(email.text.replace(/\s+/g, ' ')).toContain(`by form, for ${phrase}.`);
+  });
+
+  it('request-received promises a call only when sales gets the request', () => {
+    const reply = (salesFollowUp: boolean) =>
+      renderTemplate(
+        seed('request-received'),
+        templateScope({ offer: { type: 'demo' }, salesFollowUp, settings, links: {} }),
+      ).text.replace(/\s+/g, ' ');
+    expect(reply(true)).toContain('Thanks for asking for a demo. Someone from our team will be in touch');
+    expect(reply(false)).toContain('Thanks for asking for a demo. Your request has reached us.');
+    expect(reply(false)).not.toMatch(/in touch|business day/);
   });
 
   it('has the double opt-in template the public edge sends', () => {
@@ -181,6 +217,7 @@ describe('validation at publish', () => {
           'x',
           undefined,
           now,
+          compileMjml,
         )
       ).ok,
     ).toBe(true);
@@ -216,6 +253,7 @@ describe('validation at publish', () => {
       'm',
       undefined,
       now,
+      compileMjml,
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
     expect(parsed.value.html).toMatch(/^<!doctype html>/i);
@@ -229,10 +267,22 @@ describe('validation at publish', () => {
   it('ignores read-only fields that agree and refuses those that contradict', async () => {
     const current = { ...seed('welcome'), version: 3 };
     const view = templateView(current);
-    expect((await parseTemplateDraft(view, 'welcome', current, now)).ok).toBe(true);
-    const renamed = await parseTemplateDraft({ ...view, name: 'other' }, 'welcome', current, now);
-    const rekinded = await parseTemplateDraft({ ...view, kind: 'transactional' }, 'welcome', current, now);
-    const future = await parseTemplateDraft({ ...view, version: 9 }, 'welcome', current, now);
+    expect((await parseTemplateDraft(view, 'welcome', current, now, compileMjml)).ok).toBe(true);
+    const renamed = await parseTemplateDraft(
+      { ...view, name: 'other' },
+      'welcome',
+      current,
+      now,
+      compileMjml,
+    );
+    const rekinded = await parseTemplateDraft(
+      { ...view, kind: 'transactional' },
+      'welcome',
+      current,
+      now,
+      compileMjml,
+    );
+    const future = await parseTemplateDraft({ ...view, version: 9 }, 'welcome', current, now, compileMjml);
     for (const [parsed, path] of [
       [renamed, 'name'],
       [rekinded, 'kind'],

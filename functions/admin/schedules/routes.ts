@@ -1,26 +1,26 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { clock } from '../adapters/clock.js';
-import { ContactRepository } from '../adapters/contact-repository.js';
-import { JobRepository } from '../adapters/job-repository.js';
-import { logger } from '../adapters/logger.js';
-import { ScheduleRepository } from '../adapters/schedule-repository.js';
-import { SendLedger } from '../adapters/send-ledger.js';
-import { TemplateRepository } from '../adapters/template-repository.js';
-import { trackMembers } from '../adapters/track-members.js';
-import { deliveryLimits } from '../config/env.js';
-import { mayEmail, wantsTrack } from '../domain/contact.js';
-import { type FanOutJob, newJob } from '../domain/fan-out-job.js';
-import { contactTimeZone, stagesOnTrack, trackRound } from '../domain/journey.js';
-import { publisher } from '../domain/publication.js';
-import { catchUpSpreadMs, type Schedule, type Track, tracks } from '../domain/schedule.js';
-import { parseDraft } from '../domain/schedule-draft.js';
-import { type ContactInFlight, previewSchedule } from '../domain/schedule-preview.js';
-import { callerOf } from '../http/caller.js';
-import { readBody } from '../http/request-body.js';
-import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { ifMatchVersion, versionConflict, withVersion } from '../http/versioned.js';
-import { acceptedWithJob, startFanOutJob } from '../jobs/lifecycle.js';
-import { contactEvent } from '../journey/deliver-event.js';
+import { clock } from '../../adapters/clock.js';
+import { ContactRepository } from '../../adapters/contact-repository.js';
+import { JobRepository } from '../../adapters/job-repository.js';
+import { logger } from '../../adapters/logger.js';
+import { ScheduleRepository } from '../../adapters/schedule-repository.js';
+import { SendLedger } from '../../adapters/send-ledger.js';
+import { TemplateRepository } from '../../adapters/template-repository.js';
+import { trackMembers } from '../../adapters/track-members.js';
+import { deliveryLimits } from '../../config/env.js';
+import { mayEmail, wantsTrack } from '../../domain/contact.js';
+import { type FanOutJob, newJob } from '../../domain/fan-out-job.js';
+import { contactTimeZone, stagesOnTrack, trackRound } from '../../domain/journey.js';
+import { publisher } from '../../domain/publication.js';
+import { catchUpSpreadMs, type Schedule, type Track, tracks } from '../../domain/schedule.js';
+import { parseDraft } from '../../domain/schedule-draft.js';
+import { type ContactInFlight, previewSchedule } from '../../domain/schedule-preview.js';
+import { callerOf } from '../../http/caller.js';
+import { readBody } from '../../http/request-body.js';
+import { errorResponse, type HttpResult, json } from '../../http/responses.js';
+import { ifMatchVersion, versionConflict, withVersion } from '../../http/versioned.js';
+import { acceptedWithJob, startFanOutJob } from '../../jobs/lifecycle.js';
+import { incomingEvent } from '../../journey/lifecycle.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
@@ -62,7 +62,7 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       'schedule_publish',
       target,
       stagesOnTrack(schedule.track),
-      contactEvent('schedule_changed', now, target, jobId),
+      incomingEvent('schedule_changed', now, target, jobId),
       createdBy,
     );
     await startFanOutJob(jobs, job);

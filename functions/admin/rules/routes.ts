@@ -1,24 +1,24 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { clock } from '../adapters/clock.js';
-import type { ContactRepository } from '../adapters/contact-repository.js';
-import { stageCounts } from '../adapters/funnel-counters.js';
-import { JobRepository } from '../adapters/job-repository.js';
-import { logger } from '../adapters/logger.js';
-import type { RulesRepository } from '../adapters/rules-repository.js';
-import { stageMembers, stageSample } from '../adapters/track-members.js';
-import { previewSampleSize } from '../config/env.js';
-import type { Contact } from '../domain/contact.js';
-import { newJob } from '../domain/fan-out-job.js';
-import { publisher } from '../domain/publication.js';
-import { parseRulesDraft } from '../domain/rules-draft.js';
-import { previewRules, sampleQuotas, stagesRulesMove } from '../domain/rules-preview.js';
-import type { Stage } from '../domain/stages.js';
-import { callerOf } from '../http/caller.js';
-import { readBody } from '../http/request-body.js';
-import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { ifMatchVersion, versionConflict, withVersion } from '../http/versioned.js';
-import { acceptedWithJob, startFanOutJob } from '../jobs/lifecycle.js';
-import { contactEvent } from '../journey/deliver-event.js';
+import { clock } from '../../adapters/clock.js';
+import type { ContactRepository } from '../../adapters/contact-repository.js';
+import { stageCounts } from '../../adapters/funnel-counters.js';
+import { JobRepository } from '../../adapters/job-repository.js';
+import { logger } from '../../adapters/logger.js';
+import type { RulesRepository } from '../../adapters/rules-repository.js';
+import { stageMembers, stageSample } from '../../adapters/track-members.js';
+import { previewSampleSize } from '../../config/env.js';
+import type { Contact } from '../../domain/contact.js';
+import { newJob } from '../../domain/fan-out-job.js';
+import { publisher } from '../../domain/publication.js';
+import { parseRulesDraft } from '../../domain/rules-draft.js';
+import { previewRules, sampleQuotas, stagesRulesMove } from '../../domain/rules-preview.js';
+import type { Stage } from '../../domain/stages.js';
+import { callerOf } from '../../http/caller.js';
+import { readBody } from '../../http/request-body.js';
+import { errorResponse, type HttpResult, json } from '../../http/responses.js';
+import { ifMatchVersion, versionConflict, withVersion } from '../../http/versioned.js';
+import { acceptedWithJob, startFanOutJob } from '../../jobs/lifecycle.js';
+import { incomingEvent } from '../../journey/lifecycle.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
@@ -116,7 +116,7 @@ export const rulesRoutes = (
         'rules_publish',
         target,
         stagesRulesMove,
-        contactEvent('rules_changed', now, target, jobId),
+        incomingEvent('rules_changed', now, target, jobId),
         draft.value.publishedBy,
       );
       await startFanOutJob(jobs, job);
