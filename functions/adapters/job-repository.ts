@@ -1,12 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { atEnd, type FanOutJob, type JobCounts, type JobCursor } from '../domain/fan-out-job.js';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { FanOutJob, JobCounts, JobCursor } from '../domain/fan-out-job.js';
 import type { IncomingEvent } from '../domain/incoming-event.js';
 import { documentClient } from './dynamodb.js';
 import { eventPut } from './journey-repository.js';
@@ -56,7 +50,7 @@ export class JobRepository {
 
   /**
    * Records page `page` as done: the job moves to the page after it and adds its counts, and is
-   * done when `next` is past the audience's end. Conditional on the job being at that page, so the
+   * done when `next` is null (its kind listed everything). Conditional on the job being at that page, so the
    * same checkpoint retried counts nothing twice. False when it was recorded already.
    */
   async checkpoint(
@@ -66,7 +60,7 @@ export class JobRepository {
     counts: JobCounts,
     now: Date,
   ): Promise<boolean> {
-    const done = atEnd(job, next);
+    const done = next === null;
     try {
       await documentClient.send(
         new UpdateCommand({
@@ -90,37 +84,6 @@ export class JobRepository {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-  }
-
-  /**
-   * Up to `limit` contact ids of the job's audience from `cursor` on, through the by-stage index,
-   * and where the page after them starts.
-   */
-  async audiencePage(
-    job: FanOutJob,
-    cursor: JobCursor,
-    limit: number,
-  ): Promise<{ contactIds: string[]; next: JobCursor }> {
-    const contactIds: string[] = [];
-    let at: JobCursor = cursor;
-    while (!atEnd(job, at) && contactIds.length < limit) {
-      const { Items = [], LastEvaluatedKey } = await documentClient.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :stage',
-          ExpressionAttributeValues: { ':stage': `STAGE#${job.audience.stages[at.stage]}` },
-          ProjectionExpression: 'contactId',
-          Limit: limit - contactIds.length,
-          ...(at.after ? { ExclusiveStartKey: at.after } : {}),
-        }),
-      );
-      for (const item of Items) contactIds.push(String(item.contactId));
-      at = LastEvaluatedKey
-        ? { stage: at.stage, after: LastEvaluatedKey as Record<string, string> }
-        : { stage: at.stage + 1 };
-    }
-    return { contactIds, next: at };
   }
 
   /**

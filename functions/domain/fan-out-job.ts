@@ -21,8 +21,24 @@ export const fanOutPacing = {
   perSecond: 100,
 } as const;
 
-export const jobKinds = ['schedule_publish', 'rules_publish'] as const;
-export type JobKind = (typeof jobKinds)[number];
+/**
+ * What each kind of job needs to know besides the common record: a kind is added here, in
+ * `jobReaders`, and with its runner in `functions/jobs/kinds.ts` (docs/jobs.md).
+ */
+export interface JobSpecs {
+  /** Wakes every contact at the track's stages with a `schedule_changed` event. */
+  schedule_publish: WakeSpec;
+  /** Wakes every contact at the stages rules can move with a `rules_changed` event. */
+  rules_publish: WakeSpec;
+}
+export type JobKind = keyof JobSpecs;
+
+/** A wake job: every contact at these stages now (the by-stage index) is handed this event. */
+export interface WakeSpec {
+  stages: Stage[];
+  /** One id and time for the whole job. */
+  event: IncomingEvent;
+}
 
 /** Who may read a job: whoever may read the resource that started it. */
 export const jobReaders: Record<JobKind, readonly Role[]> = {
@@ -30,31 +46,25 @@ export const jobReaders: Record<JobKind, readonly Role[]> = {
   rules_publish: ['marketing', 'sales', 'admin'],
 };
 
-/** Where the next page starts: the index of the audience's stage, and the last key read in it. */
-export interface JobCursor {
-  stage: number;
-  after?: Record<string, string>;
-}
+/** Where the next page starts, as the job's kind reads it; `null` once everything was listed. */
+export type JobCursor = Record<string, unknown> | null;
 
 export interface JobCounts {
-  /** Contacts handed the job's event (their journey woken). */
+  /** Items the job's work was done on (for a wake, contacts whose journey was woken). */
   reached: number;
-  /** Contacts gone (erased) by the time the job came to them. */
+  /** Items gone (a contact erased) by the time the job came to them. */
   skipped: number;
 }
 
-export interface FanOutJob {
+export interface FanOutJob<K extends JobKind = JobKind> {
   jobId: string;
-  kind: JobKind;
+  kind: K;
   status: 'running' | 'done';
   createdAt: string;
   createdBy?: { sub: string; email?: string };
   /** What started it, e.g. `{track: 'nurture', version: '3'}`. */
   target: Record<string, string>;
-  /** Every contact at these stages now (the by-stage index). */
-  audience: { stages: Stage[] };
-  /** The event each contact's journey is handed: one id and time for the whole job. */
-  event: IncomingEvent;
+  spec: JobSpecs[K];
   /** Pages done: the checkpoint's page number. */
   pages: number;
   cursor: JobCursor;
@@ -62,12 +72,11 @@ export interface FanOutJob {
   finishedAt?: string;
 }
 
-/** One Distributed Map item: a batch of the page, with what its wakes need. */
-export interface WakeBatch {
+/** One Distributed Map item: a batch of a page's items (for a wake, contact ids). */
+export interface JobBatch {
   jobId: string;
   page: number;
-  event: IncomingEvent;
-  contactIds: string[];
+  items: string[];
 }
 
 /** What the pages function answers the workflow. */
@@ -76,48 +85,39 @@ export interface JobPage {
   page: number;
   /** Where the page after this one starts. */
   next: JobCursor;
-  batches: WakeBatch[];
+  batches: JobBatch[];
 }
 
-export const newJob = (
+export const newJob = <K extends JobKind>(
   jobId: string,
-  kind: JobKind,
+  kind: K,
   target: Record<string, string>,
-  stages: readonly Stage[],
-  event: IncomingEvent,
+  spec: JobSpecs[K],
+  createdAt: string,
   createdBy: FanOutJob['createdBy'],
-): FanOutJob => ({
+): FanOutJob<K> => ({
   jobId,
   kind,
   status: 'running',
-  createdAt: event.at,
+  createdAt,
   ...(createdBy ? { createdBy } : {}),
   target,
-  audience: { stages: [...stages] },
-  event,
+  spec,
   pages: 0,
-  cursor: { stage: 0 },
+  cursor: {},
   counts: { reached: 0, skipped: 0 },
 });
 
-export const atEnd = (job: Pick<FanOutJob, 'audience'>, cursor: JobCursor): boolean =>
-  cursor.stage >= job.audience.stages.length;
-
-/** Splits a page's contacts into the map's items. */
+/** Splits a page's items into the map's items. */
 export const batchesOf = (
-  job: Pick<FanOutJob, 'jobId' | 'event'>,
+  jobId: string,
   page: number,
-  contactIds: readonly string[],
+  items: readonly string[],
   batchSize: number,
-): WakeBatch[] => {
-  const batches: WakeBatch[] = [];
-  for (let i = 0; i < contactIds.length; i += batchSize) {
-    batches.push({
-      jobId: job.jobId,
-      page,
-      event: job.event,
-      contactIds: contactIds.slice(i, i + batchSize),
-    });
+): JobBatch[] => {
+  const batches: JobBatch[] = [];
+  for (let i = 0; i < items.length; i += batchSize) {
+    batches.push({ jobId, page, items: items.slice(i, i + batchSize) });
   }
   return batches;
 };

@@ -1,44 +1,31 @@
-import { clock } from '../adapters/clock.js';
 import { JobRepository } from '../adapters/job-repository.js';
-import { JourneyRepository } from '../adapters/journey-repository.js';
 import { requireEnv } from '../config/env.js';
-import type { JobCounts, WakeBatch } from '../domain/fan-out-job.js';
-import { wakeJourney } from '../journey/lifecycle.js';
+import type { JobBatch, JobCounts } from '../domain/fan-out-job.js';
+import { runnerOf } from './kinds.js';
 import { paced } from './pace.js';
 
-const tableName = requireEnv('TABLE_NAME');
-const jobs = new JobRepository(tableName);
-const journeys = new JourneyRepository(tableName);
+const jobs = new JobRepository(requireEnv('TABLE_NAME'));
 
-/** Wakes in flight at once within a batch: enough to hold its rate over a table's latency. */
-const wakesInFlight = 10;
+/**
+ * Items in flight at once within a batch: enough to hold its rate over a table's latency (10 at
+ * ~50 ms each allow 200/s, twice a batch's share).
+ */
+const itemsInFlight = 10;
 
 export interface BatchInput {
-  batch: WakeBatch;
-  /** This batch's share of the job's wake rate. */
+  batch: JobBatch;
+  /** This batch's share of the job's rate (items a second): where the job's pacing is held. */
   perSecond: number;
 }
 
-/**
- * One contact, exactly once per job: the event and the job's marker are stored together, and the
- * journey is woken. A batch run again (a retry, a redrive, Express's at-least-once) finds the
- * marker and wakes the journey again only if it has not yet applied the event, i.e. the run before
- * died between storing and waking; a journey already woken for it has spent that token, so the
- * second wake finds none to use.
- */
-const wakeOnce = async (batch: WakeBatch, contactId: string): Promise<'reached' | 'skipped'> => {
-  const stored = await jobs.storeEvent(contactId, batch.jobId, batch.event, clock.now());
-  if (stored === 'gone') return 'skipped';
-  if (stored === 'stored' || (await jobs.eventPending(contactId, batch.event))) {
-    await wakeJourney(journeys, contactId, batch.event);
-  }
-  return 'reached';
-};
-
-/** A Distributed Map child's task: a batch of the job's contacts, paced, counted. */
+/** A Distributed Map child's task, for every kind: a batch of the job's items, paced, counted. */
 export const handler = async (input: BatchInput): Promise<JobCounts> => {
-  const outcomes = await paced(input.batch.contactIds, input.perSecond, wakesInFlight, (contactId) =>
-    wakeOnce(input.batch, contactId),
+  // One read per batch (100 items) gives the kind the job's spec, kept out of the map's items.
+  const job = await jobs.get(input.batch.jobId);
+  if (!job) throw new Error(`No job ${input.batch.jobId}`);
+  const runner = runnerOf(job.kind);
+  const outcomes = await paced(input.batch.items, input.perSecond, itemsInFlight, (item) =>
+    runner.item(job, item),
   );
   return {
     reached: outcomes.filter((outcome) => outcome === 'reached').length,

@@ -16,6 +16,8 @@ const contactCount = 500;
 const sampleSize = 40;
 let runtime: RunningRuntime;
 let contactIds: string[] = [];
+/** Every contact on nurture: the journeys seeded, and the contacts the preview suite adds at its stages. */
+let onNurture = contactCount;
 
 beforeAll(async () => {
   runtime = await startRuntime({
@@ -111,6 +113,7 @@ describe('the rules preview over more contacts than it samples', () => {
     await seedContacts(runtime, sampleSize / 2, { stage: 'engagement', prefix: 'few' });
     const whole = await preview();
     await seedContacts(runtime, sampleSize * 2, { stage: 'target', prefix: 'many' });
+    onNurture += sampleSize / 2 + sampleSize * 2;
 
     // Act
     const sampled = await preview();
@@ -137,10 +140,10 @@ describe('a schedule publish reaching 500 contacts', () => {
     expect(published).toMatchObject({ version: 1, job: { kind: 'schedule_publish', status: 'running' } });
     // Paced at 100 wakes a second, the job is still under way when the publish has answered.
     expect(early.status).toBe('running');
-    expect(early.counts.reached).toBeLessThan(contactCount);
+    expect(early.counts.reached).toBeLessThan(onNurture);
     expect(await job(published.job.id)).toMatchObject({
       status: 'done',
-      counts: { reached: contactCount, skipped: 0 },
+      counts: { reached: onNurture, skipped: 0 },
       target: { track: 'nurture', version: '1' },
       createdBy: { sub: 'local-admin' },
     });
@@ -162,7 +165,7 @@ describe('a schedule publish reaching 500 contacts', () => {
     // Assess
     expect(await job(published.job.id)).toMatchObject({
       status: 'done',
-      counts: { reached: contactCount, skipped: 0 },
+      counts: { reached: onNurture, skipped: 0 },
     });
     expect(tally(await wakesBy(published.job.id))).toEqual({ 1: contactCount });
   }, 600_000);
@@ -182,10 +185,9 @@ describe('a schedule publish reaching 500 contacts', () => {
     await runtime.advance('10m');
 
     // Assess
-    console.log(`Jobs: killed with ${reachedBeforeKill} of ${contactCount} contacts reached`);
-    expect(reachedBeforeKill).toBeLessThan(contactCount);
-    expect(await job(jobId)).toMatchObject({ status: 'done', counts: { reached: contactCount, skipped: 0 } });
-    expect(await markersOf(jobId)).toBe(contactCount);
+    expect(reachedBeforeKill).toBeLessThan(onNurture);
+    expect(await job(jobId)).toMatchObject({ status: 'done', counts: { reached: onNurture, skipped: 0 } });
+    expect(await markersOf(jobId)).toBe(onNurture);
     // Journeys resumed by the restart apply a pending event without being woken: at most one wake.
     const wakes = await wakesBy(jobId);
     expect([...wakes.values()].filter((n) => n > 1)).toEqual([]);

@@ -115,8 +115,8 @@ export const rulesRoutes = (
         jobId,
         'rules_publish',
         target,
-        stagesRulesMove,
-        incomingEvent('rules_changed', now, target, jobId),
+        { stages: [...stagesRulesMove], event: incomingEvent('rules_changed', now, target, jobId) },
+        now.toISOString(),
         draft.value.publishedBy,
       );
       await startFanOutJob(jobs, job);

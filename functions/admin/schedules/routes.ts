@@ -61,8 +61,8 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       jobId,
       'schedule_publish',
       target,
-      stagesOnTrack(schedule.track),
-      incomingEvent('schedule_changed', now, target, jobId),
+      { stages: stagesOnTrack(schedule.track), event: incomingEvent('schedule_changed', now, target, jobId) },
+      now.toISOString(),
       createdBy,
     );
     await startFanOutJob(jobs, job);
