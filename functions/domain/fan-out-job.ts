@@ -3,14 +3,16 @@ import type { IncomingEvent } from './incoming-event.js';
 import type { Stage } from './stages.js';
 
 /**
- * How a job walks its contacts, read by the workflow builder (so the stack and the local runtime
- * run the same numbers). `perSecond` is the whole job's wake rate: each of the `maxConcurrency`
- * batches running at once paces itself to its share. 100 a second stays under every region's
- * quotas with room for the journeys' own traffic: SendTaskSuccess (500/s), StartExecution for the
- * rare journey that must restart (refill 150/s outside the large regions), the woken journeys'
- * state transitions (about 3 a step: 300/s of the 800/s small regions refill) and the table's writes
- * (about 15 WCU a woken contact with its step: 1,500 of a new on-demand table's 4,000 a second).
- * The README works it out for a million contacts.
+ * Where every job's pace is set, read by the workflow builder (so the stack and the local runtime
+ * run the same numbers); each batch holds its share in `functions/jobs/pace.ts`. `perSecond` is
+ * the whole job's item rate: each of the `maxConcurrency` batches running at once paces itself to
+ * `perSecond / maxConcurrency`. A wake at 100 a second stays under every region's quotas with room
+ * for the journeys' own traffic: SendTaskSuccess 500/s (one per wake), StartExecution refill
+ * 300/s in the large regions and 150/s elsewhere (only a journey that must restart starts one; the
+ * map's children start one a second), the woken journeys' state transitions (3 a step: 300/s of
+ * the 500/s refill outside the large regions) and the table's throughput (about 18 WRU a woken
+ * contact with its step: 1,800 of a new on-demand table's 4,000 a second). docs/jobs.md works out
+ * a million contacts: 2 h 47 min, about $4.50 for the job itself.
  */
 export const fanOutPacing = {
   /** Contacts per page: one checkpoint each; 1,000 ids are 40 KB of state, under its 256 KB. */
