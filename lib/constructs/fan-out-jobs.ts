@@ -2,7 +2,7 @@ import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'a
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   type CfnStateMachine,
@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { buildFanOutJob } from '../workflows/fan-out-job.js';
 import type { Journey } from './journey.js';
 import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
+import { acknowledgeStateMachineRole } from './state-machine-findings.js';
 
 export interface FanOutJobsProps {
   /** Jobs, their markers, and the contacts they list. */
@@ -85,20 +86,7 @@ export class FanOutJobs extends Construct {
     });
 
     const stack = Stack.of(this);
-    for (const fn of [this.pages, this.batch]) {
-      const logicalId = String(
-        stack.resolve(stack.getLogicalId(fn.function.node.defaultChild as CfnFunction)),
-      );
-      Validations.of(this.stateMachine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        reason: 'Invoking a Lambda task covers the function’s versions and aliases; it is this one function.',
-      });
-    }
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.',
-    });
+    acknowledgeStateMachineRole(this.stateMachine, [this.pages, this.batch]);
 
     // CDK's grants for the Distributed Map: starting, describing and stopping its own child
     // executions (their names are the map run's) on this state machine only.

@@ -132,10 +132,12 @@ describe('the rules API', () => {
     // A rollback is a PUT of the older version's content.
     const back = await putRules(versions.versions[1], '"2"');
     expect(back.status).toBe(202);
-    const rolledBack = (await back.json()) as Rules;
+    const rolledBack = (await back.json()) as Rules & { job: { id: string } };
     expect(rolledBack.version).toBe(3);
     expect(rolledBack.thresholds).toEqual({ lead: 40, salesLead: 70 });
-    const { version: _a, updatedAt: _b, note: _c, publishedBy: _d, ...content } = rolledBack;
+    // The publish answers the rules with the job that takes them to the contacts.
+    expect(rolledBack.job).toMatchObject({ id: 'rules-v3', kind: 'rules_publish' });
+    const { version: _a, updatedAt: _b, note: _c, publishedBy: _d, job: _j, ...content } = rolledBack;
     const { version: _e, updatedAt: _f, note: _g, publishedBy: _h, ...original } = rules;
     expect(content).toEqual(original);
   });
