@@ -3,8 +3,8 @@
  * send runs: without bounds, a 72-character nested `{% for %}` holds a Lambda (or the whole local
  * runtime) for seconds, and a 54-character loop renders a third of a megabyte of HTML. The bounds
  * are counted, not timed, wherever they can be, so a template that publishes renders the same way
- * at every send; the clock is only the backstop for what no counter sees. See the README's
- * "Template limits" for why each number.
+ * at every send; the clock is only the backstop for what no counter sees. See "Templates, links and
+ * what the public can type: limits" in docs/operations.md for why each number.
  */
 export const renderLimits = {
   /** Characters of Liquid parsed per field: above every field the API accepts (200 KB of body). */
