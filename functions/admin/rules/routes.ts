@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../../adapters/clock.js';
 import type { ContactRepository } from '../../adapters/contact-repository.js';
-import { stageCounts } from '../../adapters/funnel-counters.js';
+import { stageTotals } from '../../adapters/funnel-counters.js';
 import { JobRepository } from '../../adapters/job-repository.js';
 import { logger } from '../../adapters/logger.js';
 import type { RulesRepository } from '../../adapters/rules-repository.js';
@@ -12,7 +12,6 @@ import { newJob } from '../../domain/fan-out-job.js';
 import { publisher } from '../../domain/publication.js';
 import { parseRulesDraft } from '../../domain/rules-draft.js';
 import { previewRules, sampleQuotas, stagesRulesMove } from '../../domain/rules-preview.js';
-import type { Stage } from '../../domain/stages.js';
 import { callerOf } from '../../http/caller.js';
 import { readBody } from '../../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../../http/responses.js';
@@ -48,12 +47,7 @@ export const rulesRoutes = (
    * a read of one small partition), so a preview costs the same at a million contacts.
    */
   const weighed = async (): Promise<{ contacts: Contact[]; total: number }> => {
-    const totals = new Map<Stage, number>(stagesRulesMove.map((stage) => [stage, 0]));
-    for (const { stage, source, count } of await stageCounts(tableName)) {
-      // Every contact counts once under its channel (and again under its form and its offer).
-      const at = stage as Stage;
-      if (source.startsWith('channel:') && totals.has(at)) totals.set(at, (totals.get(at) ?? 0) + count);
-    }
+    const totals = await stageTotals(tableName, stagesRulesMove);
     const total = [...totals.values()].reduce((sum, n) => sum + n, 0);
     const ids =
       total <= sampleSize

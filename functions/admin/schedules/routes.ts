@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../../adapters/clock.js';
 import { ContactRepository } from '../../adapters/contact-repository.js';
+import { stageTotals } from '../../adapters/funnel-counters.js';
 import { JobRepository } from '../../adapters/job-repository.js';
 import { logger } from '../../adapters/logger.js';
 import { ScheduleRepository } from '../../adapters/schedule-repository.js';
@@ -69,6 +70,15 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
     return job;
   };
 
+  /** The catch-up window for the track's contacts now, counted by the funnel's counters. */
+  const catchUpSpread = async (track: Track): Promise<number> => {
+    const totals = await stageTotals(tableName, stagesOnTrack(track));
+    return catchUpSpreadMs(
+      [...totals.values()].reduce((sum, n) => sum + n, 0),
+      limits,
+    );
+  };
+
   /** The contacts on the track as the journey would see them now. */
   const inFlight = async (members: string[], track: Track, now: Date): Promise<ContactInFlight[]> => {
     const since = new Date(now.getTime() - limits.frequencyCap.perMs);
@@ -108,7 +118,7 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
       const members = await trackMembers(tableName, track);
-      draft.value.catchUp = { from: now.toISOString(), spreadMs: catchUpSpreadMs(members.length, limits) };
+      draft.value.catchUp = { from: now.toISOString(), spreadMs: await catchUpSpread(track) };
       const contactsInFlight = await inFlight(members, track, now);
       return json(200, previewSchedule(current, draft.value, contactsInFlight, now, limits));
     }),
@@ -134,8 +144,8 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       const draft = parseDraft(body.input, track, current, now, history, kinds);
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
-      const members = await trackMembers(tableName, track);
-      draft.value.catchUp = { from: now.toISOString(), spreadMs: catchUpSpreadMs(members.length, limits) };
+      // The job reaches the track; the request only counts it.
+      draft.value.catchUp = { from: now.toISOString(), spreadMs: await catchUpSpread(track) };
       const caller = callerOf(event);
       if (caller) draft.value.publishedBy = publisher(caller);
       if (!(await schedules.publish(draft.value, expected))) return conflict();
