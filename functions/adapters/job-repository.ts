@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FanOutJob, JobCounts, JobCursor } from '../domain/fan-out-job.js';
 import type { IncomingEvent } from '../domain/incoming-event.js';
-import { documentClient } from './dynamodb.js';
+import { documentClient, writeIf } from './dynamodb.js';
 import { eventPut } from './journey-repository.js';
 import { liveContactCheck } from './live-contact.js';
 import { contactPk, eventKey } from './table-keys.js';
@@ -24,19 +24,15 @@ export class JobRepository {
 
   /** False when a job of that id exists already (a retried publish). */
   async create(job: FanOutJob): Promise<boolean> {
-    try {
-      await documentClient.send(
+    return writeIf(() =>
+      documentClient.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...jobKey(job.jobId), ...job },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async get(jobId: string): Promise<FanOutJob | undefined> {
@@ -50,8 +46,8 @@ export class JobRepository {
 
   /**
    * Records page `page` as done: the job moves to the page after it and adds its counts, and is
-   * done when `next` is null (its kind listed everything). Conditional on the job being at that page, so the
-   * same checkpoint retried counts nothing twice. False when it was recorded already.
+   * done when `next` is null (its kind listed everything). Conditional on the job being at that
+   * page, so the same checkpoint retried counts nothing twice. False when it was recorded already.
    */
   async checkpoint(
     job: FanOutJob,
@@ -61,8 +57,8 @@ export class JobRepository {
     now: Date,
   ): Promise<boolean> {
     const done = next === null;
-    try {
-      await documentClient.send(
+    return writeIf(() =>
+      documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: jobKey(job.jobId),
@@ -78,12 +74,8 @@ export class JobRepository {
             ...(done ? { ':done': 'done', ':now': now.toISOString() } : {}),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
