@@ -24,6 +24,7 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { startEventBridgeEndpoint } from './eventbridge-endpoint.js';
+import { localFanOutJobs, localJobsName } from './fan-out-jobs.js';
 import { type IssuedPassword, startIdentityProvider } from './identity-provider.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
@@ -114,7 +115,10 @@ type Fault =
   | { ses: { service: 'sesv2'; error: SesRefusal; for: string; ms: number } }
   | { issues: Issue[] };
 
-/** `{"function", ...}` fails journey functions; `{"service": "sesv2", ...}` has SES refuse sends. */
+/** The journey's functions and the fan-out job's. */
+const faultableFunctions: readonly string[] = ['advance', 'await', 'job-pages', 'job-batch'];
+
+/** `{"function", ...}` fails journey or job functions; `{"service": "sesv2", ...}` has SES refuse sends. */
 const parseFault = (body: Buffer): Fault => {
   let parsed: unknown;
   try {
@@ -137,8 +141,8 @@ const parseFault = (body: Buffer): Fault => {
       ? { ses: { service: 'sesv2', error, for: fault.for as string, ms } }
       : { issues };
   }
-  if (fault.function !== 'advance' && fault.function !== 'await') {
-    issues.push({ path: 'function', message: 'must be "advance" or "await"' });
+  if (!faultableFunctions.includes(fault.function as string)) {
+    issues.push({ path: 'function', message: `must be one of ${faultableFunctions.join(', ')}` });
   }
   if (fault.when !== 'before' && fault.when !== 'after') {
     issues.push({ path: 'when', message: 'must be "before" or "after"' });
@@ -232,11 +236,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     ),
     onSent: meter.emailSent,
   });
+  const jobs = localFanOutJobs(work, faults);
   const stepFunctions = await startStepFunctionsEndpoint({
     clock,
     dataDir,
-    stateMachines: [{ name: localJourneyName, definition: journeyDefinitionForLocal() }],
+    stateMachines: [{ name: localJourneyName, definition: journeyDefinitionForLocal() }, jobs.stateMachine],
     lambdas: {
+      ...jobs.lambdas,
       [localFunctionArn(localJourneyFunctions.advance)]: work.track(
         meter.invocations(
           'advance',
@@ -261,6 +267,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     AWS_ENDPOINT_URL_SESV2: ses.endpoint,
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
     JOURNEY_STATE_MACHINE_ARN: stepFunctions.stateMachineArn(localJourneyName),
+    JOBS_STATE_MACHINE_ARN: stepFunctions.stateMachineArn(localJobsName),
   });
 
   // Tracked like the journeys' work, so a stop lets requests in flight finish.
@@ -330,7 +337,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
           return json(202, { ...given, until: new Date(until).toISOString() });
         }
         return validationFailed(
-          'Give {"function": "advance"|"await", "when": "before"|"after", "times": n, "contactId"?: id} ' +
+          'Give {"function": "advance"|"await"|"job-pages"|"job-batch", "when": "before"|"after", "times": n, "contactId"?: id} ' +
             'or {"service": "sesv2", "error": "TooManyRequestsException"|"SendingPausedException", "for": "1h"}',
           'issues' in fault
             ? fault.issues

@@ -165,7 +165,7 @@ const partitionPart = (part: unknown): string => {
 };
 
 /** Integration ARNs carry `{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ...]]}`: render them for `aws`. */
-const resolvePartition = (node: unknown): Record<string, unknown> => {
+export const resolvePartition = (node: unknown): Record<string, unknown> => {
   const walk = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(walk);
     if (value === null || typeof value !== 'object') return value;

@@ -17,6 +17,8 @@ const budgets = new Map<string, number>([
   ['AdminApi/Handler', 1024 * kb],
   ['Mailer/UnsubscribeHandler', 1024 * kb],
   ['Mailer/EventsHandler', 1024 * kb],
+  ['FanOutJobs/Pages', 1024 * kb],
+  ['FanOutJobs/Batch', 1024 * kb],
   // MJML itself (its parser, CSS inliner, minifier and beautifier, lodash) bundles to 1.2 MB; only
   // template publishes and previews load it, which is why they have a function of their own.
   ['AdminApi/Templates', 2304 * kb],
