@@ -82,6 +82,12 @@ export interface AdvanceDependencies {
  * One journey step: apply what happened, send the email that fell due (at most once, through the
  * ledger), save the contact's standing, and say how long to wait for the next step.
  */
+/**
+ * The wait after an ended or handed-over step is resumed by the await function at once; its
+ * timeout only catches a failed resume, and must not beat the resume to it.
+ */
+const resumedAtOnceMs = 60 * 60 * 1000;
+
 export const advanceJourney = async (
   input: JourneyInput,
   deps: AdvanceDependencies,
@@ -95,7 +101,10 @@ export const advanceJourney = async (
     steps,
     startedAt,
     phase,
-    waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    waitSeconds: Math.max(
+      1,
+      Math.ceil((phase === 'ended' || phase === 'continue' ? resumedAtOnceMs : waitMs) / 1000),
+    ),
   });
 
   const contact = await deps.contacts.getContact(input.contactId);
