@@ -7,11 +7,8 @@
  * per contact), divided by the emails sent in it: a cost per email, all services in, scaled to
  * 10,000 contacts × 52/12 emails a month. The floor is SES's price of the same emails alone.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startLocalRuntime } from '../local/runtime.js';
 import { type Cost, costOf, prices, type Usage, usageBetween } from '../local/usage-meter.js';
+import { startBenchRuntime } from './support/runtime.js';
 
 const contacts = Number(process.env.BENCH_COST_CONTACTS ?? 50);
 const emailsPerMonth = 10_000 * (52 / 12);
@@ -42,17 +39,9 @@ const perEmail = (cost: Cost, emails: number): Cost => ({
 });
 
 export const run = async (): Promise<void> => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-cost-'));
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   // Single opt-in, so every contact is on the nurture track from its sign-up, as a month in steady state is.
   process.env.LEADFLOW_SINGLE_OPT_IN_FORMS = '*';
-  const runtime = await startLocalRuntime({
-    port: 0,
-    dataDir,
-    clockMode: 'manual',
-    adminToken: 'bench',
-    intakeRatePerMinute: 0,
-  });
+  const runtime = await startBenchRuntime('cost');
   try {
     const post = (path: string, body: unknown) =>
       fetch(`${runtime.url}${path}`, {
@@ -103,6 +92,5 @@ export const run = async (): Promise<void> => {
     );
   } finally {
     await runtime.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 };

@@ -5,14 +5,12 @@
  * The runtime, the bare server and autocannon share this one Node process (the runtime's
  * journeys included); DynamoDB Local runs in its own JVM.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import autocannon from 'autocannon';
 import { localDynamoDbClient } from '../local/dynamodb-local.js';
-import { localTableName, startLocalRuntime } from '../local/runtime.js';
+import { localTableName } from '../local/runtime.js';
+import { startBenchRuntime } from './support/runtime.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -106,16 +104,8 @@ export const run = async (): Promise<void> => {
   const bareAddress = bare.address();
   const bareUrl = `http://127.0.0.1:${typeof bareAddress === 'object' && bareAddress ? bareAddress.port : 0}`;
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-bench-'));
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   // All the load comes from this one client: no per-client limit, or it would measure the 429s.
-  const runtime = await startLocalRuntime({
-    port: 0,
-    dataDir,
-    clockMode: 'manual',
-    adminToken: 'bench',
-    intakeRatePerMinute: 0,
-  });
+  const runtime = await startBenchRuntime('intake');
 
   try {
     const warmUp = await load(runtime.url, warmUpSeconds);
@@ -154,6 +144,5 @@ export const run = async (): Promise<void> => {
   } finally {
     await runtime.stop();
     await new Promise((closed) => bare.close(closed));
-    rmSync(dataDir, { recursive: true, force: true });
   }
 };

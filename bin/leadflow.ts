@@ -36,6 +36,9 @@
  *   confirmation link first). Default: none; subscribe to the output `AlarmTopicArn` yourself.
  * - `leadflow:salesInbox`: the address the sales handoff email goes to when a contact becomes a
  *   sales lead. Default: sales@example.com.
+ * - `leadflow:testSendDomains`: staff domains (a JSON list, or comma-separated) whose addresses may
+ *   receive template test sends; anyone signed in may always test-send to their own address.
+ *   Default: none.
  *
  * The stack is environment-agnostic (account and region come from the CLI's credentials at deploy
  * time) and makes no lookups, so `cdk synth` works offline without credentials.

@@ -3,7 +3,8 @@
  * that serves them, so both expose the same contract.
  */
 export type RouteAuth = 'public' | 'admin';
-export type RouteTarget = 'intake' | 'admin' | 'templates' | 'unsubscribe';
+/** The function behind a route: `signedLinks` answers the links in emails (confirm, unsubscribe, preferences). */
+export type RouteTarget = 'intake' | 'admin' | 'templates' | 'signedLinks';
 
 /** Cognito groups (and the local identity provider's): what a signed-in user may do. */
 export const roles = ['marketing', 'sales', 'admin'] as const;
@@ -45,12 +46,12 @@ const signedIn = (
 
 export const apiRoutes: readonly ApiRoute[] = [
   open('POST', '/v1/contacts', 'intake'),
-  open('GET', '/v1/unsubscribe', 'unsubscribe'),
-  open('POST', '/v1/unsubscribe', 'unsubscribe'),
-  open('GET', '/v1/confirm', 'unsubscribe'),
-  open('POST', '/v1/confirm', 'unsubscribe'),
-  open('GET', '/v1/preferences', 'unsubscribe'),
-  open('POST', '/v1/preferences', 'unsubscribe'),
+  open('GET', '/v1/unsubscribe', 'signedLinks'),
+  open('POST', '/v1/unsubscribe', 'signedLinks'),
+  open('GET', '/v1/confirm', 'signedLinks'),
+  open('POST', '/v1/confirm', 'signedLinks'),
+  open('GET', '/v1/preferences', 'signedLinks'),
+  open('POST', '/v1/preferences', 'signedLinks'),
   // Sales works the contacts; marketing reaches them only through reports and previews.
   signedIn('GET', '/v1/contacts', sales),
   signedIn('GET', '/v1/contacts/{id}', sales),

@@ -6,7 +6,7 @@ export const functionMemoryMb = {
   intake: 512,
   admin: 512,
   templates: 512,
-  unsubscribe: 512,
+  signedLinks: 512,
   // Reads an SES event and writes a few counters: the least memory that keeps its cold start short.
   'mail-events': 256,
   advance: 512,

@@ -5,11 +5,11 @@ import { AdminApi } from './constructs/admin-api.js';
 import { AdminSignIn, hostedDomain } from './constructs/admin-sign-in.js';
 import { AdminSite } from './constructs/admin-site.js';
 import { AlarmNotifications } from './constructs/alarm-notifications.js';
-import { ContactEvents } from './constructs/contact-events.js';
 import { ContactStore } from './constructs/contact-store.js';
-import { IntakeApi, type RouteTargets } from './constructs/intake-api.js';
+import { LeadflowHttpApi, type RouteTargets } from './constructs/http-api.js';
 import { Journey } from './constructs/journey.js';
 import { Mailer } from './constructs/mailer.js';
+import { OutgoingEventBus } from './constructs/outgoing-event-bus.js';
 
 /** Context keys the stack reads; documented in bin/leadflow.ts. */
 export const contextKeys = {
@@ -29,6 +29,7 @@ export const contextKeys = {
   cognitoDomainPrefix: 'leadflow:cognitoDomainPrefix',
   alarmEmail: 'leadflow:alarmEmail',
   salesInbox: 'leadflow:salesInbox',
+  testSendDomains: 'leadflow:testSendDomains',
 } as const;
 
 export interface LeadflowStackProps extends StackProps {
@@ -70,6 +71,11 @@ export interface LeadflowStackProps extends StackProps {
    */
   readonly singleOptInForms?: readonly string[];
   /**
+   * Domains whose addresses may receive template test sends, besides the signed-in user's own.
+   * @default - context `leadflow:testSendDomains`, else none
+   */
+  readonly testSendDomains?: readonly string[];
+  /**
    * Public submissions per client per minute, `0` for no limit.
    * @default - context `leadflow:intakeRatePerMinute`, else 10
    */
@@ -91,14 +97,14 @@ export interface LeadflowStackProps extends StackProps {
  */
 export class LeadflowStack extends Stack {
   public readonly store: ContactStore;
-  public readonly api: IntakeApi;
+  public readonly api: LeadflowHttpApi;
   public readonly admin: AdminApi;
   public readonly journey: Journey;
   public readonly mailer: Mailer;
   public readonly signIn: AdminSignIn;
   public readonly site: AdminSite;
   public readonly alarms: AlarmNotifications;
-  public readonly events: ContactEvents;
+  public readonly events: OutgoingEventBus;
 
   constructor(scope: Construct, id: string, props: LeadflowStackProps = {}) {
     super(scope, id, props);
@@ -128,7 +134,8 @@ export class LeadflowStack extends Stack {
       adminPageUrls: this.site.adminPageUrls,
     });
 
-    this.api = new IntakeApi(this, 'IntakeApi', {
+    // Construct ids predate the classes' names; kept so a deployed stack updates in place.
+    this.api = new LeadflowHttpApi(this, 'IntakeApi', {
       table: this.store.table,
       allowedOrigins: [
         ...(props.allowedOrigins ??
@@ -161,45 +168,50 @@ export class LeadflowStack extends Stack {
     // templates function sends template tests.
     for (const fn of [
       this.journey.advance.function,
-      this.api.handler.function,
+      this.api.intake.function,
       this.admin.templates.function,
     ]) {
       this.mailer.grantSend(fn);
     }
 
     // The journey step announces stage changes and hands leads to sales; admin announces erasures.
-    this.events = new ContactEvents(this, 'ContactEvents');
+    this.events = new OutgoingEventBus(this, 'ContactEvents'); // id kept, see IntakeApi above
     this.events.grantPut(this.journey.advance.function);
     this.events.grantPut(this.admin.handler.function);
-    this.journey.advance.function.addEnvironment('CONTACTS_URL', `${this.api.url}v1/contacts`);
-    // The handoff email links sales to the contact's page, not to the API.
+    // The handoff email and the bus events link sales to the contact's page, not to the API.
     this.journey.advance.function.addEnvironment('ADMIN_PAGE_URL', this.site.adminPageUrl);
     this.journey.advance.function.addEnvironment(
       'SALES_INBOX',
       props.salesInbox ?? context(contextKeys.salesInbox) ?? 'sales@example.com',
     );
 
+    // A template test send goes to the signed-in user's own address, or to these staff domains.
+    const testSendDomains = props.testSendDomains ?? readStringList(this, contextKeys.testSendDomains) ?? [];
+    if (testSendDomains.length > 0) {
+      this.admin.handler.function.addEnvironment('TEST_SEND_DOMAINS', testSendDomains.join(','));
+    }
+
     const singleOptIn = props.singleOptInForms ?? readStringList(this, contextKeys.singleOptInForms) ?? [];
     if (singleOptIn.length > 0) {
-      this.api.handler.function.addEnvironment('SINGLE_OPT_IN_FORMS', singleOptIn.join(','));
+      this.api.intake.function.addEnvironment('SINGLE_OPT_IN_FORMS', singleOptIn.join(','));
     }
 
     // Intake starts journeys and hands new touches of known contacts to them; admin (sales
     // decisions, erasure, schedule edits), unsubscribe and SES events resume them.
     for (const fn of [
-      this.api.handler.function,
+      this.api.intake.function,
       this.admin.handler.function,
-      this.mailer.unsubscribeHandler.function,
+      this.mailer.signedLinks.function,
       this.mailer.eventsFunction,
     ]) {
       this.journey.grantDeliver(fn);
     }
 
     const routeTargets: RouteTargets = {
-      intake: this.api.handler.function,
+      intake: this.api.intake.function,
       admin: this.admin.handler.function,
       templates: this.admin.templates.function,
-      unsubscribe: this.mailer.unsubscribeHandler.function,
+      signedLinks: this.mailer.signedLinks.function,
     };
     this.api.addRoutes(routeTargets, this.signIn);
 

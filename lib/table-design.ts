@@ -9,6 +9,7 @@
  * | email claim     | EMAIL#<normalisedEmail> | EMAIL                                 | contactId; the dedupe lock            |
  * | touch           | CONTACT#<contactId>     | TOUCH#<receivedAt>#<id>               | where / what / why of a submission    |
  * | event           | CONTACT#<contactId>     | EVENT#<at>#<eventId>                  | waits for the journey's next step     |
+ * | event id claim  | CONTACT#<contactId>     | EVENTID#<eventId>                     | a caller's event id, 30 days (TTL)    |
  * | send ledger     | CONTACT#<contactId>     | SEND#<track>#<round>#<stepId>         | an email goes out at most once        |
  * | reply ledger    | CONTACT#<contactId>     | REPLY#<touchId> / REPLYDAY#<day>      | one reply per request, caps per day   |
  * | consent record  | CONTACT#<contactId>     | CONSENT#<at>#<recordId>               | append-only proof of consent          |
@@ -31,7 +32,7 @@
  * GSI2 (gsi2pk / gsi2sk): all contacts by creation (`CONTACTS#<yyyy-mm>`, `<createdAt>#<contactId>`),
  * one partition per creation month so a campaign's intake burst does not heat one partition for
  * ever; a listing walks the months `CONTACTS#MONTHS` names. Profiles also carry `searchText`
- * (names, company and email, lower-cased) for the list's `q` (`functions/adapters/contact-finder.ts`).
+ * (names, company and email, lower-cased) for the list's `q` (`functions/adapters/contact-lister.ts`).
  * Both project ALL: a journey step writes stage and score, which any list shows, so a narrower
  * projection would save storage (a profile is a few KB) but no index writes, and the admin list
  * could not show another field without rebuilding the index.

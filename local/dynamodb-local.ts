@@ -24,7 +24,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { byCreationKeys, monthItem } from '../functions/adapters/contact-index-keys.js';
+import { byCreationKeys, monthItem } from '../functions/adapters/table-keys.js';
 import type { Profile } from '../functions/domain/contact.js';
 import { searchTextOf } from '../functions/domain/contact-query.js';
 import { tableDesign } from '../lib/table-design.js';

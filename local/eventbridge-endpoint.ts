@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../functions/adapters/clock.js';
+import { refusedForeignCaller } from './loopback-only.js';
 import { readBody } from './request-body.js';
 
 /**
@@ -128,6 +129,7 @@ export const startEventBridgeEndpoint = async (options: {
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (refusedForeignCaller(request, response, 'EventBridge')) return;
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       response.writeHead(status, {
         'content-type': 'application/x-amz-json-1.1',

@@ -1,11 +1,13 @@
 import { createHash, randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { escapeHtml } from '../functions/domain/html.js';
 import { type Role, roles } from '../lib/api-routes.js';
 import { writeFileDurably } from './durable-file.js';
 import type { LocalResponse, LocalRoute } from './router.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 /**
  * The local runtime's stand-in for Amazon Cognito: the same OAuth 2.0 authorization-code flow
@@ -17,6 +19,9 @@ import type { LocalResponse, LocalRoute } from './router.js';
 export const localClientId = 'leadflow-admin-local';
 const tokenLifetimeSeconds = 3600;
 const codeLifetimeMs = 5 * 60_000;
+/** Failed sign-ins in a row before a lockout: Cognito's 5 per user; more per client, which tries many names. */
+const freeFailuresPerUser = 5;
+const freeFailuresPerClient = 20;
 
 export interface LocalUser {
   username: string;
@@ -44,12 +49,22 @@ const passwordMatches = (password: string, stored: string): boolean => {
   return timingSafeEqual(given, expected);
 };
 
+/**
+ * The signing key mints any role's token and the users file holds password hashes: like the admin
+ * token, readable by their owner only, also when an older version left them open.
+ */
+const ownerOnly = 0o600;
+const readPrivateFile = (file: string): string => {
+  chmodSync(file, ownerOnly);
+  return readFileSync(file, 'utf8');
+};
+
 /** The users file, created on first start with one user per group; their passwords shown once. */
 const loadUsers = (
   file: string,
 ): { users: LocalUser[]; created?: { username: string; password: string }[] } => {
   if (existsSync(file)) {
-    const { users } = JSON.parse(readFileSync(file, 'utf8')) as { users: LocalUser[] };
+    const { users } = JSON.parse(readPrivateFile(file)) as { users: LocalUser[] };
     return {
       users: users.map((user) => ({ ...user, groups: roles.filter((r) => user.groups.includes(r)) })),
     };
@@ -61,26 +76,27 @@ const loadUsers = (
     groups: [username as Role],
     passwordHash: hashPassword(password),
   }));
-  writeFileDurably(file, `${JSON.stringify({ users }, null, 2)}\n`);
+  writeFileDurably(file, `${JSON.stringify({ users }, null, 2)}\n`, ownerOnly);
   return { users, created };
 };
 
 const loadKey = async (file: string): Promise<JWK> => {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  if (existsSync(file)) return JSON.parse(readPrivateFile(file)) as JWK;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
-  writeFileDurably(file, JSON.stringify(jwk));
+  writeFileDurably(file, JSON.stringify(jwk), ownerOnly);
   return jwk;
 };
 
-const html = (status: number, body: string): LocalResponse => ({
+/** `formTargets`: where the form may post and be redirected to (browsers hold redirects to form-action). */
+const html = (status: number, body: string, formTargets: readonly string[], headers = {}): LocalResponse => ({
   status,
   headers: {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'content-security-policy':
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${formTargets.join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
     'x-frame-options': 'DENY',
+    ...headers,
   },
   body,
 });
@@ -105,10 +121,14 @@ export interface LocalIdentityProvider {
   routes: LocalRoute[];
 }
 
-/** `baseUrl` is the runtime's; the provider lives under `/_local/idp`. */
+/**
+ * `baseUrl` is the runtime's; the provider lives under `/_local/idp`. `ownOrigins` are the
+ * runtime's pages' origins (127.0.0.1 and localhost), the only places sign-in returns to.
+ */
 export const startIdentityProvider = async (
   dataDir: string,
   baseUrl: string,
+  ownOrigins: readonly string[],
 ): Promise<LocalIdentityProvider> => {
   const usersFile = join(dataDir, 'users.json');
   const { users, created } = loadUsers(usersFile);
@@ -117,6 +137,8 @@ export const startIdentityProvider = async (
   const signingKey = await importJWK(privateJwk, 'RS256');
   const issuer = `${baseUrl}/_local/idp`;
   const codes = new Map<string, IssuedCode>();
+  const userThrottle = new SignInThrottle(freeFailuresPerUser);
+  const clientThrottle = new SignInThrottle(freeFailuresPerClient);
 
   const idToken = (user: LocalUser) =>
     new SignJWT({
@@ -133,7 +155,7 @@ export const startIdentityProvider = async (
       .setExpirationTime(`${tokenLifetimeSeconds}s`)
       .sign(signingKey);
 
-  const signInPage = (params: URLSearchParams, status = 200, message = '') => {
+  const signInPage = (params: URLSearchParams, status = 200, message = '', headers = {}) => {
     const hidden = [
       'response_type',
       'client_id',
@@ -153,19 +175,48 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
 <form method="post">${hidden}<label for="username">User name</label><input id="username" name="username" type="text" autocomplete="username" required>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form></body></html>`,
+      ownOrigins,
+      headers,
     );
   };
+
+  /** Written as the page's own origin spells it: no user info, no other spelling of the host. */
+  const returnsToThisRuntime = (redirect: string) =>
+    ownOrigins.some((origin) => redirect.startsWith(`${origin}/`)) &&
+    URL.canParse(redirect) &&
+    ownOrigins.includes(new URL(redirect).origin);
 
   /** The checks Cognito makes of an authorize request, here for the one local client. */
   const authorizeRequestIssue = (params: URLSearchParams): string | undefined => {
     if (params.get('response_type') !== 'code') return 'response_type must be code';
     if (params.get('client_id') !== localClientId) return 'unknown client_id';
-    const redirect = params.get('redirect_uri') ?? '';
-    if (!redirect.startsWith(`${baseUrl}/`)) return 'redirect_uri must be on this runtime';
+    if (!returnsToThisRuntime(params.get('redirect_uri') ?? '')) {
+      return 'redirect_uri must be on this runtime';
+    }
     if (params.get('code_challenge_method') !== 'S256' || !params.get('code_challenge')) {
       return 'PKCE with S256 is required';
     }
     return undefined;
+  };
+
+  /** The user's password, unless the user name or this client is locked out: then how long, in ms. */
+  const checkPassword = (
+    username: string,
+    password: string,
+    request: IncomingMessage,
+  ): { user: LocalUser } | { wrong: true } | { lockedForMs: number } => {
+    const client = request.socket.remoteAddress ?? '';
+    const lockedForMs = Math.max(userThrottle.lockedFor(username), clientThrottle.lockedFor(client));
+    if (lockedForMs > 0) return { lockedForMs };
+    const user = users.find((u) => u.username === username);
+    if (!user || !passwordMatches(password, user.passwordHash)) {
+      userThrottle.failed(username);
+      clientThrottle.failed(client);
+      return { wrong: true };
+    }
+    userThrottle.succeeded(username);
+    clientThrottle.succeeded(client);
+    return { user };
   };
 
   const routes: LocalRoute[] = [
@@ -185,14 +236,22 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
     {
       method: 'POST',
       path: '/_local/idp/oauth2/authorize',
-      handle: (body) => {
+      handle: (body, _url, request) => {
         const params = new URLSearchParams(body.toString('utf8'));
         const issue = authorizeRequestIssue(params);
         if (issue) return oauthError('invalid_request', issue);
-        const user = users.find((u) => u.username === params.get('username'));
-        if (!user || !passwordMatches(params.get('password') ?? '', user.passwordHash)) {
-          return signInPage(params, 401, 'Incorrect user name or password.');
+        const checked = checkPassword(params.get('username') ?? '', params.get('password') ?? '', request);
+        if ('lockedForMs' in checked) {
+          const seconds = Math.ceil(checked.lockedForMs / 1000);
+          return signInPage(
+            params,
+            429,
+            `Too many failed sign-ins. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+            { 'retry-after': String(seconds) },
+          );
         }
+        if ('wrong' in checked) return signInPage(params, 401, 'Incorrect user name or password.');
+        const { user } = checked;
         const code = randomBytes(24).toString('base64url');
         const redirectUri = params.get('redirect_uri') ?? '';
         codes.set(code, {

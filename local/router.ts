@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { redactedUrl } from '../functions/http/redacted-url.js';
 import { type ApiRoute, apiRoutes, type RouteTarget, routeKey } from '../lib/api-routes.js';
 import { webVendorFiles } from '../lib/web-vendor.js';
 import { type HttpHandler, lambdaContext, toApiGatewayEvent } from './api-gateway-event.js';
+import { isCrossSiteWrite, isLoopbackHost } from './loopback-only.js';
 
 /** API Gateway's own payload limit; the handlers enforce their tighter ones. */
 const maxPayloadBytes = 10 * 1024 * 1024;
@@ -20,7 +22,7 @@ export interface LocalResponse {
 export interface LocalRoute {
   method: 'GET' | 'POST';
   path: string;
-  handle(body: Buffer, url: URL): Promise<LocalResponse> | LocalResponse;
+  handle(body: Buffer, url: URL, request: IncomingMessage): Promise<LocalResponse> | LocalResponse;
 }
 
 /** Answers one request; `body` is undefined when it was larger than API Gateway takes. */
@@ -31,7 +33,10 @@ export interface RouterOptions {
   adminToken: string;
   /** Verifies a bearer JWT as the JWT authorizer would; its claims, or undefined. */
   verifyJwt: (authorization: string | undefined) => Promise<Record<string, unknown> | undefined>;
+  /** Origins allowed to call the public and admin routes from a browser, besides `ownOrigins`. */
   allowedOrigins: readonly string[];
+  /** The origins of the pages this runtime serves: the only ones the local routes answer. */
+  ownOrigins: readonly string[];
   webDir: string;
   localRoutes: readonly LocalRoute[];
   now: () => Date;
@@ -70,16 +75,16 @@ const adminPageHeaders = {
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 };
 
-/**
- * Hosts a browser uses for this machine. A page on another name that resolves here (DNS
- * rebinding) sends that name, so the local and admin routes refuse it.
- */
-const loopbackHost = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
-const isLoopbackHost = (request: IncomingMessage) => loopbackHost.test(request.headers.host ?? '');
+/** A page on another name that resolves here (DNS rebinding) sends that name as its Host. */
 const hostRefused = jsonError(
   403,
   'host_not_allowed',
   'Local and admin routes answer only requests addressed to 127.0.0.1, localhost or [::1]',
+);
+const crossSiteRefused = jsonError(
+  403,
+  'cross_site_refused',
+  'Local routes change nothing for a page of another site: only the pages this runtime serves may',
 );
 
 /** The request target as a URL, or undefined when it is none or its path has a broken %-escape. */
@@ -140,9 +145,15 @@ export const createRouter = (options: RouterOptions): Route => {
       ? { sub: 'local-admin', 'cognito:groups': ['admin'] }
       : await options.verifyJwt(request.headers.authorization);
 
+  const isLocalPath = (request: IncomingMessage) => requestUrl(request)?.pathname.startsWith('/_local/');
+
+  /** The local routes (outbox, events, sign-in) are read by this runtime's own pages only. */
   const corsHeaders = (request: IncomingMessage): Record<string, string> => {
     const origin = request.headers.origin;
-    if (!origin || !options.allowedOrigins.includes(origin)) return {};
+    const allowed =
+      options.ownOrigins.includes(origin ?? '') ||
+      (!isLocalPath(request) && options.allowedOrigins.includes(origin ?? ''));
+    if (!origin || !allowed) return {};
     return { 'access-control-allow-origin': origin, vary: 'Origin' };
   };
 
@@ -207,7 +218,10 @@ export const createRouter = (options: RouterOptions): Route => {
   const route = async (request: IncomingMessage, body: Buffer): Promise<LocalResponse> => {
     const url = requestUrl(request);
     if (!url) return jsonError(400, 'malformed_path', 'The request path is not a valid URL path');
-    if (url.pathname.startsWith('/_local/') && !isLoopbackHost(request)) return hostRefused;
+    if (url.pathname.startsWith('/_local/')) {
+      if (!isLoopbackHost(request)) return hostRefused;
+      if (isCrossSiteWrite(request, options.ownOrigins)) return crossSiteRefused;
+    }
     const method = request.method ?? 'GET';
     if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
       const allowed = corsHeaders(request);
@@ -232,7 +246,7 @@ export const createRouter = (options: RouterOptions): Route => {
     }
     const local = options.localRoutes.filter((r) => r.path === url.pathname);
     const handled = local.find((r) => r.method === method);
-    if (handled) return handled.handle(body, url);
+    if (handled) return handled.handle(body, url, request);
     if (local.length > 0) pathMatched = true;
     if (pathMatched)
       return jsonError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}`);
@@ -299,7 +313,9 @@ export const serve =
     try {
       body = await readBody(request);
     } catch (error) {
-      console.warn(`${request.method} ${request.url}: the body ended early (${(error as Error).message})`);
+      console.warn(
+        `${request.method} ${redactedUrl(request.url)}: the body ended early (${(error as Error).message})`,
+      );
       send(
         request,
         response,
@@ -310,7 +326,7 @@ export const serve =
     try {
       send(request, response, await route(request, body));
     } catch (error) {
-      console.error(`${request.method} ${request.url} failed:`, error);
+      console.error(`${request.method} ${redactedUrl(request.url)} failed:`, error);
       try {
         send(request, response, jsonError(500, 'internal_error', 'Internal Server Error'));
       } catch {

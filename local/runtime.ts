@@ -26,6 +26,7 @@ import { startEventBridgeEndpoint } from './eventbridge-endpoint.js';
 import { startIdentityProvider } from './identity-provider.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
+import { ownOriginsOf } from './loopback-only.js';
 import {
   answerClientError,
   booting,
@@ -49,7 +50,7 @@ export interface LocalRuntimeOptions {
   clockScale?: number;
   /** @default a token generated once and kept in the data dir */
   adminToken?: string;
-  /** Origins allowed to post to the intake from a browser. @default the runtime's own origin */
+  /** Origins allowed to post to the intake from a browser, besides the runtime's own. @default none */
   allowedOrigins?: string[];
   /** Public submissions per client per minute of the runtime's clock, `0` for no limit. @default 10 */
   intakeRatePerMinute?: number;
@@ -179,6 +180,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://127.0.0.1:${port}`;
+  const ownOrigins = ownOriginsOf(port);
   options.onListening?.(url);
 
   const dynamodb = await startDynamoDbLocal(dataDir);
@@ -190,12 +192,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     TABLE_NAME: localTableName,
     UNSUBSCRIBE_URL: `${url}/v1/unsubscribe`,
     SITE_URL: url,
-    CONTACTS_URL: `${url}/v1/contacts`,
     ADMIN_PAGE_URL: `${url}/admin`,
     // Where sales handoffs go; `SALES_INBOX` in the environment names another.
     SALES_INBOX: process.env.SALES_INBOX || 'sales@leadflow.example',
     // Double opt-in on every form unless told otherwise, as in AWS.
     SINGLE_OPT_IN_FORMS: process.env.LEADFLOW_SINGLE_OPT_IN_FORMS ?? '',
+    // Test sends go to the signed-in user's own address, or to these domains (none unless told).
+    TEST_SEND_DOMAINS: process.env.LEADFLOW_TEST_SEND_DOMAINS ?? '',
     INTAKE_RATE_PER_MINUTE: String(options.intakeRatePerMinute ?? defaultIntakeRatePerMinute),
     ...localMailSettings,
   });
@@ -259,10 +262,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     intake: work.track(meter.invocations('intake', (await import('../functions/intake/handler.js')).handler)),
     admin: work.track(meter.invocations('admin', (await import('../functions/admin/handler.js')).handler)),
     templates: work.track(
-      meter.invocations('templates', (await import('../functions/templates/handler.js')).handler),
+      meter.invocations('templates', (await import('../functions/admin/templates/handler.js')).handler),
     ),
-    unsubscribe: work.track(
-      meter.invocations('unsubscribe', (await import('../functions/unsubscribe/handler.js')).handler),
+    signedLinks: work.track(
+      meter.invocations('signedLinks', (await import('../functions/signed-links/handler.js')).handler),
     ),
   };
 
@@ -274,7 +277,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
   const reachable = (ms: number) => !Number.isNaN(new Date(clock.nowMs() + ms).getTime());
-  const idp = await startIdentityProvider(dataDir, url);
+  const idp = await startIdentityProvider(dataDir, url, ownOrigins);
   // What the deployed page reads from its config.json; locally the sign-in is the runtime's own.
   const pageConfig = {
     apiUrl: url,
@@ -368,7 +371,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       handlers,
       adminToken,
       verifyJwt: jwtAuthorizer({ issuer: idp.issuer, audience: idp.clientId, jwks: idp.jwks }),
-      allowedOrigins: options.allowedOrigins ?? [url, `http://localhost:${port}`],
+      allowedOrigins: options.allowedOrigins ?? [],
+      ownOrigins,
       webDir,
       localRoutes,
       now: () => clock.now(),

@@ -9,6 +9,7 @@ import addressparser from 'nodemailer/lib/addressparser/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Clock } from '../functions/adapters/clock.js';
 import { writeFileDurably } from './durable-file.js';
+import { refusedForeignCaller } from './loopback-only.js';
 import { readBody } from './request-body.js';
 
 /**
@@ -503,6 +504,7 @@ export const startSesEndpoint = async (options: SesEndpointOptions): Promise<Ses
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (refusedForeignCaller(request, response, 'SES')) return;
     const requestId = randomUUID();
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       response.writeHead(status, {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import type { VirtualClock } from './clock.js';
 import { localRegion } from './dynamodb-local.js';
+import { refusedForeignCaller } from './loopback-only.js';
 import { Executions, type LocalStateMachine } from './stepfunctions/executions.js';
 import type { LocalLambda } from './stepfunctions/integrations.js';
 import {
@@ -181,6 +182,7 @@ const respond = async (
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> => {
+  if (refusedForeignCaller(request, response, 'Step Functions')) return;
   let status = 200;
   let body: unknown;
   try {

@@ -334,7 +334,7 @@
     const describe = (send) => (send ? `${send.stepId} · ${new Date(send.at).toLocaleString()}` : 'none');
     for (const example of preview.examples) {
       const row = table.insertRow();
-      row.insertCell().textContent = example.contactId.slice(0, 8);
+      row.insertCell().textContent = example.label;
       row.insertCell().textContent = describe(example.current);
       row.insertCell().textContent = describe(example.draft);
     }
@@ -517,25 +517,19 @@
   };
 
   /**
-   * POSTs the editor's draft to preview or test, for the contact field's contact: an address is
-   * looked up first, empty is the sample contact. Answers as `api` does.
+   * POSTs the editor's draft to preview or test, for the contact field's contact: an address goes
+   * as `contactEmail` (marketing may not look contacts up), empty is the sample contact. Answers
+   * as `api` does.
    */
   const renderRequest = async (action, extra = {}) => {
-    let contactId = templateFields.contactId.value.trim() || undefined;
-    if (contactId?.includes('@')) {
-      const { body } = await api(`/v1/contacts?email=${encodeURIComponent(contactId)}`);
-      contactId = body?.items?.[0]?.contactId;
-      if (!contactId) {
-        const issues = [{ path: 'contactId', message: 'no contact has this address' }];
-        return { status: 404, body: { error: { issues } } };
-      }
-    }
+    const given = templateFields.contactId.value.trim() || undefined;
+    const contact = given?.includes('@') ? { contactEmail: given } : { contactId: given };
     const name = state.template?.name ?? templateFields.name.value.trim();
     if (!name)
       return { status: 400, body: { error: { issues: [{ path: 'name', message: 'is required' }] } } };
     return api(`/v1/templates/${encodeURIComponent(name)}/${action}`, {
       method: 'POST',
-      body: { draft: templateDraft(), contactId, ...extra },
+      body: { draft: templateDraft(), ...contact, ...extra },
     });
   };
 

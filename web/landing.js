@@ -54,6 +54,12 @@
       });
       const answer = await response.json().catch(() => ({}));
       if (response.status === 202) {
+        // What the intake says will happen, for the thank-you page to tell the visitor.
+        try {
+          sessionStorage.setItem('leadflow:next', JSON.stringify(answer.next ?? null));
+        } catch {
+          // Storage off: the thank-you page says only that the details arrived.
+        }
         window.location.assign('/thanks');
         return;
       }

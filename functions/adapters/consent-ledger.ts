@@ -3,7 +3,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consent, ConsentChange, ConsentRecord } from '../domain/consent.js';
 import { documentClient, queryAll } from './dynamodb.js';
-import { contactKey, contactPk, liveContact } from './live-contact.js';
+import { liveContact } from './live-contact.js';
+import { consentPrefix, consentSk, contactKey, contactPk } from './table-keys.js';
 
 /** A record as it is stored: append-only, under the contact, in the order it happened. */
 export const consentRecordItem = (
@@ -21,7 +22,7 @@ export const consentRecordItem = (
   return {
     Put: {
       TableName: tableName,
-      Item: { pk: contactPk(contactId), sk: `CONSENT#${full.at}#${full.recordId}`, ...full },
+      Item: { pk: contactPk(contactId), sk: consentSk(full), ...full },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -92,7 +93,7 @@ export class ConsentLedger {
     const items = await queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :consent)',
-      ExpressionAttributeValues: { ':pk': contactPk(contactId), ':consent': 'CONSENT#' },
+      ExpressionAttributeValues: { ':pk': contactPk(contactId), ':consent': consentPrefix },
       ConsistentRead: true,
     });
     return items.map(({ pk: _pk, sk: _sk, ...record }) => record as unknown as ConsentRecord);

@@ -3,13 +3,13 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { BatchWriteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { fullJitterMs } from '../domain/backoff.js';
 import type { ConsentRecord } from '../domain/consent.js';
-import type { Touch } from '../domain/contact.js';
 import { hashErasedAddress, keptConsentRecord, keptUntil } from '../domain/erasure.js';
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { Stage } from '../domain/stages.js';
+import type { Touch } from '../domain/touch.js';
 import { documentClient, queryAll } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
-import { contactKey, contactPk } from './live-contact.js';
+import { consentPrefix, consentSk, contactKey, contactPk, emailKey, erasedPk } from './table-keys.js';
 
 /** DynamoDB's BatchWriteItem limit. */
 const batchSize = 25;
@@ -23,10 +23,6 @@ export interface Erased {
 type WriteRequest =
   | { PutRequest: { Item: Record<string, unknown> } }
   | { DeleteRequest: { Key: Record<string, unknown> } };
-
-const emailKey = (emailNormalised: string) => ({ pk: `EMAIL#${emailNormalised}`, sk: 'EMAIL' });
-/** Where what an erasure keeps is filed: under the keyed hash of the address, never the contact. */
-const erasedPk = (addressHash: string) => `ERASED#${addressHash}`;
 
 const pause = (attempt: number) =>
   new Promise((wait) => setTimeout(wait, fullJitterMs(attempt, { baseMs: 20, capMs: 2000 })));
@@ -94,14 +90,14 @@ export const eraseContact = async (
   await batchWrite(
     tableName,
     rest
-      .filter((item) => String(item.sk).startsWith('CONSENT#'))
+      .filter((item) => String(item.sk).startsWith(consentPrefix))
       .map(({ pk: _pk, sk: _sk, ...record }) => {
         const kept = keptConsentRecord(record as unknown as ConsentRecord);
         return {
           PutRequest: {
             Item: {
               pk: erasedPk(addressHash),
-              sk: `CONSENT#${kept.at}#${kept.recordId}`,
+              sk: consentSk(kept),
               ...kept,
               expiresAt: keptUntil(now),
             },

@@ -2,25 +2,28 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { stageChangedEvent } from '../domain/bus-events.js';
 import type { ConsentChange } from '../domain/consent.js';
-import type { Contact, RepeatChanges, Touch } from '../domain/contact.js';
+import type { Contact, RepeatChanges } from '../domain/contact.js';
 import { searchedProfileFields, searchTextOf } from '../domain/contact-query.js';
 import { counterDeltas, sourcesOf } from '../domain/funnel-report.js';
 import type { StageChange } from '../domain/journey.js';
 import { sourceEntry } from '../domain/source-report.js';
+import type { Touch } from '../domain/touch.js';
 import { consentRecordItem } from './consent-ledger.js';
-import { registerCreationMonth } from './contact-finder.js';
-import { byCreationKeys } from './contact-index-keys.js';
+import { registerCreationMonth } from './contact-lister.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
 import { outboxPut } from './journey-repository.js';
-import { contactKey, contactPk, liveContact } from './live-contact.js';
+import { liveContact } from './live-contact.js';
 import { sourceCounterUpdates } from './source-counters.js';
-
-const emailKey = (emailNormalised: string) => ({ pk: `EMAIL#${emailNormalised}`, sk: 'EMAIL' });
-const touchKey = (touch: Touch) => ({
-  pk: contactPk(touch.contactId),
-  sk: `TOUCH#${touch.receivedAt}#${touch.touchId}`,
-});
+import {
+  byCreationKeys,
+  byStagePk,
+  contactKey,
+  contactPk,
+  emailKey,
+  touchKey,
+  touchPrefix,
+} from './table-keys.js';
 
 const maxConflictRetries = 8;
 
@@ -67,7 +70,7 @@ export class ContactRepository {
               ...storableFields(contact),
               firstTouch: storableFields(contact.firstTouch),
               latestTouch: storableFields(contact.latestTouch),
-              gsi1pk: `STAGE#${contact.stage}`,
+              gsi1pk: byStagePk(contact.stage),
               gsi1sk: contact.createdAt,
               ...byCreationKeys(contact),
               searchText: searchTextOf(contact),
@@ -190,7 +193,7 @@ export class ContactRepository {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :touch)',
-        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':touch': 'TOUCH#' },
+        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':touch': touchPrefix },
         ScanIndexForward: false,
         Limit: limit,
       }),
@@ -237,14 +240,17 @@ export class ContactRepository {
           'gsi1sk = :at',
           'stageHistory = list_append(if_not_exists(stageHistory, :none), :changes)',
         );
-        Object.assign(values, { ':to': to, ':byStage': `STAGE#${to}`, ':none': [], ':changes': [change] });
+        Object.assign(values, { ':to': to, ':byStage': byStagePk(to), ':none': [], ':changes': [change] });
+        // The journey's record of when the stage began moves with it: the contact page shows it.
+        if (contact.journey) sets.push('journey.stageSince = :at');
       }
       const update = {
         TableName: this.tableName,
         Key: contactKey(contactId),
         UpdateExpression: `SET ${sets.join(', ')}`,
         // Not once an erasure has begun: it reads the stage to take the contact out of the counts.
-        ConditionExpression: `#stage = :from AND ${liveContact}`,
+        // The journey's state is there (or not) as read, so its stageSince can be set.
+        ConditionExpression: `#stage = :from AND ${contact.journey ? 'attribute_exists(journey)' : 'attribute_not_exists(journey)'} AND ${liveContact}`,
         ExpressionAttributeNames: { '#stage': 'stage' },
         ExpressionAttributeValues: values,
       };

@@ -3,7 +3,9 @@ import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@a
 
 /** One client per module load; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB when set (locally). */
 export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-  marshallOptions: { removeUndefinedValues: true },
+  // A table keyed by outside strings may hold an own `constructor` key (a rule label), which the
+  // marshaller would otherwise take for a class instance and refuse.
+  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
 });
 
 /** Every item a query matches, page after page. */

@@ -1,11 +1,9 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type CounterDelta, type MoveCount, type StageCount, shardOf } from '../domain/funnel-report.js';
 import { queryAll } from './dynamodb.js';
+import { funnelDayPk, funnelStagePk } from './table-keys.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-const stagePk = 'REPORT#FUNNEL';
-const dayPk = (day: string) => `REPORT#FUNNEL#${day}`;
 
 /**
  * Counter updates to put in the same transaction as the stage change they count: the counters
@@ -20,8 +18,8 @@ export const counterUpdates = (
   return deltas.map((delta) => {
     const key =
       delta.kind === 'stage'
-        ? { pk: stagePk, sk: `STAGE#${delta.stage}#${delta.source}#${shard}` }
-        : { pk: dayPk(delta.day), sk: `MOVE#${delta.from}#${delta.to}#${delta.source}#${shard}` };
+        ? { pk: funnelStagePk, sk: `STAGE#${delta.stage}#${delta.source}#${shard}` }
+        : { pk: funnelDayPk(delta.day), sk: `MOVE#${delta.from}#${delta.to}#${delta.source}#${shard}` };
     const labels =
       delta.kind === 'stage'
         ? { stage: delta.stage, source: delta.source }
@@ -51,7 +49,7 @@ const partition = (tableName: string, pk: string) =>
 
 /** The current counts: one partition, a few hundred small items at most. */
 export const stageCounts = async (tableName: string): Promise<StageCount[]> =>
-  (await partition(tableName, stagePk)).map((item) => ({
+  (await partition(tableName, funnelStagePk)).map((item) => ({
     stage: String(item.stage),
     source: String(item.source),
     count: Number(item.count),
@@ -59,7 +57,7 @@ export const stageCounts = async (tableName: string): Promise<StageCount[]> =>
 
 /** The moves of each day in the period: one query per day. */
 export const moveCounts = async (tableName: string, days: string[]): Promise<MoveCount[]> =>
-  (await Promise.all(days.map((day) => partition(tableName, dayPk(day))))).flat().map((item) => ({
+  (await Promise.all(days.map((day) => partition(tableName, funnelDayPk(day))))).flat().map((item) => ({
     from: String(item.from),
     to: String(item.to),
     source: String(item.source),

@@ -7,23 +7,28 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { BusEvent } from '../domain/bus-events.js';
-import type { ContactEvent } from '../domain/contact-event.js';
 import { counterDeltas } from '../domain/funnel-report.js';
+import type { IncomingEvent } from '../domain/incoming-event.js';
 import type { Standing } from '../domain/journey.js';
 import type { SourceCounting } from '../domain/source-report.js';
 import { documentClient } from './dynamodb.js';
 import { counterUpdates } from './funnel-counters.js';
-import { contactKey, contactPk, liveContact, liveContactCheck } from './live-contact.js';
+import { liveContact, liveContactCheck } from './live-contact.js';
 import { sourceCounterUpdates } from './source-counters.js';
+import {
+  byStagePk,
+  contactKey,
+  contactPk,
+  decisionKey,
+  eventClaimKey,
+  eventKey,
+  eventPrefix,
+  outboxKey,
+  outboxPrefix,
+} from './table-keys.js';
 
 /** A transaction holds 100 items: the contact and at most this many consumed events. */
 const maxEventsPerStep = 50;
-
-const outboxPrefix = 'OUTBOX#';
-const outboxKey = (contactId: string, event: BusEvent) => ({
-  pk: contactPk(contactId),
-  sk: `${outboxPrefix}${event.detail.at}#${event.detail.eventId}`,
-});
 
 /**
  * Puts a bus event in the contact's outbox, as part of the transaction that saves what it
@@ -34,13 +39,34 @@ export const outboxPut = (tableName: string, contactId: string, event: BusEvent)
 });
 
 /** Stores an event for the contact's next step, once: the same event put again is refused. */
-export const eventPut = (tableName: string, contactId: string, event: ContactEvent) => ({
+export const eventPut = (tableName: string, contactId: string, event: IncomingEvent) => ({
   Put: {
     TableName: tableName,
-    Item: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}`, ...event },
+    Item: { ...eventKey(contactId, event), ...event },
     ConditionExpression: 'attribute_not_exists(pk)',
   },
 });
+
+/**
+ * A caller's own `eventId` for an admin event, held for a month with what the event said, so a
+ * retried request is answered as the first was and another body under the same id is refused.
+ */
+export interface EventClaim {
+  eventId: string;
+  fingerprint: string;
+  type: string;
+  at: string;
+}
+
+const claimDays = 30;
+
+/** The `eventId` was already used for this contact; `claim` is what it was used for. */
+export class EventIdTaken extends Error {
+  constructor(readonly claim: EventClaim) {
+    super(`Event ${claim.eventId} was already recorded`);
+    this.name = 'EventIdTaken';
+  }
+}
 
 /** Another sales decision on the contact's current stage was recorded first. */
 export class DecisionTaken extends Error {
@@ -54,14 +80,53 @@ export class DecisionTaken extends Error {
 export class JourneyRepository {
   constructor(private readonly tableName: string) {}
 
-  /** Stores an event for the contact's next step. False when the contact is gone or being erased. */
-  async putEvent(contactId: string, event: ContactEvent, decisionSlot?: string): Promise<boolean> {
+  /** What an `eventId` of the caller's was used for on this contact, if it was. */
+  async eventClaim(contactId: string, eventId: string): Promise<EventClaim | undefined> {
+    const { Item } = await documentClient.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: eventClaimKey(contactId, eventId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? (Item.claim as EventClaim) : undefined;
+  }
+
+  /**
+   * Stores an event for the contact's next step. False when the contact is gone or being erased.
+   * With `fingerprint`, the event's id is claimed in the same transaction (`EventIdTaken` if it was).
+   */
+  async putEvent(
+    contactId: string,
+    event: IncomingEvent,
+    decisionSlot?: string,
+    fingerprint?: string,
+  ): Promise<boolean> {
+    const claim: EventClaim | undefined =
+      fingerprint === undefined
+        ? undefined
+        : { eventId: event.eventId, fingerprint, type: event.type, at: event.at };
     try {
       await documentClient.send(
         new TransactWriteCommand({
           TransactItems: [
             liveContactCheck(this.tableName, contactId),
             eventPut(this.tableName, contactId, event),
+            ...(claim === undefined
+              ? []
+              : [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: {
+                        ...eventClaimKey(contactId, event.eventId),
+                        claim,
+                        expiresAt: Math.floor(Date.parse(event.at) / 1000) + claimDays * 86_400,
+                      },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                ]),
             // One decision per stage visit: the first one holds the slot (a retry of it still does).
             ...(decisionSlot === undefined
               ? []
@@ -70,8 +135,7 @@ export class JourneyRepository {
                     Put: {
                       TableName: this.tableName,
                       Item: {
-                        pk: contactPk(contactId),
-                        sk: `DECISION#${decisionSlot}`,
+                        ...decisionKey(contactId, decisionSlot),
                         eventId: event.eventId,
                         type: event.type,
                         at: event.at,
@@ -87,35 +151,41 @@ export class JourneyRepository {
       return true;
     } catch (error) {
       const codes = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
-      if (codes?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      if (codes?.[2]?.Code === 'ConditionalCheckFailed') throw new DecisionTaken(contactId);
+      // The items in order: the live contact, the event, the claim (if any), the decision slot.
+      const refused = (at: number) => codes?.[at]?.Code === 'ConditionalCheckFailed';
+      if (refused(0)) return false;
+      if (claim && refused(2)) {
+        const taken = await this.eventClaim(contactId, claim.eventId);
+        if (taken) throw new EventIdTaken(taken);
+      }
+      if (refused(claim ? 3 : 2)) throw new DecisionTaken(contactId);
       // The same event delivered twice (a retried request) is stored once.
-      if (codes?.[1]?.Code === 'ConditionalCheckFailed') return true;
+      if (refused(1)) return true;
       throw error;
     }
   }
 
   /** Oldest first: events are applied in the order they happened. */
-  async pendingEvents(contactId: string, limit = maxEventsPerStep): Promise<ContactEvent[]> {
+  async pendingEvents(contactId: string, limit = maxEventsPerStep): Promise<IncomingEvent[]> {
     const { Items = [] } = await documentClient.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
-        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':event': 'EVENT#' },
+        ExpressionAttributeValues: { ':pk': contactPk(contactId), ':event': eventPrefix },
         ConsistentRead: true,
         Limit: limit,
       }),
     );
-    return Items.map(({ pk: _pk, sk: _sk, ...event }) => event as ContactEvent);
+    return Items.map(({ pk: _pk, sk: _sk, ...event }) => event as IncomingEvent);
   }
 
-  async removeEvents(contactId: string, events: ContactEvent[]): Promise<void> {
+  async removeEvents(contactId: string, events: IncomingEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += 25) {
       await documentClient.send(
         new BatchWriteCommand({
           RequestItems: {
             [this.tableName]: events.slice(i, i + 25).map((event) => ({
-              DeleteRequest: { Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` } },
+              DeleteRequest: { Key: eventKey(contactId, event) },
             })),
           },
         }),
@@ -187,7 +257,7 @@ export class JourneyRepository {
   async saveStanding(
     contactId: string,
     standing: Standing,
-    consumed: ContactEvent[],
+    consumed: IncomingEvent[],
     now: Date,
     sources: readonly string[],
     outbox: readonly BusEvent[] = [],
@@ -230,7 +300,7 @@ export class JourneyRepository {
               ':signals': standing.scoreSignals,
               ':journey': standing.journey,
               ':now': now.toISOString(),
-              ':byStage': `STAGE#${standing.stage}`,
+              ':byStage': byStagePk(standing.stage),
               ':none': [],
               ':changes': standing.changes,
               ...(standing.buyingStage ? { ':buyingStage': standing.buyingStage } : {}),
@@ -241,7 +311,7 @@ export class JourneyRepository {
         ...consumed.map((event) => ({
           Delete: {
             TableName: this.tableName,
-            Key: { pk: contactPk(contactId), sk: `EVENT#${event.at}#${event.eventId}` },
+            Key: eventKey(contactId, event),
           },
         })),
         ...counters,

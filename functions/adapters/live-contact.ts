@@ -1,7 +1,4 @@
-export const contactPk = (contactId: string) => `CONTACT#${contactId}`;
-
-/** The profile: the item whose presence says the contact exists. */
-export const contactKey = (contactId: string) => ({ pk: contactPk(contactId), sk: 'PROFILE' });
+import { contactKey } from './table-keys.js';
 
 /**
  * What every write under `CONTACT#<id>` holds on: the profile exists and no erasure has begun.

@@ -64,6 +64,8 @@ export interface TransactionalEmail extends Recipient {
   reference: string;
   /** The signed double opt-in link, for `confirm-subscription`. */
   confirmUrl?: string | undefined;
+  /** The rules hand the request to sales: the reply may say someone will be in touch. */
+  salesFollowUp?: boolean | undefined;
 }
 
 /** What went out: the ledger keeps the template version. */
@@ -171,10 +173,15 @@ export const sampleVariables = (): TemplateScope => sampleScope(senderSettings()
  * The variables a send to `recipient` renders with: what `preview` shows for a contact is what
  * its real send carries.
  */
-export const variablesFor = async (recipient: Recipient, confirmUrl?: string): Promise<TemplateScope> =>
+export const variablesFor = async (
+  recipient: Recipient,
+  confirmUrl?: string,
+  salesFollowUp?: boolean,
+): Promise<TemplateScope> =>
   templateScope({
     contact: recipient,
     offer: recipient.offer,
+    salesFollowUp,
     settings: senderSettings(),
     links: await signedLinks(recipient, confirmUrl),
   });
@@ -248,7 +255,7 @@ export const sendTransactionalEmail = async (email: TransactionalEmail): Promise
   const template = await currentTemplate(email.template);
   const messageId = await deliver({
     to: email.to,
-    email: renderTemplate(template, await variablesFor(email, email.confirmUrl)),
+    email: renderTemplate(template, await variablesFor(email, email.confirmUrl, email.salesFollowUp)),
     tags: {
       contactId: email.contactId,
       track: 'transactional',

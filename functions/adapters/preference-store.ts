@@ -1,17 +1,16 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../domain/contact.js';
-import type { ContactEvent } from '../domain/contact-event.js';
+import type { IncomingEvent } from '../domain/incoming-event.js';
 import { maxPreferenceChangesPerDay, type PreferenceChange } from '../domain/preferences.js';
 import { consentRecordItem } from './consent-ledger.js';
 import { documentClient } from './dynamodb.js';
 import { eventPut } from './journey-repository.js';
-import { contactKey, contactPk, liveContact } from './live-contact.js';
+import { liveContact } from './live-contact.js';
+import { contactKey, contactPk, preferenceDaySk } from './table-keys.js';
 
 /** What saving a change came to: saved, a choice moved meanwhile (or the contact went), or the day's changes are used up. */
 export type PreferenceSave = 'saved' | 'moved' | 'over_limit';
-
-const dayKey = (at: string) => `PREFDAY#${at.slice(0, 10)}`;
 
 /** The contact's own choices from its preferences page, saved with their record and event. */
 export class PreferenceStore {
@@ -28,7 +27,7 @@ export class PreferenceStore {
   async apply(
     contact: Contact,
     change: PreferenceChange,
-    event: ContactEvent,
+    event: IncomingEvent,
     clientHash: string,
   ): Promise<PreferenceSave> {
     const names: Record<string, string> = {};
@@ -69,7 +68,7 @@ export class PreferenceStore {
             {
               Update: {
                 TableName: this.tableName,
-                Key: { pk: contactPk(contact.contactId), sk: dayKey(event.at) },
+                Key: { pk: contactPk(contact.contactId), sk: preferenceDaySk(event.at) },
                 UpdateExpression: 'ADD changes :one SET expiresAt = :expires',
                 ConditionExpression: 'attribute_not_exists(changes) OR changes < :cap',
                 ExpressionAttributeValues: {

@@ -1,7 +1,6 @@
 import { defaultSchedules, type Schedule, type Track } from '../domain/schedule.js';
+import { schedulePk } from './table-keys.js';
 import { VersionedStore } from './versioned-store.js';
-
-const scheduleKey = (track: Track) => `SCHEDULE#${track}`;
 
 /**
  * Schedules by track, versioned by the shared store. Until the first publish, a track runs its
@@ -15,16 +14,16 @@ export class ScheduleRepository {
   }
 
   async current(track: Track): Promise<Schedule> {
-    return (await this.store.current(scheduleKey(track))) ?? defaultSchedules[track];
+    return (await this.store.current(schedulePk(track))) ?? defaultSchedules[track];
   }
 
   /** Newest first, the built-in default last. */
   async versions(track: Track): Promise<Schedule[]> {
-    return [...(await this.store.versions(scheduleKey(track))), defaultSchedules[track]];
+    return [...(await this.store.versions(schedulePk(track))), defaultSchedules[track]];
   }
 
   /** False when another publish got there first (see `VersionedStore.publish`). */
   publish(schedule: Schedule, expectedVersion: number): Promise<boolean> {
-    return this.store.publish(scheduleKey(schedule.track), schedule, expectedVersion);
+    return this.store.publish(schedulePk(schedule.track), schedule, expectedVersion);
   }
 }

@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../config/env.js';
 import { documentClient } from './dynamodb.js';
+import { secretKey } from './table-keys.js';
 
 /**
  * The deployment's one secret, used each time under a purpose of its own: it signs the links in
@@ -13,7 +14,6 @@ import { documentClient } from './dynamodb.js';
  * access to the table, which every function that needs it has anyway. A conditional put makes
  * concurrent first uses agree on one key.
  */
-const secretKey = { pk: 'CONFIG#SECRETS', sk: 'UNSUBSCRIBE' };
 
 let cached: Promise<Buffer> | undefined;
 

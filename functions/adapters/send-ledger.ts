@@ -3,9 +3,8 @@ import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from
 import type { Track } from '../domain/schedule.js';
 import { type LedgerEntry, type MailOutcome, mailOutcomes } from '../domain/sent-email.js';
 import { documentClient, queryAll } from './dynamodb.js';
-import { contactPk, liveContactCheck } from './live-contact.js';
-
-const ledgerPrefix = (track: Track, round: number) => `SEND#${track}#${round}#`;
+import { liveContactCheck } from './live-contact.js';
+import { contactPk, handoffPrefix, ledgerPrefix, replyDayPrefix, replyPrefix } from './table-keys.js';
 
 /** Where an email sits in the ledger: a schedule step's, or the reply to a submission's. */
 export type LedgerKey = { track: Track; round: number; stepId: string } | { replyTo: string };
@@ -20,11 +19,6 @@ export interface UnconfirmedSend {
   claimedAt: string;
   resentAt?: string | undefined;
 }
-/** Transactional replies to requests: outside `SEND#`, so the frequency cap never counts them. */
-const replyPrefix = 'REPLY#';
-const replyDayPrefix = 'REPLYDAY#';
-/** Sales handoff emails, by the `Sales Lead Ready` event they announce: one per handoff. */
-const handoffPrefix = 'HANDOFF#';
 
 /** What a sent email used: recorded on its ledger entry. */
 export interface SentRecord {
@@ -195,7 +189,7 @@ export class SendLedger {
       await documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `CONTACT#${contactId}`, sk: ledgerSortKey(key) },
+          Key: { pk: contactPk(contactId), sk: ledgerSortKey(key) },
           UpdateExpression: update,
           ConditionExpression: condition,
           // DynamoDB refuses a name no expression uses.
@@ -281,7 +275,7 @@ export class SendLedger {
         FilterExpression: '#status = :sending',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
-          ':pk': `CONTACT#${contactId}`,
+          ':pk': contactPk(contactId),
           ':prefix': 'SEND#',
           ':sending': 'sending',
         },

@@ -6,13 +6,10 @@ import {
   type SourceCount,
   type SourceCounting,
 } from '../domain/source-report.js';
-import { monthsPk } from './contact-index-keys.js';
 import { queryAll } from './dynamodb.js';
+import { monthsPk, sourcesMonthPk } from './table-keys.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** One partition per creation month: a period is read with one query per month in it. */
-const monthPk = (month: string) => `REPORT#SOURCES#${month}`;
 
 /**
  * Counter updates to put in the same transaction as the contact's creation or stage change, with
@@ -30,7 +27,7 @@ export const sourceCounterUpdates = (
       Update: {
         TableName: tableName,
         // The value sits between the fixed dimension and the shard, so no two keys collide.
-        Key: { pk: monthPk(delta.month), sk: `${delta.dimension}#${delta.value}#${shard}` },
+        Key: { pk: sourcesMonthPk(delta.month), sk: `${delta.dimension}#${delta.value}#${shard}` },
         UpdateExpression: `SET #dimension = :dimension, #value = :value ADD ${added.map((name) => `#${name} :one`).join(', ')}`,
         ExpressionAttributeNames: Object.fromEntries(
           ['dimension', 'value', ...added].map((name) => [`#${name}`, name]),
@@ -61,7 +58,7 @@ export const sourceCounts = async (tableName: string, months: readonly string[])
         queryAll({
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': monthPk(month) },
+          ExpressionAttributeValues: { ':pk': sourcesMonthPk(month) },
         }),
       ),
     )

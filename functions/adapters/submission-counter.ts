@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateWindow } from '../domain/intake-rate.js';
 import { documentClient } from './dynamodb.js';
+import { rateKey } from './table-keys.js';
 
 /**
  * Counts a client's intake submissions per window: one item per client and window, bumped by an
@@ -18,7 +19,7 @@ export class SubmissionCounter {
     const { Attributes } = await documentClient.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `RATE#${client}`, sk: window.start },
+        Key: rateKey(client, window.start),
         UpdateExpression: 'ADD #count :one SET expiresAt = :expiresAt',
         // COUNT is a reserved word in DynamoDB expressions.
         ExpressionAttributeNames: { '#count': 'count' },

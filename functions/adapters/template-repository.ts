@@ -1,11 +1,8 @@
 import type { PublishedTemplate, TemplateKind } from '../domain/email-template.js';
 import { seedTemplates } from '../domain/template-seeds.js';
 import { queryAll } from './dynamodb.js';
+import { templatePk, templatesIndexPk } from './table-keys.js';
 import { VersionedStore } from './versioned-store.js';
-
-const templateKey = (name: string) => `TEMPLATE#${name}`;
-/** One partition listing every published template, written in the publish's own transaction. */
-const indexKey = 'TEMPLATES';
 
 export interface TemplateSummary {
   name: string;
@@ -44,13 +41,13 @@ export class TemplateRepository {
   }
 
   async current(name: string): Promise<PublishedTemplate | undefined> {
-    return (await this.store.current(templateKey(name))) ?? seedTemplates.get(name);
+    return (await this.store.current(templatePk(name))) ?? seedTemplates.get(name);
   }
 
   /** Newest first, the seed (if the template has one) last. */
   async versions(name: string): Promise<PublishedTemplate[]> {
     const seed = seedTemplates.get(name);
-    return [...(await this.store.versions(templateKey(name))), ...(seed ? [seed] : [])];
+    return [...(await this.store.versions(templatePk(name))), ...(seed ? [seed] : [])];
   }
 
   /** Every template, by name. */
@@ -59,7 +56,7 @@ export class TemplateRepository {
     const published = await queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': indexKey },
+      ExpressionAttributeValues: { ':pk': templatesIndexPk },
     });
     for (const item of published) {
       const summary = item.summary as TemplateSummary;
@@ -70,8 +67,8 @@ export class TemplateRepository {
 
   /** False when another publish got there first. */
   publish(template: PublishedTemplate, expectedVersion: number): Promise<boolean> {
-    return this.store.publish(templateKey(template.name), template, expectedVersion, [
-      { pk: indexKey, sk: template.name, summary: summaryOf(template) },
+    return this.store.publish(templatePk(template.name), template, expectedVersion, [
+      { pk: templatesIndexPk, sk: template.name, summary: summaryOf(template) },
     ]);
   }
 }

@@ -2,6 +2,7 @@ import { stagesOnTrack } from '../domain/journey.js';
 import type { Track } from '../domain/schedule.js';
 import type { Stage } from '../domain/stages.js';
 import { queryAll } from './dynamodb.js';
+import { byStagePk } from './table-keys.js';
 
 /** The ids of the contacts at these stages now, through the by-stage index (never a table scan). */
 export const stageMembers = async (tableName: string, stages: readonly Stage[]): Promise<string[]> => {
@@ -11,7 +12,7 @@ export const stageMembers = async (tableName: string, stages: readonly Stage[]):
       TableName: tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :stage',
-      ExpressionAttributeValues: { ':stage': `STAGE#${stage}` },
+      ExpressionAttributeValues: { ':stage': byStagePk(stage) },
       ProjectionExpression: 'contactId',
     });
     for (const item of items) members.push(String(item.contactId));

@@ -1,8 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, queryAll } from './dynamodb.js';
-
-const versionKey = (version: number) => `VERSION#${String(version).padStart(6, '0')}`;
+import { currentSk, versionPrefix, versionSk } from './table-keys.js';
 
 /** An extra item the publish writes in the same transaction (an index entry, say). */
 export interface CompanionItem {
@@ -25,7 +24,7 @@ export class VersionedStore<T extends { version: number }> {
 
   async current(pk: string): Promise<T | undefined> {
     const { Item } = await documentClient.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'CURRENT' }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk: currentSk }, ConsistentRead: true }),
     );
     return Item ? (Item[this.attribute] as T) : undefined;
   }
@@ -35,7 +34,7 @@ export class VersionedStore<T extends { version: number }> {
     const items = await queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
-      ExpressionAttributeValues: { ':pk': pk, ':version': 'VERSION#' },
+      ExpressionAttributeValues: { ':pk': pk, ':version': versionPrefix },
       ScanIndexForward: false,
     });
     return items.map((item) => item[this.attribute] as T);
@@ -54,14 +53,14 @@ export class VersionedStore<T extends { version: number }> {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk, sk: versionKey(resource.version), [this.attribute]: resource },
+                Item: { pk, sk: versionSk(resource.version), [this.attribute]: resource },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk, sk: 'CURRENT', version: resource.version, [this.attribute]: resource },
+                Item: { pk, sk: currentSk, version: resource.version, [this.attribute]: resource },
                 ConditionExpression:
                   expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
                 ...(expectedVersion === 0

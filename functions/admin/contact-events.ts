@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { adminEventTypes } from '../domain/contact-event.js';
+import { adminEventTypes } from '../domain/incoming-event.js';
 import { type Parsed, parseWith } from '../domain/validation.js';
 
 /** What sales and admins may tell a contact's journey: `{"type": "sales_accepted"}` and the like. */
@@ -27,3 +28,12 @@ const adminEventSchema = z.strictObject({
 export type AdminEvent = z.infer<typeof adminEventSchema>;
 
 export const parseAdminEvent = (input: unknown): Parsed<AdminEvent> => parseWith(adminEventSchema, input);
+
+/**
+ * What a request with its own `eventId` said, and who said it: the same id again with the same
+ * fingerprint is a retry; with another, a different event that must not pass for the first.
+ */
+export const eventFingerprint = (event: AdminEvent, callerSub: string | undefined): string =>
+  createHash('sha256')
+    .update(JSON.stringify([event.type, event.reason ?? null, event.note ?? null, callerSub ?? null]))
+    .digest('base64url');

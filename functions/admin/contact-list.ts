@@ -1,17 +1,18 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
-import { type ContactLister, cursorKeyNames } from '../adapters/contact-finder.js';
+import { type ContactLister, cursorKeyNames } from '../adapters/contact-lister.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { Contact } from '../domain/contact.js';
 import { decodeCursor, encodeCursor, parseContactQuery } from '../domain/contact-query.js';
 import { normaliseEmail } from '../domain/email-address.js';
+import { lastHandoffReason } from '../domain/handoff.js';
 import { salesAnswerDueAt } from '../domain/journey.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 
 /**
  * What a list shows of a contact, and for a sales lead when the sales SLA runs out (the sales
- * queue shows the time left); `GET /v1/contacts/{id}` has the rest.
+ * queue shows the time left) and why it was handed over; `GET /v1/contacts/{id}` has the rest.
  */
 const listItem = (contact: Contact, rules: QualificationRules) => ({
   contactId: contact.contactId,
@@ -24,6 +25,8 @@ const listItem = (contact: Contact, rules: QualificationRules) => ({
   channel: contact.firstTouch.where.channel,
   createdAt: contact.createdAt,
   salesAnswerDueAt: salesAnswerDueAt(contact, rules),
+  /** Why it went to sales ("asked to talk to sales", "requested a demo", "reached a score of 72 …"). */
+  handoffReason: lastHandoffReason(contact.stageHistory),
 });
 
 const invalid = (issues: { path: string; message: string }[]) =>

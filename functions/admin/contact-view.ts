@@ -4,12 +4,14 @@ import type { ConsentLedger } from '../adapters/consent-ledger.js';
 import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
 import type { ConsentRecord } from '../domain/consent.js';
-import { type Contact, type Touch, wantsTrack } from '../domain/contact.js';
+import { type Contact, wantsTrack } from '../domain/contact.js';
+import { lastHandoffReason } from '../domain/handoff.js';
 import { decisionsFitting, salesAnswerDueAt, signalsOf } from '../domain/journey.js';
 import { explainScore, type ScoreExplanation } from '../domain/lead-score.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import { tracks } from '../domain/schedule.js';
 import { type SentEmail, sentEmails } from '../domain/sent-email.js';
+import type { Touch } from '../domain/touch.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
 
 export interface ContactViewExtras {
@@ -42,6 +44,8 @@ export const contactView = (
     scoreSignals: _explained,
     ...record
   } = contact;
+  // Why it went to sales, as the queue row says it.
+  const handoffReason = lastHandoffReason(contact.stageHistory);
   const attributionOf = (touch: Touch) => ({
     at: touch.receivedAt,
     where: touch.where,
@@ -58,6 +62,7 @@ export const contactView = (
     /** The sales decisions `POST /v1/contacts/{id}/events` takes at this stage. */
     decisions: decisionsFitting(contact.stage),
     ...(extras.salesAnswerDueAt ? { salesAnswerDueAt: extras.salesAnswerDueAt } : {}),
+    ...(handoffReason ? { handoffReason } : {}),
     scoreExplanation: extras.scoreExplanation,
   };
 };

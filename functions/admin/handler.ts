@@ -3,10 +3,15 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { eraseContact } from '../adapters/contact-erasure.js';
-import { ContactLister } from '../adapters/contact-finder.js';
+import { ContactLister } from '../adapters/contact-lister.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
-import { DecisionTaken, JourneyRepository } from '../adapters/journey-repository.js';
+import {
+  DecisionTaken,
+  type EventClaim,
+  EventIdTaken,
+  JourneyRepository,
+} from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
@@ -19,15 +24,15 @@ import { publisher } from '../domain/publication.js';
 import { type AdminRoute, adminRouter } from '../http/admin-router.js';
 import { callerOf } from '../http/caller.js';
 import { readBody } from '../http/request-body.js';
-import { errorResponse, json } from '../http/responses.js';
-import { deliverContactEvent } from '../journey/deliver-event.js';
-import { funnelReportRoute } from '../reports/funnel.js';
-import { sourceReportRoute } from '../reports/sources.js';
-import { rulesRoutes } from '../rules/routes.js';
-import { scheduleRoutes } from '../schedules/routes.js';
-import { parseAdminEvent } from './contact-events.js';
+import { errorResponse, type HttpResult, json } from '../http/responses.js';
+import { deliverContactEvent } from '../journey/lifecycle.js';
+import { eventFingerprint, parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
 import { contactViewRoutes } from './contact-view.js';
+import { funnelReportRoute } from './reports/funnel.js';
+import { sourceReportRoute } from './reports/sources.js';
+import { rulesRoutes } from './rules/routes.js';
+import { scheduleRoutes } from './schedules/routes.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);
@@ -48,6 +53,11 @@ const postContactEvent: AdminRoute = async (event) => {
   if (!parsed.ok)
     return errorResponse(400, 'validation_failed', 'The event has invalid fields', parsed.issues);
   const { type, eventId, reason, note } = parsed.value;
+  const caller = callerOf(event);
+  const fingerprint = eventId === undefined ? undefined : eventFingerprint(parsed.value, caller?.sub);
+  // A retry is answered as the first request was, even once the journey has moved on.
+  const claimed = eventId === undefined ? undefined : await journeys.eventClaim(contactId, eventId);
+  if (claimed) return repeatedEvent(contactId, claimed, fingerprint);
   const contact = await contacts.getContact(contactId);
   if (!contact) return noContact(contactId);
   if (!decisionFits(contact.stage, type)) {
@@ -58,7 +68,6 @@ const postContactEvent: AdminRoute = async (event) => {
       [{ path: 'type', message: `does not fit stage ${contact.stage}` }],
     );
   }
-  const caller = callerOf(event);
   const detail = {
     ...(reason ? { reason } : {}),
     ...(note ? { note } : {}),
@@ -79,8 +88,10 @@ const postContactEvent: AdminRoute = async (event) => {
       Object.keys(detail).length > 0 ? detail : undefined,
       eventId ?? randomUUID(),
       decisionSlot,
+      fingerprint,
     );
   } catch (error) {
+    if (error instanceof EventIdTaken) return repeatedEvent(contactId, error.claim, fingerprint);
     if (!(error instanceof DecisionTaken)) throw error;
     return errorResponse(
       409,
@@ -92,6 +103,14 @@ const postContactEvent: AdminRoute = async (event) => {
   if (!delivered) return noContact(contactId);
   return json(202, { contactId, eventId: delivered.eventId, type: delivered.type, at: delivered.at });
 };
+
+/** The answer to an `eventId` already used: the first answer for a retry, else a 409. */
+const repeatedEvent = (contactId: string, claim: EventClaim, fingerprint: string | undefined): HttpResult =>
+  claim.fingerprint === fingerprint
+    ? json(202, { contactId, eventId: claim.eventId, type: claim.type, at: claim.at })
+    : errorResponse(409, 'event_id_reused', `Event ${claim.eventId} was already recorded with another body`, [
+        { path: 'eventId', message: 'was already used for a different event: use a new id' },
+      ]);
 
 /**
  * Erasure: everything about the contact goes, and its journey ends at its next step. 204 as

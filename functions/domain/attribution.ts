@@ -1,12 +1,18 @@
 /**
  * Where a touch came from. A landing page may name its channel; when it does not, the channel is
- * derived from the UTM tags and the referrer the way web analytics tools classify traffic.
+ * derived from the UTM tags and the referrer by GA4's default channel grouping
+ * (support.google.com/analytics/answer/9756891), so reports read like the analytics the marketer
+ * already has. GA4's shopping, video, audio, SMS and push groups are folded into their nearest
+ * channel here (video sites are social networks; shopping is search).
  */
 export const channels = [
   'organic_search',
   'paid_search',
   'organic_social',
   'paid_social',
+  'display',
+  'paid_other',
+  'affiliate',
   'email',
   'referral',
   'news',
@@ -34,11 +40,35 @@ export interface SourceInput {
 
 export type Where = SourceInput & { channel: string };
 
-const searchEngines = /(^|\.)(google|bing|duckduckgo|yahoo|baidu|yandex|ecosia|qwant|startpage)\./;
+const searchEngines =
+  /(^|\.)(google|bing|duckduckgo|yahoo|baidu|yandex|ecosia|qwant|startpage|naver|seznam)\./;
 const socialNetworks =
-  /(^|\.)(linkedin|lnkd|twitter|x|t|facebook|fb|instagram|youtube|reddit|mastodon|threads|tiktok)\.(com|co|social|net)$/;
-const paidMedia = new Set(['cpc', 'ppc', 'paid', 'paidsearch', 'paid_search', 'sem', 'display', 'cpm']);
-const socialMedia = new Set(['social', 'social-network', 'social_media', 'sm']);
+  /(^|\.)(linkedin|lnkd|twitter|x|t|facebook|fb|instagram|youtube|reddit|mastodon|threads|tiktok|pinterest|vimeo)\.(com|co|social|net|in)$/;
+/** GA4's paid media: `^(.*cp.*|ppc|retargeting|paid.*)$`. */
+const paidMedium = /^(.*cp.*|ppc|retargeting|paid.*)$/;
+const displayMedia: ReadonlySet<string> = new Set(['display', 'banner', 'expandable', 'interstitial', 'cpm']);
+const socialMedia: ReadonlySet<string> = new Set([
+  'social',
+  'social-network',
+  'social-media',
+  'social_media',
+  'social network',
+  'social media',
+  'sm',
+]);
+const referralMedia: ReadonlySet<string> = new Set(['referral', 'app', 'link']);
+const emailNames: ReadonlySet<string> = new Set(['email', 'e-mail', 'e_mail', 'e mail', 'newsletter']);
+/** A medium that names one of these channels outright (`utm_medium=paid_social`) is that channel. */
+const namedChannels: ReadonlySet<string> = new Set([
+  'paid_search',
+  'paid_social',
+  'organic_search',
+  'organic_social',
+  'display',
+  'affiliate',
+  'email',
+  'referral',
+]);
 
 const hostOf = (url: string | undefined): string | undefined => {
   if (!url) return undefined;
@@ -49,24 +79,33 @@ const hostOf = (url: string | undefined): string | undefined => {
   }
 };
 
+/** A source tag names a site by host (`linkedin.com`) or by name (`linkedin`, `google`). */
 const isSocial = (name: string | undefined): boolean =>
   name !== undefined && (socialNetworks.test(name) || socialNetworks.test(`${name}.com`));
 const isSearch = (name: string | undefined): boolean =>
   name !== undefined && (searchEngines.test(name) || searchEngines.test(`${name}.`));
 
+/** GA4's rules in GA4's order: the first that matches names the channel. */
 export const deriveChannel = (source: SourceInput, landingHost?: string): string => {
   if (source.channel) return source.channel;
-  const medium = source.utm_medium?.toLowerCase();
-  const utmSource = source.utm_source?.toLowerCase();
+  const medium = source.utm_medium?.trim().toLowerCase() || undefined;
+  const utmSource = source.utm_source?.trim().toLowerCase() || undefined;
   const referrerHost = hostOf(source.referrer);
-  if (medium && paidMedia.has(medium)) return isSocial(utmSource) ? 'paid_social' : 'paid_search';
-  if (medium === 'email' || medium === 'newsletter') return 'email';
-  if (medium && socialMedia.has(medium)) return 'organic_social';
-  if (medium === 'referral') return 'referral';
-  if (isSearch(referrerHost)) return 'organic_search';
-  if (isSocial(referrerHost) || isSocial(utmSource)) return 'organic_social';
-  if (referrerHost && referrerHost !== landingHost) return 'referral';
+  const site = utmSource ?? referrerHost;
+  if (medium && namedChannels.has(medium)) return medium;
+  if (medium && paidMedium.test(medium)) {
+    if (isSearch(site)) return 'paid_search';
+    if (isSocial(site)) return 'paid_social';
+  }
+  if (medium && displayMedia.has(medium)) return 'display';
+  if (medium && paidMedium.test(medium)) return 'paid_other';
+  if (isSocial(site) || (medium && socialMedia.has(medium))) return 'organic_social';
+  if (isSearch(site) || medium === 'organic') return 'organic_search';
+  if (medium && referralMedia.has(medium)) return 'referral';
+  if ((medium && emailNames.has(medium)) || (utmSource && emailNames.has(utmSource))) return 'email';
+  if (medium === 'affiliate') return 'affiliate';
   if (medium || utmSource) return 'other';
+  if (referrerHost && referrerHost !== landingHost) return 'referral';
   return 'direct';
 };
 

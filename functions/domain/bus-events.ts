@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Contact } from './contact.js';
+import { handoffReason } from './handoff.js';
 import { salesTimeoutReason } from './journey.js';
 import type { Stage } from './stages.js';
 
@@ -12,7 +13,7 @@ import type { Stage } from './stages.js';
  *
  * Data minimisation: events carry ids, stages, scores and the company, never a person's name or
  * address. Rules, targets and archives copy events to places an erasure cannot reach; whoever
- * needs the person follows `contactUrl` into the (authorized) admin API.
+ * needs the person follows `contactUrl` into the admin page, behind its sign-in.
  */
 export const eventSource = 'leadflow.contact';
 export const schemaVersion = 1;
@@ -43,7 +44,7 @@ export interface StageChangedDetail extends DetailBase {
 export interface SalesLeadReadyDetail extends DetailBase {
   score: number;
   reason: string;
-  /** The admin API's view of the contact: name, address and touches, for callers allowed to see them. */
+  /** The admin page's view of the contact: name, address and touches, for those who may sign in. */
   contactUrl: string;
   company: string | null;
   buyingStage: string | null;
@@ -72,9 +73,12 @@ const stableId = (...parts: string[]): string => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 };
 
-/** The admin API's address of a contact, under `contactsUrl` (`…/v1/contacts`). */
-export const contactLink = (contactsUrl: string, contactId: string): string =>
-  `${contactsUrl.replace(/\/$/, '')}/${encodeURIComponent(contactId)}`;
+/**
+ * The admin page's view of a contact (`<admin page>#contact/<id>`): a rep who follows it from Slack
+ * or a CRM signs in and lands on the contact; the page keeps the address through sign-in.
+ */
+export const contactPageLink = (adminPageUrl: string, contactId: string): string =>
+  `${adminPageUrl}#contact/${encodeURIComponent(contactId)}`;
 
 /** A stage change as announced: `from` is null for the stage a new contact entered at. */
 export interface AnnouncedChange {
@@ -89,7 +93,9 @@ export interface AnnouncedChange {
  * saved a step has `journey`): intake creates contacts, and one that says it is ready to talk
  * enters at `sales_lead`, handed to sales without any later move.
  */
-export const entryChanges = (contact: Pick<Contact, 'journey' | 'stage' | 'createdAt'>): AnnouncedChange[] =>
+export const entryChanges = (
+  contact: Pick<Contact, 'journey' | 'stage' | 'createdAt' | 'stageHistory'>,
+): AnnouncedChange[] =>
   contact.journey
     ? []
     : [
@@ -97,7 +103,12 @@ export const entryChanges = (contact: Pick<Contact, 'journey' | 'stage' | 'creat
           from: null,
           to: contact.stage,
           at: contact.createdAt,
-          reason: contact.stage === 'sales_lead' ? 'new contact, ready to talk' : 'new contact',
+          // A contact created a sales lead has the handoff's reason in its history (one created
+          // before that was kept could only have said it was ready to talk).
+          reason:
+            contact.stage === 'sales_lead'
+              ? (contact.stageHistory?.[0]?.reason ?? handoffReason({ kind: 'asked_to_talk' }))
+              : 'new contact',
         },
       ];
 
@@ -131,7 +142,7 @@ export const stageChangeEvents = (
   contact: Pick<Contact, 'contactId' | 'company' | 'latestTouch' | 'buyingStage'>,
   changes: readonly AnnouncedChange[],
   score: number,
-  contactsUrl: string,
+  adminPageUrl: string,
 ): BusEvent[] =>
   changes.flatMap((change): BusEvent[] => {
     const { contactId } = contact;
@@ -147,7 +158,7 @@ export const stageChangeEvents = (
             contactId,
             at: change.at,
             score,
-            contactUrl: contactLink(contactsUrl, contactId),
+            contactUrl: contactPageLink(adminPageUrl, contactId),
             company: contact.company ?? null,
           },
         },
@@ -166,7 +177,7 @@ export const stageChangeEvents = (
           at: change.at,
           score,
           reason: change.reason,
-          contactUrl: contactLink(contactsUrl, contactId),
+          contactUrl: contactPageLink(adminPageUrl, contactId),
           company: contact.company ?? null,
           buyingStage: contact.buyingStage ?? null,
           latestTouch: {

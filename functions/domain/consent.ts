@@ -1,5 +1,5 @@
-import type { Touch } from './contact.js';
 import type { Track } from './schedule.js';
+import type { Touch } from './touch.js';
 
 /**
  * Marketing consent and the record that proves it. GDPR Art. 7 asks the company to show when and

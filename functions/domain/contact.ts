@@ -1,6 +1,6 @@
-import { type Where, whereFrom } from './attribution.js';
 import type { Consent } from './consent.js';
 import { normaliseEmail } from './email-address.js';
+import { handoffReason, raisedHand } from './handoff.js';
 import type { JourneyState, StageChange } from './journey.js';
 import { explainScore, type ScoreSignal, touchSignal } from './lead-score.js';
 import type { QualificationRules } from './qualification.js';
@@ -9,29 +9,7 @@ import type { Reached } from './source-report.js';
 import type { BuyingStage, Stage } from './stages.js';
 import { stageOfNewContact } from './stages.js';
 import type { CustomFields, Submission } from './submission.js';
-
-/** What the contact did (a form on our page, a webinar, a list bought from a third party, an import). */
-export interface What {
-  kind: 'form' | 'webinar' | 'third_party_list' | 'import' | 'event';
-  form?: string;
-}
-
-/** Why the contact came: the offer it asked for. */
-export interface Why {
-  offer?: { type: string; id?: string };
-}
-
-export interface Touch {
-  touchId: string;
-  contactId: string;
-  receivedAt: string;
-  where: Where;
-  what: What;
-  why: Why;
-  buyingStage?: BuyingStage;
-  consent?: boolean;
-  fields?: CustomFields;
-}
+import type { Touch } from './touch.js';
 
 export interface Profile {
   firstName?: string;
@@ -109,38 +87,28 @@ const profileOf = (submission: Submission): Profile => {
   return profile;
 };
 
-export const touchFromSubmission = (
-  submission: Submission,
-  ids: { touchId: string; contactId: string },
-  now: Date,
-): Touch => {
-  const touch: Touch = {
-    ...ids,
-    receivedAt: now.toISOString(),
-    where: whereFrom(submission.source),
-    what: submission.form ? { kind: 'form', form: submission.form } : { kind: 'form' },
-    why: submission.offer ? { offer: submission.offer } : {},
-  };
-  if (submission.buyingStage) touch.buyingStage = submission.buyingStage;
-  if (submission.consent !== undefined) touch.consent = submission.consent;
-  if (submission.fields) touch.fields = submission.fields;
-  return touch;
-};
+/** What a submission raises its hand with, for `raisedHand`. */
+export const handRaiseOf = (submission: Partial<Pick<Submission, 'buyingStage' | 'offer'>>) => ({
+  buyingStage: submission.buyingStage,
+  offerType: submission.offer?.type,
+});
 
 /**
  * A contact seen for the first time. It starts without marketing consent: a form's "yes" is
  * applied after, as any submission's is (`consentFromSubmission`). A name and an email make a
- * contact, not a lead, unless it says it is ready to talk to sales.
+ * contact, not a lead, unless it raises its hand (ready to talk, or a request the rules hand to
+ * sales): then it is a sales lead at once, and its stage history says why.
  */
 export const newContact = (submission: Submission, touch: Touch, rules: QualificationRules): Contact => {
   const profile = profileOf(submission);
   const scoreSignals = [touchSignal(touch, false)];
+  const hand = raisedHand(handRaiseOf(submission), rules);
   const contact: Contact = {
     ...profile,
     contactId: touch.contactId,
     email: submission.email,
     emailNormalised: normaliseEmail(submission.email),
-    stage: submission.buyingStage === 'ready_to_talk' ? 'sales_lead' : stageOfNewContact,
+    stage: hand ? 'sales_lead' : stageOfNewContact,
     score: explainScore(
       scoreSignals,
       { ...profile, email: submission.email },
@@ -157,6 +125,12 @@ export const newContact = (submission: Submission, touch: Touch, rules: Qualific
   };
   if (submission.buyingStage) contact.buyingStage = submission.buyingStage;
   if (submission.fields) contact.fields = submission.fields;
+  // Every contact begins as a name; a raised hand moves it on in the same moment.
+  if (hand) {
+    contact.stageHistory = [
+      { from: stageOfNewContact, to: 'sales_lead', at: touch.receivedAt, reason: handoffReason(hand) },
+    ];
+  }
   return contact;
 };
 

@@ -17,8 +17,16 @@ const splitAddress = (email: string): { local: string; domain: string } | undefi
   return { local: email.slice(0, at), domain: email.slice(at + 1) };
 };
 
+/**
+ * RFC 5322 lets a quoted local part hold spaces and any text, so an address can carry a sentence
+ * and a link into the sales inbox's subject, the bus and a CRM. No mailbox provider hands out such
+ * addresses: a quoted local part is taken only without spaces or a link in it.
+ */
+const carriesText = (local: string): boolean => /\s|:\/\/|www\.|[<>]/iu.test(local);
+
 const isLocalPart = (local: string): boolean =>
-  local.length <= 64 && (quoted.test(local) || local.split('.').every((part) => atom.test(part)));
+  local.length <= 64 &&
+  ((quoted.test(local) && !carriesText(local)) || local.split('.').every((part) => atom.test(part)));
 
 /** The domain in punycode, lower-cased, or undefined when it is no host name. */
 const asciiDomain = (domain: string): string | undefined => {
@@ -53,3 +61,14 @@ export const maskEmail = (email: string): string => {
   if (at < 1) return '***';
   return `${[...email][0]}***${email.slice(at)}`;
 };
+
+/** An address inside other text: a quoted or plain local part, `@` (or `%40` in a URL), a dotted domain. */
+const addressesInText = /(?:"[^"\r\n]*"|[^\s@<>"'(),;:]+)(?:@|%40)[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/gi;
+
+export const mentionsAddress = (text: string): boolean => {
+  addressesInText.lastIndex = 0;
+  return addressesInText.test(text);
+};
+
+/** Text from outside (an SES error names the recipient in the sandbox) with every address masked. */
+export const withoutAddresses = (text: string): string => text.replace(addressesInText, maskEmail);

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { ScoreLine } from './lead-score.js';
 import { safeMergeField } from './merge-fields.js';
-import { absoluteLink, offerCatalogue, offerLabels } from './offers.js';
+import { absoluteLink, offerCatalogue, offerLabels, offerPhrase } from './offers.js';
 import { type Publication, publicationFields } from './publication.js';
 import {
   parseTemplate,
@@ -13,6 +13,14 @@ import {
   textFromHtml,
   withPreheader,
 } from './template-engine.js';
+import {
+  limitMessages,
+  maxHtmlBytes,
+  maxTextBytes,
+  RenderBudget,
+  renderLimits,
+  TemplateLimitError,
+} from './template-limits.js';
 import { type FieldIssue, type Parsed, parseWith } from './validation.js';
 
 /**
@@ -63,9 +71,6 @@ export interface TemplateFieldIssue extends FieldIssue {
 
 export const templateNamePattern = /^[a-z0-9][a-z0-9-]{0,59}$/;
 
-/** Gmail clips a message past 102 KB, hiding what follows, the unsubscribe link included. */
-export const maxHtmlBytes = 100 * 1024;
-
 const oneLine = (value: string) => !/[\p{Cc}\u2028\u2029]/u.test(value);
 const lineText = (max: number) =>
   z
@@ -88,7 +93,7 @@ const draftSchema = z.strictObject({
     .string()
     .min(1, 'must not be empty')
     .max(2 * maxHtmlBytes, 'is too long'),
-  text: z.string().max(maxHtmlBytes, 'is too long').nullish(),
+  text: z.string().max(maxTextBytes, 'is too long').nullish(),
 });
 
 type Draft = z.infer<typeof draftSchema>;
@@ -185,8 +190,8 @@ export const parseTemplateDraft = async (
     if ('issues' in compiled)
       return { ok: false, issues: compiled.issues.map((issue) => atLine('body', issue)) };
     html = compiled.html;
-    const result = parseTemplate(html, 'html');
-    if (!result.ok) {
+    // Compiled HTML past the parse limit is far past the size limit, which names it below.
+    if (!parseTemplate(html, 'html').ok && html.length <= renderLimits.parseChars) {
       return {
         ok: false,
         issues: [
@@ -229,7 +234,11 @@ export const parseTemplateDraft = async (
         if (issues.length > 0) break;
       }
     } catch (error) {
-      issues.push({ path: 'body', message: error instanceof Error ? error.message : String(error) });
+      issues.push(
+        error instanceof TemplateLimitError
+          ? { path: error.field, message: error.reason }
+          : { path: 'body', message: error instanceof Error ? error.message : String(error) },
+      );
     }
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: template };
@@ -239,19 +248,27 @@ export const parseTemplateDraft = async (
 export const templateView = ({ html: _compiled, ...template }: PublishedTemplate): EmailTemplate => template;
 
 /**
- * Renders a published template. `subject`, when given, is a schedule's override of the
- * template's subject, written in the same Liquid.
+ * Renders a published template under `renderLimits`, or throws `TemplateLimitError`: an email
+ * that would be clipped, or whose render would hold the function, is not sent. `subject`, when
+ * given, is a schedule's override of the template's subject, written in the same Liquid.
  */
 export const renderTemplate = (
   template: PublishedTemplate,
   scope: TemplateScope,
   subject?: string,
+  budget = new RenderBudget(),
 ): RenderedEmail => {
-  const html = withPreheader(renderHtml(template.html, scope), renderLine(template.preheader, scope));
+  const html = withPreheader(
+    renderHtml(template.html, scope, budget),
+    renderLine(template.preheader, scope, 'preheader', budget),
+  );
+  // The preheader comes on top of the body: the whole HTML part is what Gmail measures.
+  if (Buffer.byteLength(html, 'utf8') > maxHtmlBytes)
+    throw new TemplateLimitError('body', limitMessages.body);
   return {
-    subject: renderLine(subject ?? template.subject, scope),
+    subject: renderLine(subject ?? template.subject, scope, 'subject', budget),
     html,
-    text: template.text === undefined ? textFromHtml(html) : renderText(template.text, scope).trim(),
+    text: template.text === undefined ? textFromHtml(html) : renderText(template.text, scope, budget).trim(),
   };
 };
 
@@ -271,6 +288,8 @@ export interface ScopeInput {
     jobTitle?: string | undefined;
   };
   offer?: { type: string; id?: string | undefined } | undefined;
+  /** The rules hand this request to sales: a reply may say that someone will be in touch. */
+  salesFollowUp?: boolean | undefined;
   /** The lead a sales handoff email is about (its recipient is the sales inbox). */
   lead?: LeadInput | undefined;
   settings: SenderSettings;
@@ -289,6 +308,8 @@ export interface LeadInput {
   score: number;
   /** The score's causes, as the contact page lists them. */
   reasons?: readonly ScoreLine[] | undefined;
+  /** Why it went to sales now, as the stage history says it. */
+  handoffReason?: string | undefined;
   /** Where, what and why of the latest touch. */
   channel: string;
   what: string;
@@ -317,15 +338,24 @@ const leadScope = (lead: LeadInput | undefined): TemplateScope['lead'] => {
           })
           .join(' · ')
       : null,
+    handoff_reason: merge(lead?.handoffReason),
     channel: merge(lead?.channel),
     what: merge(lead?.what),
     offer: (lead?.offerType && offerLabels.get(lead.offerType)) ?? merge(lead?.offerType),
+    offer_phrase: lead?.offerType ? merge(offerPhrase(lead.offerType)) : null,
     url: lead?.url ?? null,
   };
 };
 
 /** The variables of one render: every one present, null where unknown or unfit to show. */
-export const templateScope = ({ contact, offer, lead, settings, links }: ScopeInput): TemplateScope => {
+export const templateScope = ({
+  contact,
+  offer,
+  salesFollowUp,
+  lead,
+  settings,
+  links,
+}: ScopeInput): TemplateScope => {
   const entry = offer?.id ? offerCatalogue.get(offer.id) : undefined;
   const link = entry ? absoluteLink(entry.link, settings.siteUrl) : null;
   const isSession = offer?.type === 'webinar' || offer?.type === 'event';
@@ -338,10 +368,12 @@ export const templateScope = ({ contact, offer, lead, settings, links }: ScopeIn
       type: merge(offer?.type),
       id: merge(offer?.id),
       label: (offer && offerLabels.get(offer.type)) ?? null,
+      phrase: offer ? merge(offerPhrase(offer.type)) : null,
       title: entry?.title ?? null,
       url: link,
       starts_at: entry?.startsAt ?? null,
       join_url: isSession ? link : null,
+      sales_follow_up: salesFollowUp ? 'yes' : null,
     },
     sender_name: settings.senderName,
     postal_address: settings.postalAddress,
@@ -374,6 +406,7 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
   templateScope({
     contact: { firstName: 'Alex', lastName: 'Sample', company: 'Example Co', jobTitle: 'Marketing lead' },
     offer: { type: 'ebook', id: offerCatalogue.keys().next().value },
+    salesFollowUp: true,
     lead: {
       firstName: 'Alex',
       lastName: 'Sample',
@@ -381,6 +414,7 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
       jobTitle: 'Marketing lead',
       email: 'alex.sample@example.com',
       score: 72,
+      handoffReason: 'reached a score of 72 (sales threshold 70)',
       reasons: [
         { cause: 'where', label: 'organic_search (google)', points: 10 },
         { cause: 'why', label: 'white_paper', points: 10 },
@@ -401,8 +435,21 @@ export const sampleScope = (settings: SenderSettings): TemplateScope =>
 /** A contact that told us nothing but its address, and asked for nothing. */
 const strangerScope = templateScope({ settings: sampleSettings, links: sampleLinks(sampleSettings) });
 
-/** Issues of a Liquid subject written in a schedule step, for the schedule's own validation. */
+/**
+ * Issues of a Liquid subject written in a schedule step, for the schedule's own validation: it
+ * parses, and renders within the limits for the sample contact and the stranger, as a template's
+ * own subject must.
+ */
 export const subjectIssues = (subject: string, path: string): TemplateFieldIssue[] => {
   const parsed = parseTemplate(subject, 'text');
-  return parsed.ok ? [] : parsed.issues.map((issue) => atLine(path, issue));
+  if (!parsed.ok) return parsed.issues.map((issue) => atLine(path, issue));
+  try {
+    for (const scope of [sampleScope(sampleSettings), strangerScope]) {
+      renderLine(subject, scope, 'subject', new RenderBudget());
+    }
+  } catch (error) {
+    if (!(error instanceof TemplateLimitError)) throw error;
+    return [{ path, message: error.reason }];
+  }
+  return [];
 };

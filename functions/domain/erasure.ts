@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { ConsentRecord } from './consent.js';
+import { namesPerson, reportLabel } from './labels.js';
 
 /**
  * What an erasure keeps (GDPR Art. 17(3)(b) and (e): proof needed to meet a legal obligation or
@@ -23,22 +24,27 @@ export const hashErasedAddress = (emailNormalised: string, secret: string | Uint
 export type KeptConsentRecord = Omit<ConsentRecord, 'contactId' | 'touchId'>;
 
 /**
- * Drops what points back at the erased contact (its id, the submission's touch) and the landing
- * page's query and fragment, where pages and ad tools put addresses and click ids.
+ * Drops what points back at the erased contact (its id, the submission's touch), the landing
+ * page's query and fragment, where pages and ad tools put addresses and click ids, and a form id
+ * or page path that names the person (a follow-up link built from the address).
  */
 export const keptConsentRecord = ({
   contactId: _contactId,
   touchId: _touchId,
   landingPage,
+  form,
   ...rest
 }: ConsentRecord): KeptConsentRecord => ({
   ...rest,
-  ...(landingPage ? { landingPage: withoutQuery(landingPage) } : {}),
+  ...(form ? { form: reportLabel(form) } : {}),
+  ...(landingPage ? { landingPage: withoutPersonalParts(landingPage) } : {}),
 });
 
-const withoutQuery = (page: string): string => {
+const withoutPersonalParts = (page: string): string => {
   const cut = page.search(/[?#]/);
-  return cut === -1 ? page : page.slice(0, cut);
+  const path = cut === -1 ? page : page.slice(0, cut);
+  if (!namesPerson(path)) return path;
+  return URL.canParse(path) ? new URL(path).origin : 'other';
 };
 
 /** The epoch second (the table's TTL attribute) at which a record kept from `erasedAt` expires. */

@@ -1,4 +1,5 @@
 import { dictionary } from './dictionary.js';
+import { reportLabel } from './labels.js';
 import type { Stage } from './stages.js';
 
 /** Counters are spread over shards so concurrent stage moves rarely contend for one item. */
@@ -24,9 +25,9 @@ export const sourcesOf = (touch: {
   what?: { form?: string | undefined };
   why?: { offer?: { type: string } | undefined };
 }): string[] => [
-  `channel:${touch.where.channel}`,
-  `form:${touch.what?.form ?? '(none)'}`,
-  `offer:${touch.why?.offer?.type ?? '(none)'}`,
+  `channel:${reportLabel(touch.where.channel)}`,
+  `form:${reportLabel(touch.what?.form ?? '(none)')}`,
+  `offer:${reportLabel(touch.why?.offer?.type ?? '(none)')}`,
 ];
 
 /**

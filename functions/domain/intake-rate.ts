@@ -17,9 +17,10 @@ export interface RateWindow {
   retryAfterSeconds: number;
 }
 
-export const rateWindow = (now: Date): RateWindow => {
-  const start = Math.floor(now.getTime() / rateWindowMs) * rateWindowMs;
-  const end = start + rateWindowMs;
+/** The fixed window `now` falls in: a minute for the intake, longer for slower limits. */
+export const rateWindow = (now: Date, windowMs = rateWindowMs): RateWindow => {
+  const start = Math.floor(now.getTime() / windowMs) * windowMs;
+  const end = start + windowMs;
   return {
     start: new Date(start).toISOString(),
     expiresAt: Math.ceil(end / 1000),

@@ -1,5 +1,5 @@
-import type { Touch } from './contact.js';
-import type { ContactEvent } from './contact-event.js';
+import { type HandoffCause, handoffReason, raisedHand } from './handoff.js';
+import type { IncomingEvent } from './incoming-event.js';
 import { eventSignal, explainScore, type ScoreSignal, touchSignal, withSignal } from './lead-score.js';
 import { type FitFacts, fitOf, type QualificationRules, qualify } from './qualification.js';
 import {
@@ -12,6 +12,7 @@ import {
   type Track,
 } from './schedule.js';
 import { type BuyingStage, funnelStages, type Stage, sideStates } from './stages.js';
+import type { Touch } from './touch.js';
 
 /**
  * A contact's journey as pure decisions: given the contact, what happened since the last step and
@@ -100,17 +101,17 @@ export const stagesOnTrack = (track: Track): Stage[] =>
   [...funnelStages, ...sideStates].filter((stage) => trackOf(stage) === track);
 
 const unreachable: ReadonlySet<Stage> = new Set(['unsubscribed', 'suppressed']);
-const replanOnly: ReadonlySet<ContactEvent['type']> = new Set([
+const replanOnly: ReadonlySet<IncomingEvent['type']> = new Set([
   'schedule_changed',
   'consent_confirmed',
   'rules_changed',
 ]);
 /** A preferences change only plans again, unless it is the contact declaring its buying stage. */
-const plansOnly = (event: ContactEvent) =>
+const plansOnly = (event: IncomingEvent) =>
   replanOnly.has(event.type) || (event.type === 'preferences_changed' && !event.detail?.buyingStage);
 
 /** What one event does to the stage on its own, before score and fit are weighed. */
-const stageAfterEvent = (stage: Stage, event: ContactEvent): { stage: Stage; reason: string } => {
+const stageAfterEvent = (stage: Stage, event: IncomingEvent): { stage: Stage; reason: string } => {
   if (unreachable.has(stage)) return { stage, reason: '' };
   switch (event.type) {
     case 'unsubscribed':
@@ -135,24 +136,24 @@ const stageAfterEvent = (stage: Stage, event: ContactEvent): { stage: Stage; rea
   }
 };
 
-const salesDecisions: ReadonlySet<ContactEvent['type']> = new Set([
+const salesDecisions: ReadonlySet<IncomingEvent['type']> = new Set([
   'sales_accepted',
   'sales_rejected',
   'won',
   'lost',
 ]);
 
-export const isSalesDecision = (type: ContactEvent['type']): boolean => salesDecisions.has(type);
+export const isSalesDecision = (type: IncomingEvent['type']): boolean => salesDecisions.has(type);
 
 /**
  * Whether a sales decision fits a contact at `stage`: one that would move nothing (rejecting a
  * customer, winning one twice) is a mistake to refuse, not an event to store. Other events always fit.
  */
-export const decisionFits = (stage: Stage, type: ContactEvent['type']): boolean =>
+export const decisionFits = (stage: Stage, type: IncomingEvent['type']): boolean =>
   !salesDecisions.has(type) || stageAfterEvent(stage, { eventId: '', type, at: '' }).stage !== stage;
 
 /** The sales decisions that fit a contact at `stage`: the ones the contact page offers. */
-export const decisionsFitting = (stage: Stage): ContactEvent['type'][] =>
+export const decisionsFitting = (stage: Stage): IncomingEvent['type'][] =>
   [...salesDecisions].filter((type) => decisionFits(stage, type));
 
 /**
@@ -163,7 +164,7 @@ export const decisionsFitting = (stage: Stage): ContactEvent['type'][] =>
  */
 export const standingAfter = (
   contact: JourneyContact,
-  events: readonly ContactEvent[],
+  events: readonly IncomingEvent[],
   now: Date,
   rules: QualificationRules,
 ): Standing => {
@@ -178,7 +179,7 @@ export const standingAfter = (
   let signals = signalsOf(contact);
   const fit = fitOf(contact, rules).result;
   const changes: StageChange[] = [];
-  const moveTo = (to: Stage, reason: string, event?: ContactEvent) => {
+  const moveTo = (to: Stage, reason: string, event?: IncomingEvent) => {
     if (to === stage) return;
     const by = event?.detail?.byEmail ?? event?.detail?.bySub;
     // Other events' `reason` (a bounce's) is already the move's own.
@@ -194,9 +195,15 @@ export const standingAfter = (
     });
     stage = to;
   };
-  const settle = (engaged: boolean, readyToTalk: boolean, reason: (score: number) => string) => {
+  const settle = (engaged: boolean, hand: HandoffCause | undefined, reason: (score: number) => string) => {
     score = explainScore(signals, contact, rules, now).score;
-    moveTo(qualify({ stage, score, engaged, fit, readyToTalk }, rules), reason(score));
+    const to = qualify({ stage, score, engaged, fit, raisedHand: hand !== undefined }, rules);
+    // A handoff says why in words sales reads; other moves keep the score that made them.
+    const why =
+      to === 'sales_lead'
+        ? handoffReason(hand ?? { kind: 'score', score, threshold: rules.thresholds.salesLead })
+        : reason(score);
+    moveTo(to, why);
   };
 
   for (const event of [...events].sort((a, b) => a.at.localeCompare(b.at))) {
@@ -210,12 +217,11 @@ export const standingAfter = (
     const declared = event.detail?.buyingStage as BuyingStage | undefined;
     if (declared) buyingStage = declared;
     const engaged = event.type === 'engaged' || event.type === 'submitted';
-    settle(engaged, declared === 'ready_to_talk', (now) =>
-      engaged ? `${event.type}; score ${now}` : 'qualified',
-    );
+    const hand = raisedHand({ buyingStage: declared, offerType: event.detail?.offerType }, rules);
+    settle(engaged, hand, (now) => (engaged ? `${event.type}; score ${now}` : 'qualified'));
   }
   // The rules in force now, and time, may move a contact that did nothing.
-  if (!unreachable.has(stage)) settle(false, false, (now) => `rules v${rules.version}; score ${now}`);
+  if (!unreachable.has(stage)) settle(false, undefined, (now) => `rules v${rules.version}; score ${now}`);
 
   const salesDeadline =
     Date.parse(changes.at(-1)?.at ?? journey.stageSince) + rules.salesAnswerWithinDays * 86_400_000;

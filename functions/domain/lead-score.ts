@@ -1,7 +1,7 @@
-import type { Touch } from './contact.js';
-import type { ContactEvent } from './contact-event.js';
+import type { IncomingEvent } from './incoming-event.js';
 import { slugOf } from './labels.js';
 import { type FitFacts, type FitResult, fitOf, type QualificationRules } from './qualification.js';
+import type { Touch } from './touch.js';
 
 /**
  * What a contact did that counts toward its score, kept on the contact so the score can be worked
@@ -56,7 +56,7 @@ export const touchSignal = (touch: Touch, repeat: boolean): ScoreSignal => ({
 });
 
 /** The signal an event adds, if it is one that scores. */
-export const eventSignal = (event: ContactEvent): ScoreSignal | undefined => {
+export const eventSignal = (event: IncomingEvent): ScoreSignal | undefined => {
   if (event.type === 'engaged') return { at: event.at, kind: 'engaged' };
   if (event.type !== 'submitted') return undefined;
   const detail = event.detail ?? {};

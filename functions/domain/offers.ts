@@ -43,6 +43,19 @@ export const offerLabels: ReadonlyMap<string, string> = new Map([
   ['giveaway', 'giveaway'],
 ]);
 
+/** Offers that read without an article: "asked for pricing", not "a pricing". */
+const uncountable: ReadonlySet<string> = new Set(['pricing']);
+
+/**
+ * An offer type in a sentence with its article: "a demo", "an e-book", "pricing". An unlisted type
+ * (kept as the page's slug) reads as its words.
+ */
+export const offerPhrase = (type: string): string => {
+  const label = offerLabels.get(type) ?? type.replaceAll(/[_-]+/g, ' ');
+  if (uncountable.has(type)) return label;
+  return `${/^[aeiou]/i.test(label) ? 'an' : 'a'} ${label}`;
+};
+
 /** The transactional template that answers each kind of request. */
 const requestTemplates: ReadonlyMap<string, string> = new Map([
   ['white_paper', 'requested-content'],

@@ -42,6 +42,11 @@ export interface QualificationRules extends Publication {
   fit: FitRule[];
   /** Sales must accept or reject a sales lead within this many days, or it is recycled. */
   salesAnswerWithinDays: number;
+  /**
+   * Offer types that are a raised hand (`demo`, `consultation`, `pricing`): asking for one goes to
+   * sales at once, as saying "ready to talk" does, whatever the score.
+   */
+  handoffOffers: string[];
 }
 
 /**
@@ -60,6 +65,9 @@ export const defaultRules: QualificationRules = {
       blog: 8,
       organic_social: 6,
       paid_social: 4,
+      paid_other: 4,
+      affiliate: 4,
+      display: 2,
       event: 6,
       partner: 6,
       email: 4,
@@ -102,6 +110,7 @@ export const defaultRules: QualificationRules = {
     },
   ],
   salesAnswerWithinDays: 5,
+  handoffOffers: ['demo', 'consultation', 'pricing'],
 };
 
 /** What fit rules read: the profile, the address and the custom fields a form gave. */
@@ -174,7 +183,8 @@ export interface QualificationFacts {
   /** Whether the contact has engaged (come back, clicked) since it was created. */
   engaged: boolean;
   fit: FitResult['result'];
-  readyToTalk: boolean;
+  /** It said it is ready to talk, or asked for one of the rules' `handoffOffers`. */
+  raisedHand: boolean;
 }
 
 const nurtureOrder: Stage[] = ['name', 'engagement', 'target', 'lead'];
@@ -184,15 +194,16 @@ const nurtureOrder: Stage[] = ['name', 'engagement', 'target', 'lead'];
  * engagement, then fit (target), then the marketing threshold (lead), then the sales threshold
  * (sales_lead), forward only; a disqualifying fit rule takes it out of the funnel before sales,
  * and back when the rule no longer holds. A contact that says it is ready to talk goes to sales at
- * once: the prospect is in control. Stages past lead move only on sales events, never on score.
+ * once, as does one asking for a demo, a consultation or pricing (the rules' `handoffOffers`): the
+ * prospect is in control. Stages past lead move only on sales events, never on score.
  */
 export const qualify = (facts: QualificationFacts, rules: QualificationRules): Stage => {
   let from = facts.stage;
-  // Back from recycling by engaging again, or by saying it is ready to talk (a form or its preferences).
-  if (from === 'recycled' && (facts.engaged || facts.readyToTalk)) from = 'engagement';
+  // Back from recycling by engaging again, or by raising its hand (a form or its preferences).
+  if (from === 'recycled' && (facts.engaged || facts.raisedHand)) from = 'engagement';
   if (from === 'disqualified') from = 'engagement';
   if (!nurtureOrder.includes(from)) return facts.stage;
-  if (facts.readyToTalk) return 'sales_lead';
+  if (facts.raisedHand) return 'sales_lead';
   let stage = from;
   if (stage === 'name' && facts.engaged) stage = 'engagement';
   // Not a fit is a verdict on an engaged contact: a name alone is not judged yet.

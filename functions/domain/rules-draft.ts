@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { slugOf } from './labels.js';
 import { publicationFields } from './publication.js';
-import { fitFields, type QualificationRules } from './qualification.js';
-import { type FieldIssue, type Parsed, parseWith } from './validation.js';
+import { defaultRules, fitFields, type QualificationRules } from './qualification.js';
+import { type FieldIssue, keyedByOutsideStrings, type Parsed, parseWith } from './validation.js';
 
 const oneLine = (value: string) => !/[\p{Cc}\u2028\u2029]/u.test(value);
 
@@ -15,7 +15,11 @@ const label = z
     'must be lower-case letters, digits, dashes and underscores',
   );
 const weights = (what: string) =>
-  z.record(label, points).refine((table) => Object.keys(table).length <= 60, `must list at most 60 ${what}`);
+  keyedByOutsideStrings(
+    z
+      .record(label, points)
+      .refine((table) => Object.keys(table).length <= 60, `must list at most 60 ${what}`),
+  );
 
 /** A profile field (`company`, `jobTitle`, …) or a form's custom field (`fields.industry`). */
 const field = z
@@ -83,6 +87,8 @@ export const rulesDraftSchema = z.strictObject({
   }),
   fit: z.array(fitRule).max(20, 'must have at most 20 rules'),
   salesAnswerWithinDays: z.int('must be a whole number of days').min(1).max(90),
+  // Absent (a draft written before the field): the default offers.
+  handoffOffers: z.array(label).max(30, 'must list at most 30 offers').optional(),
 });
 
 /**
@@ -118,6 +124,12 @@ const crossFieldIssues = (draft: z.infer<typeof rulesDraftSchema>): FieldIssue[]
   if (draft.thresholds.salesLead <= draft.thresholds.lead) {
     issues.push({ path: 'thresholds.salesLead', message: 'must be above the lead threshold' });
   }
+  const offers = new Set<string>();
+  draft.handoffOffers?.forEach((offer, index) => {
+    const slug = slugOf(offer) ?? offer;
+    if (offers.has(slug)) issues.push({ path: `handoffOffers.${index}`, message: 'is already listed' });
+    offers.add(slug);
+  });
   const seen = new Set<string>();
   draft.fit.forEach((rule, index) => {
     if (seen.has(rule.name))
@@ -165,6 +177,7 @@ export const parseRulesDraft = (
         offers: Object.assign(Object.create(null), rules.points.offers),
       },
       fit: rules.fit as QualificationRules['fit'],
+      handoffOffers: rules.handoffOffers ?? defaultRules.handoffOffers,
       ...(note ? { note } : {}),
     },
   };

@@ -78,7 +78,12 @@ export interface SchedulePreview {
   next30Days: number;
   /** Contacts who, under the draft, will not get at least one step they have not had yet. */
   skippingSteps: number;
-  examples: { contactId: string; current: PlannedSend | null; draft: PlannedSend | null }[];
+  /**
+   * A few contacts' next send under each version. Labelled, not identified: a contact id is what
+   * acting as the contact needs (its links, its page), and a marketer previewing a schedule needs
+   * only the dates.
+   */
+  examples: { label: string; current: PlannedSend | null; draft: PlannedSend | null }[];
 }
 
 const day = 86_400_000;
@@ -110,7 +115,7 @@ export const previewSchedule = (
     if (skippedSteps(current, draft, contact).length > 0) skippingSteps++;
     if (examples.length < exampleCount) {
       examples.push({
-        contactId: contact.contactId,
+        label: `Contact ${examples.length + 1}`,
         current: plannedSends(current, contact, now, horizon, limits)[0] ?? null,
         draft: underDraft[0] ?? null,
       });

@@ -1,5 +1,6 @@
-import type { Touch } from './contact.js';
+import { reportLabel } from './labels.js';
 import type { Stage } from './stages.js';
+import type { Touch } from './touch.js';
 
 /**
  * What the source report splits by: the contact's first touch, where it came from (channel,
@@ -28,7 +29,7 @@ export const maxRowsPerDimension = 50;
 const noValue = '(none)';
 const boundedValue = (text: string | undefined): string => {
   const trimmed = text?.trim();
-  return trimmed ? Array.from(trimmed).slice(0, maxValueLength).join('') : noValue;
+  return trimmed ? reportLabel(Array.from(trimmed).slice(0, maxValueLength).join('')) : noValue;
 };
 
 export const sourceValuesOf = (

@@ -85,12 +85,14 @@ const seeds: Seed[] = [
     preheader: 'What changed first, and what it took.',
     content: [
       paragraph(
-        `Teams like ${team} often ask what changes first when marketing automation works. Here is one customer's answer, in their own words.`,
+        `Teams like ${team} often ask what changes first when marketing automation works. Our customers tell the same story in three steps.`,
       ),
-      paragraph(
-        '[Replace this paragraph with a short story from one of your customers: the problem, what they changed, and the result.]',
+      list(
+        'They stop sending one newsletter to everyone, and answer each request with what it asked for.',
+        'They agree with sales what a qualified lead is, and hand it over the day it qualifies.',
+        'They look at which sources bring customers, not just clicks, and spend there.',
       ),
-      button('Read the story', '{{ site_url }}/customers'),
+      button('Read our customers’ stories', '{{ site_url }}/customers'),
     ],
   },
   {
@@ -163,8 +165,9 @@ const seeds: Seed[] = [
     preheader: 'A report, a guide and a few product updates.',
     content: [
       paragraph(
-        'A few things are new since we last spoke. [Replace with your latest content and product news.]',
+        'A few things are new since we last spoke: new guides and reports, and improvements to the product that came from conversations like ours.',
       ),
+      paragraph('One page has all of it, newest first, so you can pick what is worth your time.'),
       button('See what is new', '{{ site_url }}/whats-new'),
     ],
   },
@@ -213,8 +216,9 @@ const seeds: Seed[] = [
     preheader: 'More tracks, more seats, priority support.',
     content: [
       paragraph(
-        `As ${team} grows, a few features become worth having. [Replace with what your next plan adds.]`,
+        `As ${team} grows, a few features become worth having: more people working in the same account, more campaigns running at once, and a faster answer when you need help.`,
       ),
+      paragraph('The plans page sets out what each one adds, and what it costs.'),
       button('Compare plans', '{{ site_url }}/pricing'),
     ],
   },
@@ -279,12 +283,14 @@ const seeds: Seed[] = [
     kind: 'transactional',
     description: 'Confirms a demo, consultation, pricing or trial request',
     subject: 'We have your {{ offer.label | default: "request" }} request',
-    preheader: 'Someone from our team will be in touch within one business day.',
+    // Promises a call only when the rules hand the request to sales (`offer.sales_follow_up`).
+    preheader:
+      '{% if offer.sales_follow_up %}Someone from our team will be in touch to find a time that suits you.{% else %}Thanks: your request has reached us.{% endif %}',
     content: [
       paragraph(
-        'Thanks for asking for {% if offer.label %}a {{ offer.label }}{% else %}a conversation{% endif %}. Someone from our team will be in touch within one business day to find a time that suits you.',
+        'Thanks for asking for {{ offer.phrase | default: "a conversation" }}.{% if offer.sales_follow_up %} Someone from our team will be in touch to find a time that suits you.{% else %} Your request has reached us.{% endif %}',
       ),
-      paragraph('If it cannot wait, reply to this email.'),
+      paragraph('If you have a question in the meantime, reply to this email.'),
       confirmBlock,
     ],
   },
@@ -299,16 +305,20 @@ const seeds: Seed[] = [
       paragraph(
         '{{ lead.name | default: lead.email | default: "A lead" }}{% if lead.job_title %}, {{ lead.job_title }}{% endif %}{% if lead.company %} at {{ lead.company }}{% endif %}, is ready for sales{% if lead.score %} with a score of {{ lead.score }}{% endif %}.',
       ),
-      paragraph('{% if lead.reasons %}Why: {{ lead.reasons }}.{% endif %}'),
       paragraph(
-        'Latest touch: came from {{ lead.channel | default: "an unknown channel" }}, by {{ lead.what | default: "a form" }}{% if lead.offer %}, for a {{ lead.offer }}{% endif %}.{% if lead.email %} Address: {{ lead.email }}.{% endif %}',
+        '{% if lead.handoff_reason %}Handed to sales because the lead {{ lead.handoff_reason }}.{% endif %}',
+      ),
+      paragraph('{% if lead.reasons %}The score: {{ lead.reasons }}.{% endif %}'),
+      paragraph(
+        'Latest touch: came from {{ lead.channel | default: "an unknown channel" }}, by {{ lead.what | default: "a form" }}{% if lead.offer_phrase %}, for {{ lead.offer_phrase }}{% endif %}.{% if lead.email %} Address: {{ lead.email }}.{% endif %}',
       ),
       `{% if lead.url %}${button('Open the contact', '{{ lead.url }}')}{% endif %}`,
       paragraph('Accept or reject it there, so the lead is not recycled for want of an answer.'),
     ],
     internal: {
       greeting: 'Hello sales,',
-      reason: 'Sent to the sales inbox because a lead reached the sales threshold or asked to talk.',
+      reason:
+        'Sent to the sales inbox because a lead asked to talk, asked for a demo, a consultation or pricing, or reached the sales threshold.',
     },
   },
 ];

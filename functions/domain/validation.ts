@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 
 /** One invalid field, as the contract's error body lists it. */
 export interface FieldIssue {
@@ -30,3 +30,17 @@ export const parseWith = <T>(schema: z.ZodType<T>, input: unknown): Parsed<T> =>
     }),
   };
 };
+
+/**
+ * A table keyed by the caller's own strings (rule labels, mappings). zod builds a record's output
+ * as a plain object, where an own `__proto__` key is silently dropped: refuse it by name instead.
+ */
+export const keyedByOutsideStrings = <T extends z.ZodType>(record: T) =>
+  z
+    .unknown()
+    .superRefine((value, context) => {
+      if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+        context.addIssue({ code: 'custom', path: ['__proto__'], message: 'is a name no table may use' });
+      }
+    })
+    .pipe(record);

@@ -4,22 +4,23 @@ import { clock } from '../adapters/clock.js';
 import { ConsentLedger } from '../adapters/consent-ledger.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { JourneyRepository } from '../adapters/journey-repository.js';
-import { logger } from '../adapters/logger.js';
+import { loggableError, logger } from '../adapters/logger.js';
 import { confirmLink, sendTransactionalEmail } from '../adapters/mailer.js';
 import { RulesRepository } from '../adapters/rules-repository.js';
 import { deploymentSecret } from '../adapters/secrets.js';
 import { SendLedger } from '../adapters/send-ledger.js';
-import { startExecutionOnce } from '../adapters/stepfunctions.js';
 import { SubmissionCounter } from '../adapters/submission-counter.js';
 import { intakeRatePerMinute, requireEnv } from '../config/env.js';
 import { hashClientAddress } from '../domain/client-address.js';
 import { singleOptInForms } from '../domain/consent.js';
 import { maskEmail } from '../domain/email-address.js';
 import { isOverLimit, rateWindow } from '../domain/intake-rate.js';
+import type { QualificationRules } from '../domain/qualification.js';
 import { isHoneypotFilled, parseSubmission } from '../domain/submission.js';
+import { type PromisedFor, submissionPromise } from '../domain/submission-promise.js';
 import { readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { executionName } from '../journey/advance.js';
+import { startJourney } from '../journey/lifecycle.js';
 import { recordSubmission } from './record-submission.js';
 import { replyToSubmission } from './reply-to-submission.js';
 
@@ -33,13 +34,7 @@ const dependencies = {
   rules: () => rules.current(),
   // Double opt-in unless the deployment lists the form (`*` for all) as single opt-in.
   singleOptIn: singleOptInForms(process.env.SINGLE_OPT_IN_FORMS),
-  startJourney: async (contactId: string) => {
-    await startExecutionOnce(stateMachineArn, executionName(contactId, 1), {
-      contactId,
-      generation: 1,
-      steps: 0,
-    });
-  },
+  startJourney: (contactId: string) => startJourney(stateMachineArn, contactId),
 };
 
 const replies = { ledger: new SendLedger(tableName), send: sendTransactionalEmail, confirmUrl: confirmLink };
@@ -77,38 +72,48 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   const body = readBody(event);
   if (!body.ok) return body.response;
 
-  // The same answer for a new address, a known one and a bot: an anonymous caller learns
-  // nothing about who is on our lists.
-  const accepted = () => json(202, { submissionId: randomUUID() });
+  // The same answer for a new address, a known one and a bot: what will happen is worked out from
+  // the submission and the rules alone, so an anonymous caller learns nothing about who is on our lists.
+  const parsed = parseSubmission(body.input);
+  const accepted = (submission: PromisedFor, rulesInForce: QualificationRules) =>
+    json(202, {
+      submissionId: randomUUID(),
+      next: submissionPromise(submission, rulesInForce, dependencies.singleOptIn),
+    });
 
   // Looks accepted to the bot that filled the hidden field; nothing is stored.
   if (isHoneypotFilled(body.input)) {
     logger.info('Honeypot filled; submission dropped');
-    return accepted();
+    return accepted(parsed.ok ? parsed.value : {}, await rules.current());
   }
 
-  const parsed = parseSubmission(body.input);
   if (!parsed.ok) {
     return errorResponse(400, 'validation_failed', 'The submission has invalid fields', parsed.issues);
   }
+  // Read once: the contact is scored, the reply worded and the visitor answered by the same rules.
+  const rulesInForce = await rules.current();
   if (parsed.ignored.length > 0) logger.info('Submission fields ignored', { fields: parsed.ignored });
 
   const { contact, touch, created, confirm } = await recordSubmission(
     parsed.value,
-    dependencies,
+    { ...dependencies, rules: async () => rulesInForce },
     now,
     await clientHash(),
   );
   try {
-    await replyToSubmission(contact, touch, confirm, replies, now);
+    const { salesFollowUp } = submissionPromise(parsed.value, rulesInForce, dependencies.singleOptIn);
+    await replyToSubmission(contact, touch, { confirm, salesFollowUp }, replies, now);
   } catch (error) {
     // The lead is kept whatever SES says; the reply's claim was freed, so a resubmission sends it.
-    logger.error('Reply to a submission not sent', { contactId: contact.contactId, error });
+    logger.error('Reply to a submission not sent', {
+      contactId: contact.contactId,
+      error: loggableError(error),
+    });
   }
   logger.info('Submission recorded', {
     contactId: contact.contactId,
     email: maskEmail(contact.email),
     created,
   });
-  return accepted();
+  return accepted(parsed.value, rulesInForce);
 };

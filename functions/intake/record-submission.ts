@@ -4,17 +4,12 @@ import type { ContactRepository } from '../adapters/contact-repository.js';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
 import { fullJitterMs } from '../domain/backoff.js';
 import { consentFromSubmission } from '../domain/consent.js';
-import {
-  type Contact,
-  changesFromRepeatSubmission,
-  newContact,
-  type Touch,
-  touchFromSubmission,
-} from '../domain/contact.js';
+import { type Contact, changesFromRepeatSubmission, newContact } from '../domain/contact.js';
 import { normaliseEmail } from '../domain/email-address.js';
 import type { QualificationRules } from '../domain/qualification.js';
 import type { Submission } from '../domain/submission.js';
-import { deliverContactEvent } from '../journey/deliver-event.js';
+import { type Touch, touchFromSubmission } from '../domain/touch.js';
+import { deliverContactEvent } from '../journey/lifecycle.js';
 
 export interface IntakeOutcome {
   contact: Contact;

@@ -1,7 +1,8 @@
 import type { SentEmail, TransactionalEmail } from '../adapters/mailer.js';
 import type { SendLedger } from '../adapters/send-ledger.js';
-import type { Contact, Touch } from '../domain/contact.js';
+import type { Contact } from '../domain/contact.js';
 import { requestTemplateFor } from '../domain/offers.js';
+import type { Touch } from '../domain/touch.js';
 
 /**
  * Replies to a contact that has said yes to marketing (so has shown the address is its own) at
@@ -49,7 +50,8 @@ const withinCaps = async (contact: Contact, deps: ReplyDependencies, now: Date):
 export const replyToSubmission = async (
   contact: Contact,
   touch: Touch,
-  confirm: boolean,
+  /** A double opt-in confirmation is due; the rules hand the request to sales (the reply may say so). */
+  { confirm, salesFollowUp }: { confirm: boolean; salesFollowUp: boolean },
   deps: ReplyDependencies,
   now: Date,
 ): Promise<void> => {
@@ -70,6 +72,7 @@ export const replyToSubmission = async (
       company: contact.company,
       jobTitle: contact.jobTitle,
       offer: touch.why.offer,
+      salesFollowUp,
       confirmUrl: waiting ? await deps.confirmUrl(contact.contactId, waiting.touchId) : undefined,
     });
   } catch (error) {

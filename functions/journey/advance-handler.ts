@@ -8,13 +8,10 @@ import { RulesRepository } from '../adapters/rules-repository.js';
 import { ScheduleRepository } from '../adapters/schedule-repository.js';
 import { SendLedger } from '../adapters/send-ledger.js';
 import { deliveryLimits, requireEnv } from '../config/env.js';
-import {
-  type AdvanceDependencies,
-  advanceJourney,
-  type JourneyDecision,
-  type JourneyInput,
-} from './advance.js';
+import { contactPageLink } from '../domain/bus-events.js';
+import { advanceJourney, type JourneyDecision, type JourneyInput } from './advance.js';
 import { sendStepEmail } from './send-step-email.js';
+import type { AdvanceDependencies } from './step-dependencies.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const salesInbox = requireEnv('SALES_INBOX');
@@ -40,14 +37,15 @@ const dependencies: AdvanceDependencies = {
         email: contact.email,
         score: handoff.score,
         reasons,
+        handoffReason: handoff.reason,
         channel: handoff.latestTouch.channel,
         what: handoff.latestTouch.what,
         offerType: handoff.latestTouch.offerType ?? undefined,
-        url: `${adminPageUrl}#contact/${encodeURIComponent(contact.contactId)}`,
+        url: contactPageLink(adminPageUrl, contact.contactId),
       },
       contact.contactId,
     ),
-  contactsUrl: requireEnv('CONTACTS_URL'),
+  adminPageUrl,
 };
 
 /** The journey's step task: decides, sends what fell due, and says how long to wait. */

@@ -1,9 +1,5 @@
-import type { ContactRepository } from '../adapters/contact-repository.js';
-import type { JourneyRepository } from '../adapters/journey-repository.js';
-import type { ScheduleRepository } from '../adapters/schedule-repository.js';
-import type { SendLedger } from '../adapters/send-ledger.js';
-import { type BusEvent, entryChanges, stageChangeEvents } from '../domain/bus-events.js';
-import { type Contact, mayEmail, pauseLeftMs, wantsTrack } from '../domain/contact.js';
+import { entryChanges, stageChangeEvents } from '../domain/bus-events.js';
+import { mayEmail, pauseLeftMs, wantsTrack } from '../domain/contact.js';
 import { sourcesOf } from '../domain/funnel-report.js';
 import {
   contactTimeZone,
@@ -14,11 +10,11 @@ import {
   standingAfter,
   trackRound,
 } from '../domain/journey.js';
-import type { QualificationRules } from '../domain/qualification.js';
-import type { DeliveryLimits, ScheduleStep, Track } from '../domain/schedule.js';
 import { sourceProgress } from '../domain/source-report.js';
-import { flushOutbox, type SendSalesHandoff } from './flush-outbox.js';
+import { flushOutbox } from './flush-outbox.js';
+import { executionName } from './lifecycle.js';
 import { reconcileSends } from './reconcile-sends.js';
+import type { AdvanceDependencies, SentStep } from './step-dependencies.js';
 
 /** What the state machine carries from step to step. */
 export interface JourneyInput {
@@ -46,37 +42,6 @@ export const maxStepsPerExecution = 500;
 
 /** A Standard execution may run a year at most; a quiet customer journey hands over long before. */
 export const maxExecutionAgeMs = 300 * 86_400_000;
-
-export const executionName = (contactId: string, generation: number) => `${contactId}-g${generation}`;
-
-/** What a sent step used: the ledger records the message and the template version. */
-export interface SentStep {
-  messageId: string;
-  template: { name: string; version: number };
-}
-
-/** Sends one step's email; undefined when the contact can no longer be emailed (nothing sent). */
-export type SendStepEmail = (
-  contact: Contact,
-  track: Track,
-  round: number,
-  step: ScheduleStep,
-) => Promise<SentStep | undefined>;
-
-export interface AdvanceDependencies {
-  contacts: ContactRepository;
-  journeys: JourneyRepository;
-  schedules: ScheduleRepository;
-  ledger: SendLedger;
-  /** The qualification rules in force: read at each step, so a publish applies at the next one. */
-  rules: () => Promise<QualificationRules>;
-  limits: DeliveryLimits;
-  sendStepEmail: SendStepEmail;
-  putEvents: (events: readonly BusEvent[]) => Promise<void>;
-  sendSalesHandoff: SendSalesHandoff;
-  /** The admin API's contacts (`…/v1/contacts`): events and the handoff email link into it. */
-  contactsUrl: string;
-}
 
 /**
  * One journey step: apply what happened, send the email that fell due (at most once, through the
@@ -170,12 +135,12 @@ export const advanceJourney = async (
   // change to announce again, and one that died before announcing finds them in the outbox.
   const announced = [
     // The stage it was created at, with the score it was created with.
-    ...stageChangeEvents(contact, entryChanges(contact), contact.score, deps.contactsUrl),
+    ...stageChangeEvents(contact, entryChanges(contact), contact.score, deps.adminPageUrl),
     ...stageChangeEvents(
       { ...contact, buyingStage: standing.buyingStage },
       standing.changes,
       standing.score,
-      deps.contactsUrl,
+      deps.adminPageUrl,
     ),
   ];
   await deps.journeys.saveStanding(

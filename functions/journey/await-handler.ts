@@ -3,6 +3,7 @@ import { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
+import { withoutAddresses } from '../domain/email-address.js';
 
 const journeys = new JourneyRepository(requireEnv('TABLE_NAME'));
 
@@ -33,7 +34,7 @@ export const handler = async (input: AwaitInput): Promise<void> => {
   }
   const stall = input.stalled && {
     error: input.stalled.Error ?? 'Unknown',
-    cause: (input.stalled.Cause ?? '').slice(0, maxCauseLength),
+    cause: withoutAddresses(input.stalled.Cause ?? '').slice(0, maxCauseLength),
   };
   if (!(await journeys.storeTaskToken(input.contactId, input.taskToken, stall, clock.now()))) {
     // Erased (or being erased): the next step finds the contact gone and ends the journey.

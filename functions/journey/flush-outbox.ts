@@ -1,17 +1,10 @@
-import type { BusEvent, SalesLeadReadyDetail } from '../domain/bus-events.js';
+import type { BusEvent } from '../domain/bus-events.js';
 import { detailTypes } from '../domain/bus-events.js';
 import type { Contact } from '../domain/contact.js';
 import { signalsOf } from '../domain/journey.js';
-import { explainScore, type ScoreLine } from '../domain/lead-score.js';
+import { explainScore } from '../domain/lead-score.js';
 import type { QualificationRules } from '../domain/qualification.js';
-import type { AdvanceDependencies, SentStep } from './advance.js';
-
-/** Sends the sales inbox the email about one handoff, with the causes of the score it announces. */
-export type SendSalesHandoff = (
-  contact: Contact,
-  handoff: SalesLeadReadyDetail,
-  reasons: readonly ScoreLine[],
-) => Promise<SentStep>;
+import type { AdvanceDependencies, SentStep } from './step-dependencies.js';
 
 type Deps = Pick<AdvanceDependencies, 'journeys' | 'ledger' | 'putEvents' | 'sendSalesHandoff'>;
 

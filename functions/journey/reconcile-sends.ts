@@ -2,7 +2,7 @@ import { logger } from '../adapters/logger.js';
 import type { UnconfirmedSend } from '../adapters/send-ledger.js';
 import type { Contact } from '../domain/contact.js';
 import { reconcileClaims } from '../domain/send-reconciliation.js';
-import type { AdvanceDependencies } from './advance.js';
+import type { AdvanceDependencies } from './step-dependencies.js';
 
 type Deps = Pick<AdvanceDependencies, 'ledger' | 'schedules' | 'sendStepEmail'>;
 

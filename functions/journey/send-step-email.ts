@@ -3,7 +3,7 @@ import { ContactRepository } from '../adapters/contact-repository.js';
 import { sendMarketingEmail } from '../adapters/mailer.js';
 import { requireEnv } from '../config/env.js';
 import { mayEmail, wantsTrack } from '../domain/contact.js';
-import type { SendStepEmail } from './advance.js';
+import type { SendStepEmail } from './step-dependencies.js';
 
 const contacts = new ContactRepository(requireEnv('TABLE_NAME'));
 

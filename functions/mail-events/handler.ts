@@ -8,7 +8,7 @@ import { type LedgerKey, SendLedger } from '../adapters/send-ledger.js';
 import { requireEnv } from '../config/env.js';
 import { type Track, tracks } from '../domain/schedule.js';
 import type { MailOutcome } from '../domain/sent-email.js';
-import { deliverContactEvent } from '../journey/deliver-event.js';
+import { deliverContactEvent } from '../journey/lifecycle.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const contacts = new ContactRepository(tableName);

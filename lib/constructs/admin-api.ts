@@ -11,7 +11,7 @@ export interface AdminApiProps {
 /**
  * The marketers' and sales' API: the admin function behind the `admin` routes of `apiRoutes`, and
  * the templates function behind the `templates` ones.
- * The routes live on the one HTTP API (`IntakeApi.addRoutes`), so the contract keeps a single base
+ * The routes live on the one HTTP API (`LeadflowHttpApi.addRoutes`), so the contract keeps a single base
  * URL; a JWT authorizer lets in users of the admin sign-in (`AdminSignIn`), and the handler checks
  * their groups against each route's roles.
  */
@@ -36,7 +36,7 @@ export class AdminApi extends Construct {
     this.handler.bindTable(props.table, 'readWrite');
 
     this.templates = new LeadflowFunction(this, 'Templates', {
-      entry: handlerEntry('templates/handler.ts'),
+      entry: handlerEntry('admin/templates/handler.ts'),
       serviceName: 'templates',
       memorySize: functionMemoryMb.templates,
       description: 'Email templates for marketing: publish (MJML compiled), versions, preview, test send',

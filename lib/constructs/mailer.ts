@@ -61,8 +61,11 @@ export class Mailer extends Construct {
   readonly eventsDeadLetters: sqs.Queue;
   /** Fires when an SES event lands in the dead-letter queue: a bounce or complaint went unrecorded. */
   readonly eventsDeadLettersAlarm: cloudwatch.Alarm;
-  /** Behind the public `GET|POST /v1/unsubscribe` routes; it wakes journeys too (`journey.grantSignal`). */
-  readonly unsubscribeHandler: LeadflowFunction;
+  /**
+   * Answers the signed links in emails, `GET|POST /v1/confirm`, `/v1/unsubscribe` and `/v1/preferences`
+   * (functions/signed-links/); it wakes journeys too (`journey.grantSignal`).
+   */
+  readonly signedLinks: LeadflowFunction;
   private readonly props: MailerProps;
   /** The identity's name as given: a domain or an address (the construct's own is a token). */
   private readonly identityName: string;
@@ -180,14 +183,15 @@ export class Mailer extends Construct {
     this.eventsFunction = this.eventsHandler.function;
     this.eventsTopic.addSubscription(new LambdaSubscription(this.eventsFunction));
 
-    this.unsubscribeHandler = new LeadflowFunction(this, 'UnsubscribeHandler', {
-      entry: handlerEntry('unsubscribe/handler.ts'),
+    // Its id predates the double opt-in and preferences links; kept so the function is not replaced.
+    this.signedLinks = new LeadflowFunction(this, 'UnsubscribeHandler', {
+      entry: handlerEntry('signed-links/handler.ts'),
       serviceName: 'unsubscribe',
-      memorySize: functionMemoryMb.unsubscribe,
-      description: 'GET shows the unsubscribe page; POST (RFC 8058 one-click) unsubscribes',
+      memorySize: functionMemoryMb.signedLinks,
+      description: 'Signed links in emails (confirm, unsubscribe, preferences): GET shows a page, POST acts',
     });
     // Writes consent and the contact's event; reads (or first creates) the link-signing key.
-    this.unsubscribeHandler.bindTable(props.table, 'readWrite');
+    this.signedLinks.bindTable(props.table, 'readWrite');
   }
 
   /**

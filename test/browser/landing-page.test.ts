@@ -36,9 +36,11 @@ describe('the landing page', () => {
     await Promise.all([page.waitForURL(/\/thanks$/), page.click('button[type="submit"]')]);
 
     await expect(page.locator('h1').textContent()).resolves.toBe('Thank you!');
-    expect(await page.textContent('main')).toMatch(
-      /email with your copy of The 2027 Pipeline Report is on its way/,
-    );
+    const thanks = await page.textContent('main');
+    expect(thanks).toMatch(/email with your copy of The 2027 Pipeline Report is on its way/);
+    // Double opt-in here: the same email carries the confirmation link.
+    expect(thanks).toMatch(/the same email has a link to confirm/);
+    expect(thanks).not.toMatch(/sales/);
     const contactId = (await contactIdFor(runtime, 'Priya.Shah@Example.com')) ?? '';
     const response = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
     expect(response.status).toBe(200);
@@ -98,7 +100,38 @@ describe('the landing page', () => {
     expect(await tableKeys(runtime)).toEqual(before);
   });
 
-  it('still posts without JavaScript, and the intake answers 202 with a submission id only', async () => {
+  it('tells a visitor ready to talk that sales will call, and asks no confirmation of one who did not opt in', async () => {
+    await page.goto(`${runtime.url}/`);
+    await page.fill('#email', 'ready.now@example.com');
+    await page.selectOption('#buyingStage', 'ready_to_talk');
+
+    await Promise.all([page.waitForURL(/\/thanks$/), page.click('button[type="submit"]')]);
+
+    const thanks = await page.textContent('main');
+    expect(thanks).toMatch(/Someone from our sales team will be in touch/);
+    expect(thanks).toMatch(/email with your copy of The 2027 Pipeline Report is on its way/);
+    expect(thanks).not.toMatch(/confirm/i);
+  });
+
+  it('says the same for an address we know as for a new one', async () => {
+    const thanksFor = async (email: string) => {
+      await page.goto(`${runtime.url}/`);
+      await page.fill('#email', email);
+      await page.check('#consent');
+      await Promise.all([page.waitForURL(/\/thanks$/), page.click('button[type="submit"]')]);
+      return page.textContent('main');
+    };
+
+    const first = await thanksFor('known.twice@example.com');
+    await runtime.settle();
+    const again = await thanksFor('known.twice@example.com');
+    const stranger = await thanksFor('never.seen@example.com');
+
+    expect(again).toBe(first);
+    expect(stranger).toBe(first);
+  });
+
+  it('still posts without JavaScript, and the intake answers 202 with a submission id and what happens next', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     try {
       const plain = await context.newPage();
@@ -111,7 +144,7 @@ describe('the landing page', () => {
       ]);
 
       expect(response.status()).toBe(202);
-      expect(Object.keys(await response.json())).toEqual(['submissionId']);
+      expect(Object.keys(await response.json())).toEqual(['submissionId', 'next']);
       const contactId = (await contactIdFor(runtime, 'no-script@example.com')) ?? '';
       const contact = await runtime.call(`/v1/contacts/${contactId}`, { admin: true });
       expect(await contact.json()).toMatchObject({

@@ -19,7 +19,10 @@ const template = async (name: string) =>
   (await (await runtime.call(`/v1/templates/${name}`, { admin: true })).json()) as TemplateView;
 
 beforeAll(async () => {
-  [runtime, browser] = await Promise.all([startRuntime({ env: journeyEnv }), launchChromium()]);
+  [runtime, browser] = await Promise.all([
+    startRuntime({ env: { ...journeyEnv, LEADFLOW_TEST_SEND_DOMAINS: 'example.com' } }),
+    launchChromium(),
+  ]);
   await runtime.call('/v1/contacts', {
     method: 'POST',
     json: { email: 'zuzana@example.com', firstName: 'Zuzana', consent: true },

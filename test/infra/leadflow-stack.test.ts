@@ -104,7 +104,7 @@ describe('contact store', () => {
 describe('functions', () => {
   it('run on the newest Node.js runtime, arm64, traced, with an own log group and no fixed name', () => {
     const functions = leadflowFunctions(template);
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -138,6 +138,7 @@ describe('functions', () => {
     const required: Record<string, string[]> = {
       intake: ['TABLE_NAME', 'JOURNEY_STATE_MACHINE_ARN', 'INTAKE_RATE_PER_MINUTE'],
       admin: ['TABLE_NAME', 'EVENT_BUS_NAME'],
+      templates: ['TABLE_NAME'],
       // The advance and await functions share the service name; what advance alone needs is checked under contact events.
       journey: ['TABLE_NAME'],
       'mail-events': ['TABLE_NAME'],
@@ -155,12 +156,12 @@ describe('functions', () => {
       );
     }
     // Three functions send email: the journey step (schedules), intake (what a contact asked for,
-    // double opt-in) and admin (template tests); the rest never do.
+    // double opt-in) and templates (test sends); the rest never do.
     const senders = functions.filter((fn) => sending.every((name) => name in variablesOf(fn)));
     expect(senders.map((fn) => String(variablesOf(fn).POWERTOOLS_SERVICE_NAME)).sort()).toEqual([
-      'admin',
       'intake',
       'journey',
+      'templates',
     ]);
   });
 
@@ -216,7 +217,7 @@ describe('IAM', () => {
   it('roles carry no AWS managed policy, but for the web deployment’s handler', () => {
     const roles = Object.entries(template.findResources('AWS::IAM::Role') as Resources);
     // One per function, the state machine's, and the web deployment handler's.
-    expect(roles).toHaveLength(8);
+    expect(roles).toHaveLength(9);
     for (const [id, role] of roles) {
       // aws-s3-deployment fixes its role (AWSLambdaBasicExecutionRole); acknowledged in AdminSite.
       if (id.startsWith('CustomCDKBucketDeployment')) continue;
@@ -230,7 +231,7 @@ describe('IAM', () => {
     const withDynamo = policies().filter((policy) =>
       statementsOf(policy).some((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:'))),
     );
-    expect(withDynamo).toHaveLength(6);
+    expect(withDynamo).toHaveLength(7);
     for (const policy of withDynamo) {
       for (const statement of statementsOf(policy)) {
         if (!asList(statement.Action).some((action) => action.startsWith('dynamodb:'))) continue;
@@ -512,7 +513,7 @@ describe('contact events', () => {
         Variables: Match.objectLike({
           POWERTOOLS_SERVICE_NAME: 'journey',
           SALES_INBOX: 'sales@example.com',
-          CONTACTS_URL: Match.anyValue(),
+          ADMIN_PAGE_URL: Match.anyValue(),
         }),
       },
     });
@@ -603,6 +604,7 @@ describe('cdk-nag AwsSolutions', () => {
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(30);
     const functionRoles = [
       'AdminApi/Handler',
+      'AdminApi/Templates',
       'IntakeApi/Handler',
       'Journey/Advance',
       'Journey/Await',

@@ -76,7 +76,7 @@ describe('events out on the bus, and the sales handoff', () => {
       expect.objectContaining({
         from: null,
         to: 'sales_lead',
-        reason: 'new contact, ready to talk',
+        reason: 'asked to talk to sales',
         contactId,
       }),
     ]);
@@ -92,7 +92,7 @@ describe('events out on the bus, and the sales handoff', () => {
       contactId,
       company: 'Acme Corp',
       buyingStage: 'ready_to_talk',
-      contactUrl: `${runtime.url}/v1/contacts/${contactId}`,
+      contactUrl: `${runtime.url}/admin#contact/${contactId}`,
       latestTouch: { channel: 'organic_search', what: 'form', offerType: 'demo' },
     });
     // Data minimisation: no name or address on the bus.
@@ -164,7 +164,7 @@ describe('events out on the bus, and the sales handoff', () => {
     expect(overdue[0]?.detail).toMatchObject({
       contactId,
       company: 'Initech',
-      contactUrl: `${runtime.url}/v1/contacts/${contactId}`,
+      contactUrl: `${runtime.url}/admin#contact/${contactId}`,
       score: expect.any(Number),
     });
     const moves = ofType(events, 'Contact Stage Changed').map((event) => event.detail);

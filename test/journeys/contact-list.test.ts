@@ -160,8 +160,10 @@ describe('GET /v1/contacts', () => {
       score: expect.any(Number),
       channel: first?.channel,
       createdAt: expect.any(String),
-      // A sales lead's answer deadline: the sales queue shows the time left.
-      ...(first?.stage === 'sales_lead' ? { salesAnswerDueAt: expect.any(String) } : {}),
+      // A sales lead's answer deadline and why it was handed over: the sales queue shows both.
+      ...(first?.stage === 'sales_lead'
+        ? { salesAnswerDueAt: expect.any(String), handoffReason: expect.any(String) }
+        : {}),
     });
   });
 

@@ -3,6 +3,7 @@ import { defaultRules } from '../../functions/domain/qualification.js';
 import { sendContactEvent } from '../support/emulated-aws.js';
 import { submitLead } from '../support/leads.js';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { parseMail, signUpWithLink } from '../support/mail-links.js';
 
 let runtime: RunningRuntime;
 let sequence = 0;
@@ -31,7 +32,7 @@ interface ContactView {
   stage: string;
   createdAt: string;
   journey?: { stageSince: string; track?: string };
-  stageHistory?: { from: string; to: string; reason: string; by?: string }[];
+  stageHistory?: { from: string; to: string; at: string; reason: string; by?: string }[];
   emails: EmailView[];
   decisions: string[];
   salesAnswerDueAt?: string;
@@ -178,5 +179,41 @@ describe('DELETE /v1/contacts/{id} with Prefer: return=representation', () => {
     expect(receipt).toEqual({ contactId, erasedAt: expect.any(String), erasedBy: { sub: 'local-admin' } });
     expect(Date.parse(receipt.erasedAt)).not.toBeNaN();
     expect((await runtime.call(`/v1/contacts/${contactId}`, { admin: true })).status).toBe(404);
+  });
+});
+
+describe('a contact that unsubscribed', () => {
+  const unsubscribeWith = async (welcome: Parameters<typeof parseMail>[0]) => {
+    const header = (await parseMail(welcome)).headerLines.find((line) => line.key === 'list-unsubscribe');
+    const link = /<(http[^>]+)>/.exec(header?.line ?? '')?.[1] ?? '';
+    const url = new URL(link);
+    const response = await runtime.call(`${url.pathname}${url.search}`, { method: 'POST' });
+    expect(response.status).toBe(200);
+  };
+
+  it('has been unsubscribed since it unsubscribed, and the list by stage sorts by that', async () => {
+    const earlier = await signUpWithLink(runtime, uniqueEmail('leaver-a'), {});
+    await runtime.advance('1d');
+    const later = await signUpWithLink(runtime, uniqueEmail('leaver-b'), {});
+    await runtime.advance('1d');
+
+    // The contact created later leaves first.
+    await unsubscribeWith(later.welcome);
+    await runtime.advance('1d');
+    await unsubscribeWith(earlier.welcome);
+    await runtime.settle();
+
+    const [a, b] = [await view(earlier.contactId), await view(later.contactId)];
+    for (const contact of [a, b]) {
+      expect(contact.stage).toBe('unsubscribed');
+      expect(contact.stageHistory?.at(-1)).toMatchObject({ to: 'unsubscribed' });
+      expect(contact.journey?.stageSince).toBe(contact.stageHistory?.at(-1)?.at);
+    }
+    expect(Date.parse(b.journey?.stageSince ?? '') - Date.parse(b.createdAt)).toBeGreaterThanOrEqual(day);
+    const response = await runtime.call('/v1/contacts?stage=unsubscribed&sort=oldest&limit=200', {
+      admin: true,
+    });
+    const ids = ((await response.json()) as { items: ListItem[] }).items.map((item) => item.contactId);
+    expect(ids.filter((id) => id === a.contactId || id === b.contactId)).toEqual([b.contactId, a.contactId]);
   });
 });

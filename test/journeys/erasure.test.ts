@@ -179,6 +179,29 @@ describe('DELETE /v1/contacts/{id}', () => {
     expect(await contactIdOf(email)).not.toBe(contactId);
   });
 
+  it('leaves the address nowhere, when the links it came by carried it in their labels', async () => {
+    const email = uniqueEmail('linked');
+    const phone = '+49 30 1234567';
+    const response = await post({
+      email,
+      consent: true,
+      form: `followup-${email}`,
+      source: { utm_source: `crm-${email}`, utm_campaign: `followup-${email}`, utm_content: phone },
+      fields: { callback: phone },
+    });
+    expect(response.status).toBe(202);
+    await runtime.settle();
+    const contactId = await contactIdOf(email);
+    const sources = await runtime.call('/v1/reports/sources', { admin: true });
+    expect(JSON.stringify(await sources.json()).toLowerCase()).not.toContain(email.toLowerCase());
+
+    expect((await erase(contactId)).status).toBe(204);
+    await runtime.settle();
+    const everything = await allTableItems(runtime);
+    // Keys included: a counter's key is where a label lives.
+    expectAnonymous(everything, email, normaliseEmail(email), encodeURIComponent(email), contactId, phone);
+  });
+
   it('answers 404 for an unknown contact and changes nothing', async () => {
     const before = await tableKeys(runtime);
 

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
 import { contactIdFor, tableKeys } from '../support/table-keys.js';
@@ -158,6 +161,167 @@ describe('POST /v1/contacts', () => {
     expect(error.code).toBe(code);
     if (field !== undefined) expect(error.issues?.map((issue) => issue.path)).toContain(field);
     expect(await tableKeys(runtime)).toEqual(before);
+  });
+});
+
+describe('what a submission is told will happen', () => {
+  const next = async (fields: Record<string, unknown>) => {
+    const response = await runtime.call('/v1/contacts', { method: 'POST', json: fields });
+    expect(response.status).toBe(202);
+    return ((await response.json()) as { next: unknown }).next;
+  };
+
+  it.each([
+    [
+      'an e-book the catalogue knows',
+      { offerType: 'ebook', offerId: 'pipeline-report-2027' },
+      { email: 'requested-content', title: 'The 2027 Pipeline Report', salesFollowUp: false },
+    ],
+    [
+      'a webinar registration',
+      { offerType: 'webinar', offerId: 'lead-scoring-webinar' },
+      {
+        email: 'webinar-registration',
+        title: 'Lead scoring in practice (live webinar)',
+        salesFollowUp: false,
+      },
+    ],
+    [
+      'an offer nobody configured',
+      { offerType: 'ebook', offerId: 'not-configured' },
+      { email: null, title: null },
+    ],
+    ['a demo request', { offerType: 'demo' }, { email: 'request-received', salesFollowUp: true }],
+    ['a trial request', { offerType: 'trial' }, { email: 'request-received', salesFollowUp: false }],
+    ['ready to talk', { buyingStage: 'ready_to_talk' }, { email: null, salesFollowUp: true }],
+    // Single opt-in for every form in this suite: no confirmation to wait for.
+    [
+      'a newsletter sign-up',
+      { offerType: 'newsletter', consent: true },
+      { email: null, confirmation: false },
+    ],
+  ])('says so for %s, the same for a new address and a known one', async (_case, fields, expected) => {
+    const email = `promise-${randomUUID()}@example.com`;
+
+    const first = await next({ email, ...fields });
+    await runtime.settle();
+    const again = await next({ email, ...fields });
+
+    expect(first).toMatchObject(expected);
+    expect(again).toEqual(first);
+    // A bot that filled the honeypot is told the same.
+    expect(await next({ email, ...fields, website: 'http://spam.example' })).toEqual(first);
+  });
+});
+
+describe('a demo request from paid search', () => {
+  interface Mail {
+    to: string;
+    subject: string;
+    track: string;
+    contactId?: string;
+    path: string;
+  }
+  const textOf = async (mail: Mail) => String((await simpleParser(await readFile(mail.path))).text);
+
+  it('is handed to sales at once, says why, and the reply promises only that', async () => {
+    const email = 'dana.demo@initech.example';
+    const response = await runtime.call('/v1/contacts', {
+      method: 'POST',
+      json: {
+        email,
+        firstName: 'Dana',
+        company: 'Initech',
+        offerType: 'demo',
+        buyingStage: 'comparing',
+        source: { utm_source: 'google', utm_medium: 'cpc' },
+      },
+    });
+    expect(response.status).toBe(202);
+    await runtime.settle();
+    const contactId = (await contactIdFor(runtime, email)) ?? '';
+
+    const contact = (await getContact(contactId)) as ContactView & {
+      stageHistory: { from: string; to: string; reason: string }[];
+      handoffReason?: string;
+    };
+    expect(contact.stage).toBe('sales_lead');
+    expect(contact.stageHistory).toEqual([
+      expect.objectContaining({ from: 'name', to: 'sales_lead', reason: 'requested a demo' }),
+    ]);
+    expect(contact.handoffReason).toBe('requested a demo');
+    const queue = (await (
+      await runtime.call('/v1/contacts?stage=sales_lead&sort=oldest&limit=200', { admin: true })
+    ).json()) as { items: { contactId: string; handoffReason?: string }[] };
+    expect(queue.items.find((item) => item.contactId === contactId)?.handoffReason).toBe('requested a demo');
+
+    const outbox = (await runtime.outbox()) as Mail[];
+    const handoff = outbox.find((mail) => mail.track === 'handoff' && mail.subject.includes('Dana'));
+    expect(handoff).toBeDefined();
+    const handoffText = await textOf(handoff as Mail);
+    expect(handoffText).toMatch(/because the lead requested a demo/);
+    expect(handoffText).toMatch(/for a demo\./);
+    const [reply] = outbox.filter((mail) => mail.contactId === contactId);
+    const replyText = await textOf(reply as Mail);
+    expect(replyText).toMatch(/Thanks for asking for a demo\. Someone from our team will be in touch/);
+    expect(replyText).not.toMatch(/one business day/);
+  });
+
+  it('reads "an e-book" and "pricing" in good English in the handoff email', async () => {
+    const email = 'pat.pricing@initech.example';
+    await runtime.call('/v1/contacts', {
+      method: 'POST',
+      json: { email, firstName: 'Pat', company: 'Initech', offerType: 'pricing' },
+    });
+    await runtime.settle();
+    const outbox = (await runtime.outbox()) as Mail[];
+    const handoff = outbox.find((mail) => mail.track === 'handoff' && mail.subject.includes('Pat'));
+    const text = await textOf(handoff as Mail);
+    expect(text).toMatch(/because the lead requested pricing/);
+    expect(text).toMatch(/for pricing\./);
+  });
+
+  it('keeps a trial request out of sales and promises no call', async () => {
+    const email = 'terry.trial@initech.example';
+    await runtime.call('/v1/contacts', {
+      method: 'POST',
+      json: { email, company: 'Initech', offerType: 'trial' },
+    });
+    await runtime.settle();
+    const contactId = (await contactIdFor(runtime, email)) ?? '';
+
+    expect((await getContact(contactId)).stage).toBe('name');
+    const [reply] = ((await runtime.outbox()) as Mail[]).filter((mail) => mail.contactId === contactId);
+    const text = await textOf(reply as Mail);
+    expect(text).toMatch(/Thanks for asking for a trial\. Your request has reached us\./);
+    expect(text).not.toMatch(/in touch/);
+  });
+
+  it('follows the rules: once marketing takes demo off the handoff offers, a demo request stays a name', async () => {
+    const current = await runtime.call('/v1/rules', { admin: true });
+    const rules = (await current.json()) as { handoffOffers: string[] };
+    expect(rules.handoffOffers).toEqual(['demo', 'consultation', 'pricing']);
+    const put = await runtime.call('/v1/rules', {
+      method: 'PUT',
+      admin: true,
+      headers: { 'if-match': current.headers.get('etag') ?? '' },
+      json: { ...rules, handoffOffers: ['consultation'] },
+    });
+    expect(put.status).toBe(200);
+    await runtime.settle();
+
+    const email = 'drew.demo@initech.example';
+    const response = await runtime.call('/v1/contacts', {
+      method: 'POST',
+      json: { email, offerType: 'demo' },
+    });
+    expect(((await response.json()) as { next: { salesFollowUp: boolean } }).next.salesFollowUp).toBe(false);
+    await runtime.settle();
+    const contactId = (await contactIdFor(runtime, email)) ?? '';
+
+    expect((await getContact(contactId)).stage).toBe('name');
+    const [reply] = ((await runtime.outbox()) as Mail[]).filter((mail) => mail.contactId === contactId);
+    expect(await textOf(reply as Mail)).not.toMatch(/in touch/);
   });
 });
 

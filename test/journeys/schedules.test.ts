@@ -396,7 +396,7 @@ describe('preview before publish', () => {
       next7Days: number;
       next30Days: number;
       skippingSteps: number;
-      examples: { contactId: string; current: { stepId: string } | null; draft: { stepId: string } | null }[];
+      examples: { label: string; current: { stepId: string } | null; draft: { stepId: string } | null }[];
     };
     await runtime.settle();
 
@@ -411,6 +411,8 @@ describe('preview before publish', () => {
     expect(preview.skippingSteps).toBeGreaterThanOrEqual(3);
     expect(preview.skippingSteps).toBeLessThanOrEqual(preview.inFlight);
     expect(preview.examples.length).toBeGreaterThan(0);
+    // Marketing sees when, not whom: no contact id to act as the contact with.
+    expect(JSON.stringify(preview)).not.toContain(first);
 
     const publishedAt = Date.parse(
       ((await (await runtime.call('/_local/clock')).json()) as { now: string }).now,

@@ -51,13 +51,13 @@ describe('GET /v1/reports/sources', () => {
 
   // Five journeys walked step by step: room for a busy machine.
   it('counts, per first-touch source, the contacts and how many ever reached each stage', async () => {
-    // Paid search, spring campaign: one lead by engagement (38 + 10 ≥ 40; a named company on a
+    // Paid search, spring campaign: one lead by engagement (33 + 10 ≥ 40; a named company on a
     // work address fits), one straight to sales, rejected.
     const lead = await submit({
       email: 'lead@acme.example',
       company: 'Acme',
       form: 'pricing',
-      offer: { type: 'demo', id: 'demo' },
+      offer: { type: 'trial', id: 'trial' },
       source: { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'spring' },
     });
     await event(lead, 'engaged');
@@ -137,7 +137,7 @@ describe('GET /v1/reports/sources', () => {
     });
     expect(table(answer, 'offer')).toEqual({
       '(none)': [2, 1, 1, 0, 0],
-      demo: [1, 1, 0, 0, 0],
+      trial: [1, 1, 0, 0, 0],
       white_paper: [1, 1, 1, 1, 1],
       webinar: [1, 1, 1, 1, 0],
     });

@@ -124,27 +124,41 @@ describe('every admin route, for every group', () => {
 });
 
 describe('tokens the JWT authorizer refuses', () => {
-  const privateKey = async () =>
-    importJWK(JSON.parse(readFileSync(join(dataDir, 'idp-key.json'), 'utf8')) as JWK, 'RS256');
+  const storedKey = () => JSON.parse(readFileSync(join(dataDir, 'idp-key.json'), 'utf8')) as JWK;
   const claims = { 'cognito:groups': ['admin'], email: 'admin@example.com', token_use: 'id' };
+  const { token_use: _, ...withoutTokenUse } = claims;
   const issuer = () => `${runtime.url}/_local/idp`;
 
-  const forged = async (change: (jwt: SignJWT) => SignJWT, key?: CryptoKey) =>
-    change(
-      new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256' })
-        .setSubject('someone')
-        .setIssuedAt()
-        .setIssuer(issuer())
-        .setAudience('leadflow-admin-local')
-        .setExpirationTime('1h'),
-    ).sign(key ?? (await privateKey()));
+  /** A token as the local sign-in makes one (the header names the key), but for `change`. */
+  const forged = async (
+    change: (jwt: SignJWT) => SignJWT,
+    options: { key?: CryptoKey; payload?: Record<string, unknown>; kid?: boolean; expires?: boolean } = {},
+  ) => {
+    const { payload = claims, kid = true, expires = true } = options;
+    const jwt = new SignJWT(payload)
+      .setProtectedHeader({ alg: 'RS256', ...(kid ? { kid: storedKey().kid } : {}) })
+      .setSubject('someone')
+      .setIssuedAt()
+      .setIssuer(issuer())
+      .setAudience('leadflow-admin-local');
+    return change(expires ? jwt.setExpirationTime('1h') : jwt).sign(
+      options.key ?? (await importJWK(storedKey(), 'RS256')),
+    );
+  };
 
   it.each([
     ['expired', () => forged((jwt) => jwt.setExpirationTime(Math.floor(Date.now() / 1000) - 60))],
+    ['that never expires (no exp)', () => forged((jwt) => jwt, { expires: false })],
+    ['issued an hour from now', () => forged((jwt) => jwt.setIssuedAt(Math.floor(Date.now() / 1000) + 3600))],
+    ['that is an access token', () => forged((jwt) => jwt, { payload: { ...claims, token_use: 'access' } })],
+    ['that says not what it is (no token_use)', () => forged((jwt) => jwt, { payload: withoutTokenUse })],
+    ['whose header names no key (no kid)', () => forged((jwt) => jwt, { kid: false })],
     ['for another audience', () => forged((jwt) => jwt.setAudience('someone-else'))],
     ['from another issuer', () => forged((jwt) => jwt.setIssuer('https://cognito-idp.example.com/other'))],
-    ['signed by another key', async () => forged((jwt) => jwt, (await generateKeyPair('RS256')).privateKey)],
+    [
+      'signed by another key',
+      async () => forged((jwt) => jwt, { key: (await generateKeyPair('RS256')).privateKey }),
+    ],
     [
       'unsigned',
       async () =>

@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requestTimeouts, serve } from '../../local/router.js';
 import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { type RawAnswer, rawRequest } from '../support/raw-http.js';
 
 let runtime: RunningRuntime;
 
@@ -18,12 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime?.stop();
 });
-
-interface Answer {
-  status: number;
-  headers: Map<string, string>;
-  body: string;
-}
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -40,7 +35,7 @@ const dechunk = (text: string): string => {
 };
 
 /** Reads an HTTP/1.1 answer as it came off the socket (bodies here are ASCII JSON). */
-const parseAnswer = (raw: string): Answer => {
+const parseAnswer = (raw: string): RawAnswer => {
   const headEnd = raw.indexOf('\r\n\r\n');
   const [statusLine = '', ...lines] = raw.slice(0, headEnd).split('\r\n');
   const headers = new Map(
@@ -82,35 +77,7 @@ const raw = (port: number, bytes: string, then: 'end' | 'destroy' | 'trickle') =
     if (then === 'trickle') trickle = setInterval(() => socket.write('x'), 500);
   });
 
-/** One request through node:http, which lets a test choose the Host header. */
-const send = (
-  url: string,
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
-) =>
-  new Promise<Answer>((done, failed) => {
-    const request = httpRequest(
-      { host: '127.0.0.1', port: portOf(url), path, method: init.method ?? 'GET', headers: init.headers },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () => {
-          const headers = new Map<string, string>();
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (typeof value === 'string') headers.set(name, value);
-          }
-          done({ status: response.statusCode ?? 0, headers, body });
-        });
-      },
-    );
-    request.on('error', failed);
-    request.end(init.body);
-  });
-
-const errorCode = (answer: Answer): string => {
+const errorCode = (answer: RawAnswer): string => {
   const { error } = JSON.parse(answer.body) as { error: { code: string; message: string; issues: unknown } };
   expect(error.message).toEqual(expect.any(String));
   expect(error.issues).toEqual([]);
@@ -185,12 +152,12 @@ describe('a failure inside the request pipeline', () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const address = server.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const failed = await send(url, '/');
+    const failed = await rawRequest(url, '/');
     expect(failed.status).toBe(500);
     expect(errorCode(failed)).toBe('internal_error');
     expect(logged).toHaveBeenCalledWith('GET / failed:', expect.any(Error));
     logged.mockRestore();
-    expect((await send(url, '/')).body).toBe('fine');
+    expect((await rawRequest(url, '/')).body).toBe('fine');
   });
 });
 
@@ -198,36 +165,36 @@ describe('the Host a request names', () => {
   const evil = { host: 'evil.example' };
 
   it('must be loopback for the local routes', async () => {
-    const answer = await send(runtime.url, '/_local/outbox', { headers: evil });
+    const answer = await rawRequest(runtime.url, '/_local/outbox', { headers: evil });
     expect(answer.status).toBe(403);
     expect(errorCode(answer)).toBe('host_not_allowed');
     expect(
-      (await send(runtime.url, '/_local/endpoints', { headers: { host: 'EVIL.example:80' } })).status,
+      (await rawRequest(runtime.url, '/_local/endpoints', { headers: { host: 'EVIL.example:80' } })).status,
     ).toBe(403);
   });
 
   it('must be loopback for the admin routes, even with the right token', async () => {
     const authorization = `Bearer ${runtime.adminToken}`;
-    const refused = await send(runtime.url, '/v1/schedules', { headers: { ...evil, authorization } });
+    const refused = await rawRequest(runtime.url, '/v1/schedules', { headers: { ...evil, authorization } });
     expect(refused.status).toBe(403);
     expect(errorCode(refused)).toBe('host_not_allowed');
     for (const host of ['127.0.0.1', `localhost:${portOf(runtime.url)}`, '[::1]:3000', 'LOCALHOST']) {
-      expect((await send(runtime.url, '/v1/schedules', { headers: { host, authorization } })).status).toBe(
-        200,
-      );
+      expect(
+        (await rawRequest(runtime.url, '/v1/schedules', { headers: { host, authorization } })).status,
+      ).toBe(200);
     }
   });
 
   it('may be anything for the intake, the emailed links and the static pages', async () => {
-    const intake = await send(runtime.url, '/v1/contacts', {
+    const intake = await rawRequest(runtime.url, '/v1/contacts', {
       method: 'POST',
       headers: { ...evil, 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'anywhere@example.com' }),
     });
     expect(intake.status).toBe(202);
-    const link = await send(runtime.url, '/v1/unsubscribe?t=not-a-token', { headers: evil });
+    const link = await rawRequest(runtime.url, '/v1/unsubscribe?t=not-a-token', { headers: evil });
     expect(link.status).not.toBe(403);
-    expect((await send(runtime.url, '/', { headers: evil })).status).toBe(200);
+    expect((await rawRequest(runtime.url, '/', { headers: evil })).status).toBe(200);
   });
 });
 
@@ -235,7 +202,7 @@ describe('HTML answers', () => {
   it.each(['/', '/admin', '/thanks'])(
     '%s carries a CSP fit for its files, no framing, nosniff and a Referrer-Policy',
     async (path) => {
-      const page = await send(runtime.url, path);
+      const page = await rawRequest(runtime.url, path);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       const csp = page.headers.get('content-security-policy') ?? '';
@@ -251,7 +218,7 @@ describe('HTML answers', () => {
   );
 
   it('a page behind an emailed link carries them too', async () => {
-    const page = await send(runtime.url, '/v1/unsubscribe?t=not-a-token', {
+    const page = await rawRequest(runtime.url, '/v1/unsubscribe?t=not-a-token', {
       headers: { accept: 'text/html' },
     });
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -334,7 +301,7 @@ describe('while the runtime boots', () => {
     // Printed before DynamoDB Local starts, which takes its JVM seconds.
     const url = await line(/Booting\s+(http:\/\/127\.0\.0\.1:\d+)\//);
     expect(output).not.toMatch(/Landing page/);
-    const early = await send(url, '/v1/contacts', {
+    const early = await rawRequest(url, '/v1/contacts', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'early@example.com' }),
@@ -344,6 +311,6 @@ describe('while the runtime boots', () => {
     expect(errorCode(early)).toBe('starting');
 
     expect(await line(/Landing page\s+(http:\/\/127\.0\.0\.1:\d+)\//)).toBe(url);
-    expect((await send(url, '/')).status).toBe(200);
+    expect((await rawRequest(url, '/')).status).toBe(200);
   }, 120_000);
 });

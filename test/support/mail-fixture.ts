@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import type { ContactRepository } from '../../functions/adapters/contact-repository.js';
 import type { JourneyRepository } from '../../functions/adapters/journey-repository.js';
 import type { sendMarketingEmail as SendMarketingEmail } from '../../functions/adapters/mailer.js';
-import { newContact, touchFromSubmission } from '../../functions/domain/contact.js';
+import { newContact } from '../../functions/domain/contact.js';
 import { defaultRules } from '../../functions/domain/qualification.js';
 import { parseSubmission } from '../../functions/domain/submission.js';
+import { touchFromSubmission } from '../../functions/domain/touch.js';
 import { VirtualClock } from '../../local/clock.js';
 import {
   ensureTable,

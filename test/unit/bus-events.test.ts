@@ -26,7 +26,7 @@ describe('bus events', () => {
         { from: 'lead', to: 'sales_lead', at, reason: 'engaged; score 70' },
       ],
       70,
-      'https://api.example.com/v1/contacts/',
+      'https://leadflow.example.com/admin',
     );
     expect(events.map((event) => event.detailType)).toEqual([
       'Contact Stage Changed',
@@ -39,7 +39,7 @@ describe('bus events', () => {
       score: 70,
       company: 'Acme Corp',
       buyingStage: 'comparing',
-      contactUrl: 'https://api.example.com/v1/contacts/c-1',
+      contactUrl: 'https://leadflow.example.com/admin#contact/c-1',
       latestTouch: { channel: 'paid_search', what: 'webinar', offerType: 'webinar' },
     });
     expect(new Set(events.map((event) => event.detail.eventId)).size).toBe(3);
@@ -47,8 +47,8 @@ describe('bus events', () => {
 
   it('give the same change the same id every time, so a re-put is deduplicable', () => {
     const change = { from: 'sales_lead', to: 'recycled', at, reason: 'sales rejected' } as const;
-    const once = stageChangeEvents(contact, [change], 10, 'https://x/v1/contacts');
-    const again = stageChangeEvents(contact, [change], 10, 'https://x/v1/contacts');
+    const once = stageChangeEvents(contact, [change], 10, 'https://x/admin');
+    const again = stageChangeEvents(contact, [change], 10, 'https://x/admin');
     expect(again).toEqual(once);
     expect(erasedEvent('c-1', new Date(at)).detail.eventId).toBe(
       erasedEvent('c-1', new Date()).detail.eventId,
@@ -57,7 +57,7 @@ describe('bus events', () => {
 
   it('announce the stage a contact was created at once, at its journey’s first step', () => {
     expect(entryChanges({ stage: 'sales_lead', createdAt: at })).toEqual([
-      { from: null, to: 'sales_lead', at, reason: 'new contact, ready to talk' },
+      { from: null, to: 'sales_lead', at, reason: 'asked to talk to sales' },
     ]);
     const journey = { generation: 1, anchorAt: at, stageSince: at, recycleCount: 0 };
     expect(entryChanges({ stage: 'name', createdAt: at, journey })).toEqual([]);

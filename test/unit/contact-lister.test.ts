@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, type QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContactLister as Lister } from '../../functions/adapters/contact-finder.js';
+import type { ContactLister as Lister } from '../../functions/adapters/contact-lister.js';
 import type { ContactRepository as Repository } from '../../functions/adapters/contact-repository.js';
-import { newContact, touchFromSubmission } from '../../functions/domain/contact.js';
+import { newContact } from '../../functions/domain/contact.js';
 import { type ContactFilter, decodeCursor, encodeCursor } from '../../functions/domain/contact-query.js';
 import { defaultRules } from '../../functions/domain/qualification.js';
 import { parseSubmission } from '../../functions/domain/submission.js';
+import { touchFromSubmission } from '../../functions/domain/touch.js';
 import { tableDesign } from '../../lib/table-design.js';
 import {
   ensureTable,
@@ -66,7 +67,7 @@ beforeAll(async () => {
   await ensureTable(client, tableName);
   // Imported only now: their SDK client reads the endpoint when it is created.
   const { ContactRepository } = await import('../../functions/adapters/contact-repository.js');
-  ({ ContactLister } = await import('../../functions/adapters/contact-finder.js'));
+  ({ ContactLister } = await import('../../functions/adapters/contact-lister.js'));
   contacts = new ContactRepository(tableName);
   const documents = DynamoDBDocumentClient.from(client);
   lister = new ContactLister(tableName, (command: QueryCommand) => {

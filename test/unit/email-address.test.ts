@@ -12,7 +12,7 @@ describe('isEmailAddress', () => {
     "o'brien@example.ie",
     'a&b=c/d#e!f%g@example.com',
     'user+tag@example.co.uk',
-    '"john doe"@example.com',
+    '"john..doe"@example.com',
     'x@sub-domain.example.museum',
   ])('takes %s', (email) => {
     expect(isEmailAddress(email)).toBe(true);
@@ -31,6 +31,11 @@ describe('isEmailAddress', () => {
     'a@[10.0.0.1]',
     `${'x'.repeat(65)}@example.com`,
     'a@example.c0m',
+    // Quoted text and links: they would reach the sales inbox's subject as written.
+    '"john doe"@example.com',
+    '"Reset your SSO password at https://evil.example/sso"@gmail.com',
+    '"see:www.evil.example"@gmail.com',
+    '"<b>"@gmail.com',
   ])('refuses %s', (email) => {
     expect(isEmailAddress(email)).toBe(false);
   });

@@ -69,6 +69,7 @@ describe('seed templates', () => {
           channel: 'organic_search',
           what: 'form',
           offerType: 'demo',
+          handoffReason: 'requested a demo',
           url: 'https://api.example.com/v1/contacts/c-1',
         },
         settings,
@@ -77,6 +78,7 @@ describe('seed templates', () => {
     );
     expect(email.subject).toBe('Sales lead ready: Dana');
     expect(email.text).toContain('Dana, is ready for sales with a score of 71.');
+    expect(email.text).toContain('Handed to sales because the lead requested a demo.');
     expect(email.text.replace(/\s+/g, ' ')).toContain(
       'came from organic_search, by form, for a demo. Address: dana@example.com.',
     );
@@ -86,6 +88,39 @@ describe('seed templates', () => {
 
   it('tells no fictional customer story', () => {
     for (const template of seedTemplates.values()) expect(template.body).not.toMatch(/Northwind|Acme/);
+  });
+
+  it.each([...seedTemplates.keys()])(
+    '%s is finished copy, with no placeholder for a marketer to fill in',
+    (name) => {
+      const { text, html } = renderTemplate(seed(name), scopeFor({ firstName: 'Jane' }));
+      expect(`${text}${html}`).not.toMatch(/\[(replace|insert|add|your|todo)\b|lorem ipsum|TODO|TBD/i);
+    },
+  );
+
+  it.each([
+    ['ebook', 'an e-book'],
+    ['white_paper', 'a white paper'],
+    ['event', 'an event'],
+    ['pricing', 'pricing'],
+  ])('sales-lead-ready reads the offer %s as "for %s"', (offerType, phrase) => {
+    const lead = { email: 'dana@example.com', score: 71, channel: 'organic_search', what: 'form', url: 'u' };
+    const email = renderTemplate(
+      seed('sales-lead-ready'),
+      templateScope({ lead: { ...lead, offerType }, settings, links: {} }),
+    );
+    expect(email.text.replace(/\s+/g, ' ')).toContain(`by form, for ${phrase}.`);
+  });
+
+  it('request-received promises a call only when sales gets the request', () => {
+    const reply = (salesFollowUp: boolean) =>
+      renderTemplate(
+        seed('request-received'),
+        templateScope({ offer: { type: 'demo' }, salesFollowUp, settings, links: {} }),
+      ).text.replace(/\s+/g, ' ');
+    expect(reply(true)).toContain('Thanks for asking for a demo. Someone from our team will be in touch');
+    expect(reply(false)).toContain('Thanks for asking for a demo. Your request has reached us.');
+    expect(reply(false)).not.toMatch(/in touch|business day/);
   });
 
   it('has the double opt-in template the public edge sends', () => {

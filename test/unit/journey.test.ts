@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ContactEvent, ContactEventType } from '../../functions/domain/contact-event.js';
+import type { IncomingEvent, IncomingEventType } from '../../functions/domain/incoming-event.js';
 import {
   decisionsFitting,
   idleWaitMs,
@@ -38,7 +38,7 @@ const contact = (overrides: Partial<JourneyContact> = {}): JourneyContact => ({
 });
 
 let sequence = 0;
-const event = (type: ContactEventType, days = 0, detail?: Record<string, string>): ContactEvent => ({
+const event = (type: IncomingEventType, days = 0, detail?: Record<string, string>): IncomingEvent => ({
   eventId: `e${++sequence}`,
   type,
   at: at(days).toISOString(),

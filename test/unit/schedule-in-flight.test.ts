@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContactEvent } from '../../functions/domain/contact-event.js';
+import type { IncomingEvent } from '../../functions/domain/incoming-event.js';
 import {
   type JourneyContact,
   nextTouch,
@@ -79,7 +79,7 @@ describe('a schedule_changed event', () => {
       recycleCount: 0,
     },
   };
-  const replan: ContactEvent = {
+  const replan: IncomingEvent = {
     eventId: 'schedule-nurture-v1',
     type: 'schedule_changed',
     at: now.toISOString(),
@@ -94,7 +94,7 @@ describe('a schedule_changed event', () => {
   });
 
   it('leaves the events around it to do what they do', () => {
-    const engaged: ContactEvent = { eventId: 'e1', type: 'engaged', at: now.toISOString() };
+    const engaged: IncomingEvent = { eventId: 'e1', type: 'engaged', at: now.toISOString() };
     expect(standingAfter(contact, [replan, engaged], now, defaultRules)).toEqual(
       standingAfter(contact, [engaged], now, defaultRules),
     );
@@ -271,11 +271,11 @@ describe('previewSchedule', () => {
     expect(preview.examples[0]?.draft?.stepId).toBe('case-study');
     expect(Date.parse(preview.examples[0]?.draft?.at ?? '')).toBeLessThan(now.getTime() + spreadMs);
     expect(preview.examples[2]).toEqual({
-      contactId: 'c',
+      label: 'Contact 3',
       current: { stepId: 'how-to', at: later(3 * day) },
       draft: { stepId: 'how-to', at: later(3 * day) },
     });
-    expect(preview.examples[3]).toEqual({ contactId: 'd', current: null, draft: null });
+    expect(preview.examples[3]).toEqual({ label: 'Contact 4', current: null, draft: null });
   });
 
   it('shows at most the asked-for number of examples', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reportLabel } from '../../functions/domain/labels.js';
 import {
   maxRowsPerDimension,
   type SourceCount,
@@ -93,5 +94,20 @@ describe('sourceReport', () => {
       share: { lead: 1 },
     });
     expect(report.dimensions[1]?.rows).toEqual([]);
+  });
+});
+
+describe('report labels that name a person', () => {
+  it.each([
+    ['followup-dana@acme.example', 'other'],
+    ['followup-dana%40acme.example', 'other'],
+    ['call +49 30 1234567', 'other'],
+    ['(800) 555-0100', 'other'],
+    ['800.555.0100', 'other'],
+    ['spring_launch', 'spring_launch'],
+    ['12345678901', '12345678901'],
+    ['q4-2026', 'q4-2026'],
+  ])('%s is reported as %s', (value, label) => {
+    expect(reportLabel(value)).toBe(label);
   });
 });

@@ -20,7 +20,7 @@ let secret: Buffer;
 beforeAll(async () => {
   fixture = await startMailFixture('unsubscribe');
   ({ contacts, journeys, sendMarketingEmail } = fixture);
-  ({ handler } = await import('../../functions/unsubscribe/handler.js'));
+  ({ handler } = await import('../../functions/signed-links/handler.js'));
   const { deploymentSecret } = await import('../../functions/adapters/secrets.js');
   secret = await deploymentSecret();
 });

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { creationMonths, sourceCounts } from '../adapters/source-counters.js';
-import { sourceReport } from '../domain/source-report.js';
-import type { FieldIssue } from '../domain/validation.js';
-import { errorResponse, type HttpResult, json } from '../http/responses.js';
+import { creationMonths, sourceCounts } from '../../adapters/source-counters.js';
+import { sourceReport } from '../../domain/source-report.js';
+import type { FieldIssue } from '../../domain/validation.js';
+import { errorResponse, type HttpResult, json } from '../../http/responses.js';
 
 const isoMonth = /^\d{4}-(0[1-9]|1[0-2])$/;
 

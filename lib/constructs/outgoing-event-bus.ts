@@ -4,7 +4,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { eventSource } from '../../functions/domain/bus-events.js';
 
-export interface ContactEventsProps {
+export interface OutgoingEventBusProps {
   /**
    * How long the archive keeps the events, for replaying them to a consumer added later.
    * @default Duration.days(30)
@@ -19,11 +19,11 @@ export interface ContactEventsProps {
  * `grantPut`. The archive is safe to keep: the events carry ids, stages, scores and companies, no
  * person's name or address, so an erasure leaves nothing personal behind in it.
  */
-export class ContactEvents extends Construct {
+export class OutgoingEventBus extends Construct {
   public readonly bus: EventBus;
   public readonly archive: Archive;
 
-  constructor(scope: Construct, id: string, props: ContactEventsProps = {}) {
+  constructor(scope: Construct, id: string, props: OutgoingEventBusProps = {}) {
     super(scope, id);
     // Generated from the stack's path, so two stages deploy side by side in one account.
     this.bus = new EventBus(this, 'Bus', {

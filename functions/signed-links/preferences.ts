@@ -26,7 +26,7 @@ import type { FieldIssue } from '../domain/validation.js';
 import { page } from '../http/page.js';
 import { header, readBody } from '../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { contactEvent, wakeJourney } from '../journey/deliver-event.js';
+import { incomingEvent, wakeJourney } from '../journey/lifecycle.js';
 import {
   isUnsubscribed,
   type UnsubscribeDependencies,
@@ -101,7 +101,7 @@ export const preferences = async (
   for (let attempt = 0; contact && !isUnsubscribed(contact) && attempt < maxAttempts; attempt++) {
     const change = preferenceChange(contact, request, now);
     if (!change) return answer(wantsHtml, token, contact, now, undefined);
-    const stored = contactEvent('preferences_changed', now, change.detail);
+    const stored = incomingEvent('preferences_changed', now, change.detail);
     const saved = await deps.preferences.apply(contact, change, stored, clientHash);
     if (saved === 'over_limit') return tooManyChanges(wantsHtml, now);
     if (saved === 'saved') {

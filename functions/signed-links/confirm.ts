@@ -12,7 +12,7 @@ import { escapeHtml } from '../domain/html.js';
 import { verifyConfirmToken } from '../domain/link-token.js';
 import { page } from '../http/page.js';
 import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { deliverContactEvent } from '../journey/deliver-event.js';
+import { deliverContactEvent } from '../journey/lifecycle.js';
 
 export interface ConfirmDependencies {
   contacts: ContactRepository;

@@ -1,19 +1,19 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { clock } from '../adapters/clock.js';
-import type { ContactRepository } from '../adapters/contact-repository.js';
-import { JourneyRepository } from '../adapters/journey-repository.js';
-import { logger } from '../adapters/logger.js';
-import type { RulesRepository } from '../adapters/rules-repository.js';
-import { stageMembers } from '../adapters/track-members.js';
-import type { Contact } from '../domain/contact.js';
-import { publisher } from '../domain/publication.js';
-import { parseRulesDraft } from '../domain/rules-draft.js';
-import { previewRules, stagesRulesMove } from '../domain/rules-preview.js';
-import { callerOf } from '../http/caller.js';
-import { readBody } from '../http/request-body.js';
-import { errorResponse, type HttpResult, json } from '../http/responses.js';
-import { ifMatchVersion, versionConflict, withVersion } from '../http/versioned.js';
-import { wakeAll } from '../journey/deliver-event.js';
+import { clock } from '../../adapters/clock.js';
+import type { ContactRepository } from '../../adapters/contact-repository.js';
+import { JourneyRepository } from '../../adapters/journey-repository.js';
+import { logger } from '../../adapters/logger.js';
+import type { RulesRepository } from '../../adapters/rules-repository.js';
+import { stageMembers } from '../../adapters/track-members.js';
+import type { Contact } from '../../domain/contact.js';
+import { publisher } from '../../domain/publication.js';
+import { parseRulesDraft } from '../../domain/rules-draft.js';
+import { previewRules, stagesRulesMove } from '../../domain/rules-preview.js';
+import { callerOf } from '../../http/caller.js';
+import { readBody } from '../../http/request-body.js';
+import { errorResponse, type HttpResult, json } from '../../http/responses.js';
+import { ifMatchVersion, versionConflict, withVersion } from '../../http/versioned.js';
+import { wakeAll } from '../../journey/lifecycle.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 

@@ -41,7 +41,7 @@ export interface ApiDomain {
   readonly certificateArn: string;
 }
 
-export interface IntakeApiProps {
+export interface LeadflowHttpApiProps {
   /** The contact store: intake reads and writes contacts, claims and touches. */
   readonly table: ITable;
   /** Origins whose pages may call the API from a browser (CORS), e.g. the landing pages' site. */
@@ -96,30 +96,30 @@ const accessLogFormat = AccessLogFormat.custom(
  * calls, `admin` routes a Cognito JWT (the admin page's sign-in), checked by an HTTP API JWT
  * authorizer; the handler checks the token's groups against the route's roles.
  */
-export class IntakeApi extends Construct {
+export class LeadflowHttpApi extends Construct {
   public readonly httpApi: HttpApi;
   public readonly stage: HttpStage;
   public readonly accessLogs: LogGroup;
   /** The custom domain, when configured: point its DNS at `domain.regionalDomainName`. */
   public readonly domain?: DomainName;
-  /** The intake function; wire more into it with `handler.function.addEnvironment` and grants. */
-  public readonly handler: LeadflowFunction;
+  /** The intake function; wire more into it with `intake.function.addEnvironment` and grants. */
+  public readonly intake: LeadflowFunction;
   /** Base URL of the API, ending in `/`: the custom domain's when there is one. */
   public readonly url: string;
   /** The deployed routes by route key (`POST /v1/contacts`). */
   public readonly routes = new Map<string, HttpRoute>();
 
-  constructor(scope: Construct, id: string, props: IntakeApiProps) {
+  constructor(scope: Construct, id: string, props: LeadflowHttpApiProps) {
     super(scope, id);
 
-    this.handler = new LeadflowFunction(this, 'Handler', {
+    this.intake = new LeadflowFunction(this, 'Handler', {
       entry: handlerEntry('intake/handler.ts'),
       serviceName: 'intake',
       memorySize: functionMemoryMb.intake,
       description: 'Validates and records landing-page submissions, starts or signals journeys',
     });
-    this.handler.bindTable(props.table, 'readWrite');
-    this.handler.function.addEnvironment(
+    this.intake.bindTable(props.table, 'readWrite');
+    this.intake.function.addEnvironment(
       'INTAKE_RATE_PER_MINUTE',
       String(props.ratePerMinute ?? defaultIntakeRatePerMinute),
     );
@@ -182,7 +182,7 @@ export class IntakeApi extends Construct {
     const integrationFor = (target: RouteTarget, fn: IFunction) => {
       let integration = integrations.get(target);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${target}-integration`, fn);
+        integration = new HttpLambdaIntegration(integrationIds[target], fn);
         integrations.set(target, integration);
       }
       return integration;
@@ -216,6 +216,14 @@ export class IntakeApi extends Construct {
     }
   }
 }
+
+/** Ids of the integrations, as first deployed (the signed links' target was `unsubscribe`): kept stable. */
+const integrationIds: Readonly<Record<RouteTarget, string>> = {
+  intake: 'intake-integration',
+  admin: 'admin-integration',
+  templates: 'templates-integration',
+  signedLinks: 'unsubscribe-integration',
+};
 
 const acknowledgePublic = (httpRoute: HttpRoute, route: ApiRoute) => {
   Validations.of(httpRoute).acknowledge({

@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { ContactFilter, ListPosition } from '../domain/contact-query.js';
-import { creationMonth, monthItem, monthsPk } from './contact-index-keys.js';
 import { documentClient } from './dynamodb.js';
+import { byCreationPk, byStagePk, creationMonth, monthItem, monthsPk } from './table-keys.js';
 
 /** Months this process already registered: a campaign's burst of intakes writes the item once. */
 const registeredMonths = new Set<string>();
@@ -64,8 +64,8 @@ export class ContactLister {
     const pageSize =
       filter.q || filter.channel || (index === 'gsi1' && hasPeriod(filter)) ? filteredPageSize : 0;
     const partitions =
-      index === 'gsi1'
-        ? [{ month: undefined, key: stageCondition(filter) }]
+      filter.stage !== undefined
+        ? [{ month: undefined, key: stageCondition(filter.stage, filter) }]
         : (await this.months(filter, from.month)).map((month) => ({
             month,
             key: monthCondition(filter, month),
@@ -157,7 +157,7 @@ const hasPeriod = (filter: ContactFilter) => Boolean(filter.createdFrom || filte
 const monthCondition = (filter: ContactFilter, month: string) => ({
   expression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :before',
   values: {
-    ':pk': `CONTACTS#${month}`,
+    ':pk': byCreationPk(month),
     ':from': filter.createdFrom ?? '0',
     ':before': filter.createdBefore ?? '9',
   },
@@ -167,15 +167,15 @@ const monthCondition = (filter: ContactFilter, month: string) => ({
  * A stage's partition, narrowed to when its contacts entered it by the sort key (the ISO instant
  * of the move): `BETWEEN` is inclusive, so the exclusive end is taken a millisecond earlier.
  */
-const stageCondition = (filter: ContactFilter) => {
+const stageCondition = (stage: string, filter: ContactFilter) => {
   if (!filter.enteredFrom && !filter.enteredBefore) {
-    return { expression: 'gsi1pk = :pk', values: { ':pk': `STAGE#${filter.stage}` } };
+    return { expression: 'gsi1pk = :pk', values: { ':pk': byStagePk(stage) } };
   }
   const last = filter.enteredBefore ? new Date(Date.parse(filter.enteredBefore) - 1).toISOString() : '9';
   return {
     expression: 'gsi1pk = :pk AND gsi1sk BETWEEN :enteredFrom AND :enteredLast',
     values: {
-      ':pk': `STAGE#${filter.stage}`,
+      ':pk': byStagePk(stage),
       ':enteredFrom': filter.enteredFrom ?? '0',
       ':enteredLast': last,
     },

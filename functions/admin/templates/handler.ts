@@ -1,5 +1,5 @@
-import { requireEnv } from '../config/env.js';
-import { adminRouter } from '../http/admin-router.js';
+import { requireEnv } from '../../config/env.js';
+import { adminRouter } from '../../http/admin-router.js';
 import { templateRoutes } from './routes.js';
 
 /**

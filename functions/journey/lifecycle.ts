@@ -1,10 +1,25 @@
+/**
+ * How outside code starts and signals a contact's journey (the step itself is `advance.ts`): the
+ * execution's name, the first start, and the hand-over of an event to a running or ended journey.
+ */
 import { randomUUID } from 'node:crypto';
 import type { JourneyRepository } from '../adapters/journey-repository.js';
 import { logger } from '../adapters/logger.js';
 import { executionStatus, startExecutionOnce, wakeTask } from '../adapters/stepfunctions.js';
 import { requireEnv } from '../config/env.js';
-import type { ContactEvent, ContactEventType } from '../domain/contact-event.js';
-import { executionName } from './advance.js';
+import type { IncomingEvent, IncomingEventType } from '../domain/incoming-event.js';
+
+/** One execution name per contact and generation, so a retried start cannot make a second journey. */
+export const executionName = (contactId: string, generation: number) => `${contactId}-g${generation}`;
+
+/** Starts a new contact's journey, its first generation; a retried start finds it already running. */
+export const startJourney = async (stateMachineArn: string, contactId: string): Promise<void> => {
+  await startExecutionOnce(stateMachineArn, executionName(contactId, 1), {
+    contactId,
+    generation: 1,
+    steps: 0,
+  });
+};
 
 /**
  * With no task waiting, the journey is either mid-step (it reads the stored event before it waits
@@ -35,25 +50,27 @@ const ensureRunning = async (contactId: string, generation: number): Promise<voi
 export const deliverContactEvent = async (
   repository: JourneyRepository,
   contactId: string,
-  type: ContactEventType,
+  type: IncomingEventType,
   now: Date,
   detail?: Record<string, string>,
   eventId: string = randomUUID(),
   /** For a sales decision: the stage visit it decides (see `JourneyRepository.putEvent`). */
   decisionSlot?: string,
-): Promise<ContactEvent | undefined> => {
-  const event = contactEvent(type, now, detail, eventId);
-  if (!(await repository.putEvent(contactId, event, decisionSlot))) return undefined;
+  /** For a caller's own `eventId`: what the request said, to claim the id with. */
+  fingerprint?: string,
+): Promise<IncomingEvent | undefined> => {
+  const event = incomingEvent(type, now, detail, eventId);
+  if (!(await repository.putEvent(contactId, event, decisionSlot, fingerprint))) return undefined;
   await wakeJourney(repository, contactId, event);
   return event;
 };
 
-export const contactEvent = (
-  type: ContactEventType,
+export const incomingEvent = (
+  type: IncomingEventType,
   now: Date,
   detail?: Record<string, string>,
   eventId: string = randomUUID(),
-): ContactEvent => ({ eventId, type, at: now.toISOString(), ...(detail ? { detail } : {}) });
+): IncomingEvent => ({ eventId, type, at: now.toISOString(), ...(detail ? { detail } : {}) });
 
 /**
  * Wakes the contact's journey for `event`, already stored (alone, or in the transaction that
@@ -62,7 +79,7 @@ export const contactEvent = (
 export const wakeJourney = async (
   repository: JourneyRepository,
   contactId: string,
-  event: ContactEvent,
+  event: IncomingEvent,
 ): Promise<void> => {
   const waiting = await repository.waiting(contactId);
   if (waiting?.taskToken && (await wakeTask(waiting.taskToken, { wokenBy: event.eventId }))) return;
@@ -82,7 +99,7 @@ const wakeConcurrency = 10;
 export const wakeAll = async (
   repository: JourneyRepository,
   contactIds: readonly string[],
-  type: ContactEventType,
+  type: IncomingEventType,
   now: Date,
   detail: Record<string, string>,
   eventId: string,

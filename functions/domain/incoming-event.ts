@@ -12,7 +12,7 @@ export const adminEventTypes = [
   'unsubscribed',
 ] as const;
 
-export const contactEventTypes = [
+export const incomingEventTypes = [
   ...adminEventTypes,
   /** A further form submission from a known contact (may carry a declared buying stage). */
   'submitted',
@@ -36,11 +36,11 @@ export const contactEventTypes = [
   'preferences_changed',
 ] as const;
 
-export type ContactEventType = (typeof contactEventTypes)[number];
+export type IncomingEventType = (typeof incomingEventTypes)[number];
 
-export interface ContactEvent {
+export interface IncomingEvent {
   eventId: string;
-  type: ContactEventType;
+  type: IncomingEventType;
   at: string;
   /** e.g. the buying stage a submission declared, or the link a click followed. */
   detail?: Record<string, string>;

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { clock } from '../adapters/clock.js';
-import { moveCounts, stageCounts } from '../adapters/funnel-counters.js';
-import { funnelReport } from '../domain/funnel-report.js';
-import { funnelStages, sideStates } from '../domain/stages.js';
-import type { FieldIssue } from '../domain/validation.js';
-import { errorResponse, type HttpResult, json } from '../http/responses.js';
+import { clock } from '../../adapters/clock.js';
+import { moveCounts, stageCounts } from '../../adapters/funnel-counters.js';
+import { funnelReport } from '../../domain/funnel-report.js';
+import { funnelStages, sideStates } from '../../domain/stages.js';
+import type { FieldIssue } from '../../domain/validation.js';
+import { errorResponse, type HttpResult, json } from '../../http/responses.js';
 
 const day = 86_400_000;
 const maxPeriodDays = 366;
