@@ -9,6 +9,11 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** The environment-only credential provider the bundles take instead of the SDK's whole chain. */
+const lambdaCredentials = fileURLToPath(
+  new URL('../../functions/adapters/lambda-credentials.ts', import.meta.url),
+);
+
 /** How much of a table a function may touch. */
 export type TableAccess = 'read' | 'readWrite';
 
@@ -119,6 +124,7 @@ export class LeadflowFunction extends Construct {
           // which cheerio parses with htmlparser2 either way; its full entry adds parse5, undici
           // (fetching a URL) and iconv-lite (sniffing encodings): 1.7 MB no call of theirs reaches.
           '--alias:cheerio': 'cheerio/slim',
+          '--alias:@aws-sdk/credential-provider-node': lambdaCredentials,
         },
       },
     });
