@@ -14,6 +14,10 @@ const lambdaCredentials = fileURLToPath(
   new URL('../../functions/adapters/lambda-credentials.ts', import.meta.url),
 );
 
+const cheerioSlim = fileURLToPath(new URL('../../node_modules/cheerio/dist/esm/slim.js', import.meta.url));
+const mjmlLeftOutModule = fileURLToPath(new URL('../../functions/domain/mjml-left-out.ts', import.meta.url));
+const mjmlLeftOut = ['htmlnano', 'cssnano-preset-lite', 'js-beautify', 'web-resource-inliner'];
+
 /** How much of a table a function may touch. */
 export type TableAccess = 'read' | 'readWrite';
 
@@ -123,8 +127,12 @@ export class LeadflowFunction extends Construct {
           // MJML (the templates function) and its CSS inliner load cheerio only with XML options,
           // which cheerio parses with htmlparser2 either way; its full entry adds parse5, undici
           // (fetching a URL) and iconv-lite (sniffing encodings): 1.7 MB no call of theirs reaches.
-          '--alias:cheerio': 'cheerio/slim',
+          // One ESM copy for both: juice's own cheerio 1.0 (it asks for ^1.0.0) and mjml-core's
+          // require() of 1.2 would otherwise bundle two cheerios, each with its own htmlparser2.
+          '--alias:cheerio': cheerioSlim,
           '--alias:@aws-sdk/credential-provider-node': lambdaCredentials,
+          // The templates function's MJML: its minifier, beautifier and resource fetcher, never called.
+          ...Object.fromEntries(mjmlLeftOut.map((name) => [`--alias:${name}`, mjmlLeftOutModule])),
         },
       },
     });
