@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { bundleAliases } from '../lib/constructs/leadflow-function.js';
 import { synthesizeFunctions } from '../test/support/synthesized-functions.js';
 
 const runs = Number(process.env.BENCH_INIT_RUNS ?? 9);
@@ -89,6 +90,7 @@ export const run = async (): Promise<void> => {
         target: 'node24',
         mainFields: ['module', 'main'],
         nodePaths: [join(process.cwd(), 'node_modules')],
+        alias: { ...bundleAliases },
         banner: {
           js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         },
