@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 
 /**
  * Names that are also properties of every plain JavaScript object, sent where the admin API takes
@@ -10,15 +10,7 @@ import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-
 const pollutionKeys = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
 const tables = ['channels', 'forms', 'offers'] as const;
 
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 type Rules = { version: number; points: Record<(typeof tables)[number], Record<string, number>> };
 
