@@ -1,14 +1,14 @@
 /**
  * `npm start`: the whole of Leadflow on this machine.
- *   npm start -- [--port N] [--data DIR] [--clock manual|scaled] [--day-every 5s]
+ *   npm start -- [--port N] [--data DIR] [--clock manual|scaled] [--day-every 5s] [--verbose]
+ *                [--reset-passwords]
  * Environment: PORT, LEADFLOW_DATA_DIR, LEADFLOW_ADMIN_TOKEN, LEADFLOW_ALLOWED_ORIGINS (comma-separated),
  * LEADFLOW_INTAKE_RATE (public submissions per client per minute, 0 for no limit; default 10).
  */
 import { parseArgs } from 'node:util';
-import { formatDuration, parseDuration } from '../functions/domain/duration.js';
+import { parseDuration } from '../functions/domain/duration.js';
 import { parseRateLimit } from '../functions/domain/intake-rate.js';
-import { JavaMissingError } from '../local/dynamodb-local.js';
-import { type LocalRuntime, startLocalRuntime } from '../local/runtime.js';
+import type { LocalRuntime } from '../local/runtime.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,8 +16,20 @@ const { values } = parseArgs({
     data: { type: 'string' },
     clock: { type: 'string', default: 'scaled' },
     'day-every': { type: 'string', default: '5s' },
+    verbose: { type: 'boolean', default: false },
+    'reset-passwords': { type: 'boolean', default: false },
   },
 });
+
+// Set before the runtime and its handlers load (below): the handlers' INFO logs would bury the
+// banner, so the terminal gets warnings and errors unless asked. And the SDK's notice that its
+// 2027 releases need Node 22 is for this process only: the functions run on nodejs24.x in AWS
+// (see "Node versions" in the README); any other warning still shows.
+process.env.POWERTOOLS_LOG_LEVEL = values.verbose ? 'INFO' : (process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const { localTableName, startLocalRuntime } = await import('../local/runtime.js');
+const { JavaMissingError } = await import('../local/dynamodb-local.js');
+const { startBanner } = await import('../local/banner.js');
 
 const fail = (message: string): never => {
   console.error(message);
@@ -60,28 +72,20 @@ try {
     adminToken: process.env.LEADFLOW_ADMIN_TOKEN,
     allowedOrigins: process.env.LEADFLOW_ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()),
     intakeRatePerMinute,
+    resetPasswords: values['reset-passwords'],
     onListening: (url) => console.log(`Booting        ${url}/  (answers 503 until it is running)`),
   });
-  const clockLine =
-    clockMode === 'manual'
-      ? 'manual: POST /_local/clock/advance {"by":"3d"}'
-      : `scaled: a virtual day every ${formatDuration(realDay ?? 5_000)}`;
+  const { RulesRepository } = await import('../functions/adapters/rules-repository.js');
+  const rules = await new RulesRepository(localTableName).current();
   console.log(
-    [
-      'Leadflow is running locally.',
-      `  Landing page   ${runtime.url}/`,
-      `  Intake         POST ${runtime.url}/v1/contacts`,
-      `  Admin page     ${runtime.url}/admin  (sign in as a user of ${runtime.users.file})`,
-      ...(runtime.users.created ?? []).map(
-        ({ username, password }) =>
-          `                 ${username.padEnd(10)} password ${password}  (shown once)`,
-      ),
-      `  Admin API      ${runtime.url}/v1/...  (Authorization: Bearer ${runtime.adminToken})`,
-      `  Emulated AWS   ${runtime.url}/_local/endpoints`,
-      `  Outbox         ${runtime.url}/_local/outbox`,
-      `  Clock          ${clockLine}`,
-      'Stop with Ctrl+C.',
-    ].join('\n'),
+    startBanner({
+      url: runtime.url,
+      adminToken: runtime.adminToken,
+      users: runtime.users,
+      clock: clockMode === 'manual' ? { mode: 'manual' } : { mode: 'scaled', realDayMs: realDay ?? 5_000 },
+      salesAnswerWithinDays: rules.salesAnswerWithinDays,
+      verbose: values.verbose,
+    }),
   );
 } catch (error) {
   fail(error instanceof JavaMissingError ? error.message : `Could not start: ${(error as Error).stack}`);

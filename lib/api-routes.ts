@@ -73,6 +73,8 @@ export const apiRoutes: readonly ApiRoute[] = [
   signedIn('PUT', '/v1/rules', marketing),
   signedIn('GET', '/v1/rules/versions', everyone),
   signedIn('POST', '/v1/rules/preview', everyone),
+  // A job's progress: the handler lets in whoever may read what started it.
+  signedIn('GET', '/v1/jobs/{id}', everyone),
   signedIn('GET', '/v1/reports/funnel', everyone),
   signedIn('GET', '/v1/reports/sources', everyone),
 ];

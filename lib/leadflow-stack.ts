@@ -6,6 +6,7 @@ import { AdminSignIn, hostedDomain } from './constructs/admin-sign-in.js';
 import { AdminSite } from './constructs/admin-site.js';
 import { AlarmNotifications } from './constructs/alarm-notifications.js';
 import { ContactStore } from './constructs/contact-store.js';
+import { FanOutJobs } from './constructs/fan-out-jobs.js';
 import { LeadflowHttpApi, type RouteTargets } from './constructs/http-api.js';
 import { Journey } from './constructs/journey.js';
 import { Mailer } from './constructs/mailer.js';
@@ -100,6 +101,7 @@ export class LeadflowStack extends Stack {
   public readonly api: LeadflowHttpApi;
   public readonly admin: AdminApi;
   public readonly journey: Journey;
+  public readonly jobs: FanOutJobs;
   public readonly mailer: Mailer;
   public readonly signIn: AdminSignIn;
   public readonly site: AdminSite;
@@ -148,6 +150,9 @@ export class LeadflowStack extends Stack {
     this.admin = new AdminApi(this, 'AdminApi', { table: this.store.table });
 
     this.journey = new Journey(this, 'Journey', { table: this.store.table });
+    // Publishes (schedules, rules) wake their contacts through a job, not inside the request.
+    this.jobs = new FanOutJobs(this, 'FanOutJobs', { table: this.store.table, journey: this.journey });
+    this.jobs.grantStart(this.admin.handler.function);
     const siteUrl = props.siteUrl ?? context(contextKeys.siteUrl);
     const identity = props.sesIdentity ?? context(contextKeys.sesIdentity);
     this.mailer = new Mailer(this, 'Mailer', {

@@ -59,25 +59,39 @@ const readPrivateFile = (file: string): string => {
   return readFileSync(file, 'utf8');
 };
 
-/** The users file, created on first start with one user per group; their passwords shown once. */
+/** A password set at this start, to show once. */
+export type IssuedPassword = { username: string; password: string };
+const newPassword = () => randomBytes(12).toString('base64url');
+
+/**
+ * The users file, created on first start with one user per group; their passwords shown once.
+ * `resetPasswords` gives every user in it a new password, shown once the same way.
+ */
 const loadUsers = (
   file: string,
-): { users: LocalUser[]; created?: { username: string; password: string }[] } => {
+  resetPasswords: boolean,
+): { users: LocalUser[]; issued?: IssuedPassword[] } => {
   if (existsSync(file)) {
     const { users } = JSON.parse(readPrivateFile(file)) as { users: LocalUser[] };
+    const known = users.map((user) => ({ ...user, groups: roles.filter((r) => user.groups.includes(r)) }));
+    if (!resetPasswords) return { users: known };
+    const reset = known.map((user) => ({ user, password: newPassword() }));
+    const withNew = reset.map(({ user, password }) => ({ ...user, passwordHash: hashPassword(password) }));
+    writeFileDurably(file, `${JSON.stringify({ users: withNew }, null, 2)}\n`, ownerOnly);
     return {
-      users: users.map((user) => ({ ...user, groups: roles.filter((r) => user.groups.includes(r)) })),
+      users: withNew,
+      issued: reset.map(({ user, password }) => ({ username: user.username, password })),
     };
   }
-  const created = roles.map((role) => ({ username: role, password: randomBytes(12).toString('base64url') }));
-  const users = created.map(({ username, password }) => ({
+  const issued = roles.map((role) => ({ username: role, password: newPassword() }));
+  const users = issued.map(({ username, password }) => ({
     username,
     email: `${username}@leadflow.example`,
     groups: [username as Role],
     passwordHash: hashPassword(password),
   }));
   writeFileDurably(file, `${JSON.stringify({ users }, null, 2)}\n`, ownerOnly);
-  return { users, created };
+  return { users, issued };
 };
 
 const loadKey = async (file: string): Promise<JWK> => {
@@ -115,8 +129,10 @@ export interface LocalIdentityProvider {
   clientId: string;
   /** The public keys, as `/.well-known/jwks.json` serves them. */
   jwks: { keys: JWK[] };
-  /** Users created at this start, with their passwords (shown once). */
-  createdUsers?: { username: string; password: string }[];
+  /** The user names to sign in with. */
+  usernames: string[];
+  /** Passwords set at this start (users created, or `resetPasswords`): shown once. */
+  issuedPasswords?: IssuedPassword[];
   usersFile: string;
   routes: LocalRoute[];
 }
@@ -129,9 +145,10 @@ export const startIdentityProvider = async (
   dataDir: string,
   baseUrl: string,
   ownOrigins: readonly string[],
+  resetPasswords = false,
 ): Promise<LocalIdentityProvider> => {
   const usersFile = join(dataDir, 'users.json');
-  const { users, created } = loadUsers(usersFile);
+  const { users, issued: issuedPasswords } = loadUsers(usersFile, resetPasswords);
   const privateJwk = await loadKey(join(dataDir, 'idp-key.json'));
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = privateJwk;
   const signingKey = await importJWK(privateJwk, 'RS256');
@@ -305,6 +322,7 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
     jwks: { keys: [publicJwk] },
     usersFile,
     routes,
-    ...(created ? { createdUsers: created } : {}),
+    usernames: users.map((user) => user.username),
+    ...(issuedPasswords ? { issuedPasswords } : {}),
   };
 };

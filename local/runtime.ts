@@ -15,6 +15,7 @@ import {
 } from '../lib/workflows/journey.js';
 import type { HttpHandler } from './api-gateway-event.js';
 import { type ClockMode, VirtualClock } from './clock.js';
+import { demoContentRoutes } from './demo-content.js';
 import {
   ensureTable,
   localCredentials,
@@ -23,7 +24,8 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { startEventBridgeEndpoint } from './eventbridge-endpoint.js';
-import { startIdentityProvider } from './identity-provider.js';
+import { localFanOutJobs, localJobsName } from './fan-out-jobs.js';
+import { type IssuedPassword, startIdentityProvider } from './identity-provider.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
 import { type LambdaFault, LambdaFaults } from './lambda-faults.js';
 import { ownOriginsOf } from './loopback-only.js';
@@ -54,6 +56,8 @@ export interface LocalRuntimeOptions {
   allowedOrigins?: string[];
   /** Public submissions per client per minute of the runtime's clock, `0` for no limit. @default 10 */
   intakeRatePerMinute?: number;
+  /** Give every local user a new password (shown once in `users.issued`). */
+  resetPasswords?: boolean;
   /** Called once the port answers (503 until the runtime is ready), before the services start. */
   onListening?: (url: string) => void;
 }
@@ -61,8 +65,11 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   url: string;
   adminToken: string;
-  /** The local sign-in's users file, and the users created at this start with their passwords. */
-  users: { file: string; created?: { username: string; password: string }[] };
+  /**
+   * The local sign-in's users file, its user names, and the passwords set at this start (users
+   * created, or reset) to show once.
+   */
+  users: { file: string; names: string[]; issued?: IssuedPassword[] };
   endpoints: LocalEndpoints;
   clock: VirtualClock;
   /** What the handlers have used so far, as AWS would bill it (also `GET /_local/usage`). */
@@ -108,7 +115,10 @@ type Fault =
   | { ses: { service: 'sesv2'; error: SesRefusal; for: string; ms: number } }
   | { issues: Issue[] };
 
-/** `{"function", ...}` fails journey functions; `{"service": "sesv2", ...}` has SES refuse sends. */
+/** The journey's functions and the fan-out job's. */
+const faultableFunctions: readonly string[] = ['advance', 'await', 'job-pages', 'job-batch'];
+
+/** `{"function", ...}` fails journey or job functions; `{"service": "sesv2", ...}` has SES refuse sends. */
 const parseFault = (body: Buffer): Fault => {
   let parsed: unknown;
   try {
@@ -131,8 +141,8 @@ const parseFault = (body: Buffer): Fault => {
       ? { ses: { service: 'sesv2', error, for: fault.for as string, ms } }
       : { issues };
   }
-  if (fault.function !== 'advance' && fault.function !== 'await') {
-    issues.push({ path: 'function', message: 'must be "advance" or "await"' });
+  if (!faultableFunctions.includes(fault.function as string)) {
+    issues.push({ path: 'function', message: `must be one of ${faultableFunctions.join(', ')}` });
   }
   if (fault.when !== 'before' && fault.when !== 'after') {
     issues.push({ path: 'when', message: 'must be "before" or "after"' });
@@ -226,11 +236,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     ),
     onSent: meter.emailSent,
   });
+  const jobs = localFanOutJobs(work, faults);
   const stepFunctions = await startStepFunctionsEndpoint({
     clock,
     dataDir,
-    stateMachines: [{ name: localJourneyName, definition: journeyDefinitionForLocal() }],
+    stateMachines: [{ name: localJourneyName, definition: journeyDefinitionForLocal() }, jobs.stateMachine],
     lambdas: {
+      ...jobs.lambdas,
       [localFunctionArn(localJourneyFunctions.advance)]: work.track(
         meter.invocations(
           'advance',
@@ -255,6 +267,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     AWS_ENDPOINT_URL_SESV2: ses.endpoint,
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
     JOURNEY_STATE_MACHINE_ARN: stepFunctions.stateMachineArn(localJourneyName),
+    JOBS_STATE_MACHINE_ARN: stepFunctions.stateMachineArn(localJobsName),
   });
 
   // Tracked like the journeys' work, so a stop lets requests in flight finish.
@@ -277,7 +290,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   // Past JavaScript's last date the clock would read Invalid Date, and keep it on disk.
   const reachable = (ms: number) => !Number.isNaN(new Date(clock.nowMs() + ms).getTime());
-  const idp = await startIdentityProvider(dataDir, url, ownOrigins);
+  const idp = await startIdentityProvider(dataDir, url, ownOrigins, options.resetPasswords);
   // What the deployed page reads from its config.json; locally the sign-in is the runtime's own.
   const pageConfig = {
     apiUrl: url,
@@ -287,6 +300,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   };
   const localRoutes: LocalRoute[] = [
     ...idp.routes,
+    ...demoContentRoutes(),
     { method: 'GET', path: '/config.json', handle: () => json(200, pageConfig) },
     { method: 'GET', path: '/_local/endpoints', handle: () => json(200, endpoints) },
     { method: 'GET', path: '/_local/usage', handle: () => json(200, meter.usage()) },
@@ -323,7 +337,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
           return json(202, { ...given, until: new Date(until).toISOString() });
         }
         return validationFailed(
-          'Give {"function": "advance"|"await", "when": "before"|"after", "times": n, "contactId"?: id} ' +
+          'Give {"function": "advance"|"await"|"job-pages"|"job-batch", "when": "before"|"after", "times": n, "contactId"?: id} ' +
             'or {"service": "sesv2", "error": "TooManyRequestsException"|"SendingPausedException", "for": "1h"}',
           'issues' in fault
             ? fault.issues
@@ -382,7 +396,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   return {
     url,
     adminToken,
-    users: { file: idp.usersFile, ...(idp.createdUsers ? { created: idp.createdUsers } : {}) },
+    users: {
+      file: idp.usersFile,
+      names: idp.usernames,
+      ...(idp.issuedPasswords ? { issued: idp.issuedPasswords } : {}),
+    },
     endpoints,
     clock,
     usage: () => meter.usage(),

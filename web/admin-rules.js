@@ -221,7 +221,8 @@
       body,
       headers: { 'if-match': `"${loaded.version}"` },
     });
-    if (status === 200) {
+    // 202: published; a job is waking the contacts the rules can move (`answer.job`).
+    if (status === 200 || status === 202) {
       fill(answer);
       await loadVersions();
       return;

@@ -296,7 +296,8 @@
       headers: { 'if-match': `"${state.schedule.version}"` },
       body: note ? { ...draftBody, note } : draftBody,
     });
-    if (status === 200) {
+    // 202: published; a job is waking the track's contacts (`answer.job`).
+    if (status === 200 || status === 202) {
       $('change-note').value = '';
       renderSchedule(answer);
       await loadVersions();

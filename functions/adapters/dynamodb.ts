@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 /** One client per module load; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB when set (locally). */
@@ -18,4 +18,15 @@ export const queryAll = async (input: QueryCommandInput): Promise<Record<string,
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+};
+
+/** Runs a conditional write: false when its condition refused it (written before, or not allowed). */
+export const writeIf = async (write: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 };

@@ -1,5 +1,6 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type CounterDelta, type MoveCount, type StageCount, shardOf } from '../domain/funnel-report.js';
+import type { Stage } from '../domain/stages.js';
 import { queryAll } from './dynamodb.js';
 import { funnelDayPk, funnelStagePk } from './table-keys.js';
 
@@ -63,3 +64,20 @@ export const moveCounts = async (tableName: string, days: string[]): Promise<Mov
     source: String(item.source),
     count: Number(item.count),
   }));
+
+/**
+ * How many contacts stand at each of these stages now, from the counters (one small partition):
+ * what a request may know of an audience of any size without reading it.
+ */
+export const stageTotals = async (
+  tableName: string,
+  stages: readonly Stage[],
+): Promise<Map<Stage, number>> => {
+  const totals = new Map<Stage, number>(stages.map((stage) => [stage, 0]));
+  for (const { stage, source, count } of await stageCounts(tableName)) {
+    // Every contact counts once under its channel (and again under its form and its offer).
+    const at = stage as Stage;
+    if (source.startsWith('channel:') && totals.has(at)) totals.set(at, (totals.get(at) ?? 0) + count);
+  }
+  return totals;
+};

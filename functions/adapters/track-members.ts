@@ -1,7 +1,8 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { stagesOnTrack } from '../domain/journey.js';
 import type { Track } from '../domain/schedule.js';
 import type { Stage } from '../domain/stages.js';
-import { queryAll } from './dynamodb.js';
+import { documentClient, queryAll } from './dynamodb.js';
 import { byStagePk } from './table-keys.js';
 
 /** The ids of the contacts at these stages now, through the by-stage index (never a table scan). */
@@ -26,3 +27,63 @@ export const stageMembers = async (tableName: string, stages: readonly Stage[]):
  */
 export const trackMembers = (tableName: string, track: Track): Promise<string[]> =>
   stageMembers(tableName, stagesOnTrack(track));
+
+/** The first `limit` contact ids at the stage (those there longest), through the by-stage index. */
+export const stageSample = async (tableName: string, stage: Stage, limit: number): Promise<string[]> => {
+  const members: string[] = [];
+  // A query's Limit must be at least 1: a stage with no quota is not read.
+  if (limit < 1) return members;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :stage',
+        ExpressionAttributeValues: { ':stage': byStagePk(stage) },
+        ProjectionExpression: 'contactId',
+        Limit: limit - members.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) members.push(String(item.contactId));
+    start = page.LastEvaluatedKey;
+  } while (start && members.length < limit);
+  return members;
+};
+
+/** Where a walk over the by-stage index stands: the stage's index, and the last key read in it. */
+export interface StagesCursor {
+  stage?: number;
+  after?: Record<string, unknown>;
+}
+
+/**
+ * Up to `limit` contact ids at these stages from `cursor` on, through the by-stage index, and where
+ * the page after them starts (null past the last stage): a job's audience, a page at a time.
+ */
+export const stagesPage = async (
+  tableName: string,
+  stages: readonly Stage[],
+  cursor: StagesCursor,
+  limit: number,
+): Promise<{ contactIds: string[]; next: StagesCursor | null }> => {
+  const contactIds: string[] = [];
+  let at: StagesCursor = cursor;
+  for (let stage = at.stage ?? 0; stage < stages.length && contactIds.length < limit; stage = at.stage ?? 0) {
+    const { Items = [], LastEvaluatedKey } = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :stage',
+        ExpressionAttributeValues: { ':stage': byStagePk(String(stages[stage])) },
+        ProjectionExpression: 'contactId',
+        Limit: limit - contactIds.length,
+        ...(at.after ? { ExclusiveStartKey: at.after } : {}),
+      }),
+    );
+    for (const item of Items) contactIds.push(String(item.contactId));
+    at = LastEvaluatedKey ? { stage, after: LastEvaluatedKey } : { stage: stage + 1 };
+  }
+  return { contactIds, next: (at.stage ?? 0) >= stages.length ? null : at };
+};

@@ -6,6 +6,7 @@ import { eraseContact } from '../adapters/contact-erasure.js';
 import { ContactLister } from '../adapters/contact-lister.js';
 import { ContactRepository } from '../adapters/contact-repository.js';
 import { putEvents } from '../adapters/event-bus.js';
+import { JobRepository } from '../adapters/job-repository.js';
 import {
   DecisionTaken,
   type EventClaim,
@@ -29,6 +30,7 @@ import { deliverContactEvent } from '../journey/lifecycle.js';
 import { eventFingerprint, parseAdminEvent } from './contact-events.js';
 import { contactListRoutes } from './contact-list.js';
 import { contactViewRoutes } from './contact-view.js';
+import { jobRoutes } from './jobs.js';
 import { funnelReportRoute } from './reports/funnel.js';
 import { sourceReportRoute } from './reports/sources.js';
 import { rulesRoutes } from './rules/routes.js';
@@ -144,6 +146,7 @@ const routes: Record<string, AdminRoute> = {
   'DELETE /v1/contacts/{id}': deleteContact,
   ...scheduleRoutes(tableName),
   ...rulesRoutes(tableName, contacts, rules),
+  ...jobRoutes(new JobRepository(tableName)),
   'GET /v1/reports/funnel': funnelReportRoute(tableName),
   'GET /v1/reports/sources': sourceReportRoute(tableName),
 };

@@ -41,3 +41,14 @@ export const intakeRatePerMinute = (): number => {
   }
   return limit;
 };
+
+/**
+ * How many contacts a preview reads at most (`PREVIEW_SAMPLE_SIZE`, default 2,000): past that it
+ * weighs a sample and says so, so a preview answers in a request's time at any size.
+ */
+export const previewSampleSize = (): number => {
+  const value = Number(process.env.PREVIEW_SAMPLE_SIZE ?? 2000);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error('PREVIEW_SAMPLE_SIZE must be a whole number above 0');
+  return value;
+};

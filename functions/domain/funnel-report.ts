@@ -1,6 +1,6 @@
 import { dictionary } from './dictionary.js';
 import { reportLabel } from './labels.js';
-import type { Stage } from './stages.js';
+import { funnelStages, type Stage, sideStates } from './stages.js';
 
 /** Counters are spread over shards so concurrent stage moves rarely contend for one item. */
 export const counterShards = 8;
@@ -83,22 +83,76 @@ export interface MoveCount {
   count: number;
 }
 
-type Split = Record<string, Record<string, { entered: number; movedOn: number }>>;
+/**
+ * What a move out of a stage is. Only `converted` is a conversion: a move forward through
+ * name → engagement → target → lead → sales_lead → opportunity → customer, or from `recycled` or
+ * `disqualified` back into that funnel (their only way forward). A move to a side state
+ * (unsubscribed, suppressed, disqualified) is an exit; to `recycled`, a recycle (sales rejected,
+ * lost, or no answer in time); to an earlier stage otherwise, a move back.
+ */
+export type MoveKind = 'converted' | 'exited' | 'recycled' | 'movedBack';
 
+const forwardOrder: readonly string[] = funnelStages.filter((stage) => stage !== 'recycled');
+const outOfFunnel: ReadonlySet<string> = new Set<string>(['recycled', 'disqualified']);
+
+export const moveKind = (from: string, to: string): MoveKind => {
+  if ((sideStates as readonly string[]).includes(to)) return 'exited';
+  if (to === 'recycled') return 'recycled';
+  if (outOfFunnel.has(from)) return 'converted';
+  return forwardOrder.indexOf(to) > forwardOrder.indexOf(from) ? 'converted' : 'movedBack';
+};
+
+/** One stage, one source value: what entered it and what became of the moves out. */
+export interface SourceConversion {
+  entered: number;
+  movedOn: number;
+  exited: number;
+  recycled: number;
+  movedBack: number;
+}
+
+/** A stage entered in the period (`GET /v1/reports/funnel`, `conversion[]`). */
+export interface StageConversion {
+  stage: string;
+  /** Contacts that entered the stage in the period (new contacts enter their first stage). */
+  entered: number;
+  /** Conversions only (see `MoveKind`), by the stage moved to. */
+  movedOn: Record<string, number>;
+  /** Conversions over entries, 3 decimals. */
+  rate: number;
+  /** Exits from the funnel, by side state: never conversions. */
+  exited: Record<string, number>;
+  /** Contacts passed back to `recycled` from this stage: never conversions. */
+  recycled: number;
+  /** Moves to an earlier stage other than `recycled`, by the stage moved to. */
+  movedBack: Record<string, number>;
+  /** The same by the first touch's channel, form and offer: dimension → value → counts. */
+  bySource: Record<string, Record<string, SourceConversion>>;
+}
+
+/** The period's moves, each counted once (by the channel split), by what they were. */
+export interface PeriodOutcomes {
+  converted: number;
+  exited: Record<string, number>;
+  recycled: number;
+  movedBack: number;
+}
+
+/**
+ * `GET /v1/reports/funnel[?from=YYYY-MM-DD&to=YYYY-MM-DD]`: the admin page imports this type.
+ * `period`, `stages`, `stagesBySource` and `conversion[].{stage, entered, movedOn, rate, bySource}`
+ * keep their earlier shape; `movedOn` and `rate` now count conversions only, and exits and
+ * recycles have fields of their own, per stage and for the period (`outcomes`).
+ */
 export interface FunnelReport {
   period: { from: string; to: string };
   /** Contacts per stage now, every stage in funnel order. */
   stages: Record<string, number>;
   /** The same by the first touch's channel (where), form (what) and offer (why). */
   stagesBySource: Record<string, Record<string, Record<string, number>>>;
-  /** For each stage entered in the period: how many entered, and where they went next. */
-  conversion: {
-    stage: string;
-    entered: number;
-    movedOn: Record<string, number>;
-    rate: number;
-    bySource: Split;
-  }[];
+  /** For each stage entered or left in the period: how many entered, and where they went next. */
+  conversion: StageConversion[];
+  outcomes: PeriodOutcomes;
 }
 
 // Every record below is a null-prototype `dictionary`: its keys are form ids and offer types
@@ -141,37 +195,53 @@ export const funnelReport = (
       count,
     );
   }
-  const byStage = new Map<string, FunnelReport['conversion'][number]>();
+  const byStage = new Map<string, StageConversion>();
   const entry = (stage: string) => {
     const found = byStage.get(stage) ?? {
       stage,
       entered: 0,
-      movedOn: dictionary(),
+      movedOn: dictionary<number>(),
       rate: 0,
-      bySource: dictionary(),
+      exited: dictionary<number>(),
+      recycled: 0,
+      movedBack: dictionary<number>(),
+      bySource: dictionary<Record<string, SourceConversion>>(),
     };
     byStage.set(stage, found);
     return found;
   };
+  const outcomes: PeriodOutcomes = { converted: 0, exited: dictionary(), recycled: 0, movedBack: 0 };
   for (const { from, to, source, count } of moves) {
     const { dimension, value } = splitSource(source);
-    const split = (stage: FunnelReport['conversion'][number]) =>
+    const once = dimension === 'channel';
+    const split = (stage: StageConversion) =>
       within(
         within(stage.bySource, dimension, () => dictionary()),
         value,
-        () => ({ entered: 0, movedOn: 0 }),
+        () => ({ entered: 0, movedOn: 0, exited: 0, recycled: 0, movedBack: 0 }),
       );
     const into = entry(to);
-    if (dimension === 'channel') into.entered += count;
+    if (once) into.entered += count;
     split(into).entered += count;
     if (from === 'new') continue;
     const out = entry(from);
-    if (dimension === 'channel') add(out.movedOn, to, count);
-    split(out).movedOn += count;
+    const kind = moveKind(from, to);
+    split(out)[kind === 'converted' ? 'movedOn' : kind] += count;
+    if (!once) continue;
+    if (kind === 'recycled') {
+      out.recycled += count;
+      outcomes.recycled += count;
+    } else if (kind === 'exited') {
+      add(out.exited, to, count);
+      add(outcomes.exited, to, count);
+    } else {
+      add(kind === 'converted' ? out.movedOn : out.movedBack, to, count);
+      outcomes[kind] += count;
+    }
   }
   const conversion = [...byStage.values()].map((stage) => {
-    const movedOn = Object.values(stage.movedOn).reduce((sum, n) => sum + n, 0);
-    return { ...stage, rate: stage.entered > 0 ? Math.round((movedOn / stage.entered) * 1000) / 1000 : 0 };
+    const converted = Object.values(stage.movedOn).reduce((sum, n) => sum + n, 0);
+    return { ...stage, rate: stage.entered > 0 ? Math.round((converted / stage.entered) * 1000) / 1000 : 0 };
   });
-  return { period, stages, stagesBySource, conversion };
+  return { period, stages, stagesBySource, conversion, outcomes };
 };

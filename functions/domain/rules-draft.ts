@@ -73,6 +73,8 @@ export const rulesDraftSchema = z.strictObject({
   // Read-only: what GET answered may come back; see `readOnlyIssues`.
   version: z.unknown().optional(),
   updatedAt: z.unknown().optional(),
+  // The job a publish answered beside the rules: read-only, ignored.
+  job: z.unknown().optional(),
   ...publicationFields,
   points: z.strictObject({
     events: z.strictObject({ engaged: points, submitted: points }),
@@ -162,7 +164,14 @@ export const parseRulesDraft = (
   if (!parsed.ok) return { ok: false, issues: [...parsed.issues, ...readOnly] };
   const issues = [...crossFieldIssues(parsed.value), ...readOnly];
   if (issues.length > 0) return { ok: false, issues };
-  const { version: _version, updatedAt: _updatedAt, publishedBy: _by, note, ...rules } = parsed.value;
+  const {
+    version: _version,
+    updatedAt: _updatedAt,
+    publishedBy: _by,
+    job: _job,
+    note,
+    ...rules
+  } = parsed.value;
   return {
     ok: true,
     value: {

@@ -25,7 +25,13 @@ export interface RulesPreviewExample {
 }
 
 export interface RulesPreview {
+  /** The contacts examined: every one the rules can move, or a sample of them (`sampled`). */
   contacts: number;
+  /** True when there were more than the preview reads: every count is then of the sample. */
+  sampled: boolean;
+  examined: number;
+  /** How many contacts the rules can move, all told (the funnel's stage counts). */
+  total: number;
   /** What publishing the draft does at each contact's next step: from its stage now to the draft's. */
   moves: { from: Stage; to: Stage; count: number }[];
   /** How many contacts would be at each stage under the rules in force and under the draft. */
@@ -56,6 +62,7 @@ export const previewRules = (
   current: QualificationRules,
   draft: QualificationRules,
   now: Date,
+  total: number = contacts.length,
 ): RulesPreview => {
   const moves = new Map<string, number>();
   const currentStages = new Map<string, number>();
@@ -89,6 +96,9 @@ export const previewRules = (
   }
   return {
     contacts: contacts.length,
+    sampled: total > contacts.length,
+    examined: contacts.length,
+    total: Math.max(total, contacts.length),
     moves: [...moves]
       .map(([key, n]) => {
         const [from, to] = key.split('>') as [Stage, Stage];
@@ -103,4 +113,15 @@ export const previewRules = (
       .slice(0, maxExamples)
       .map(({ weight: _weight, ...example }) => example),
   };
+};
+
+/**
+ * How many contacts of each stage a sample of `size` reads, when there are more: each stage in
+ * proportion to its share of the total, at least one of a stage that has any.
+ */
+export const sampleQuotas = (totals: ReadonlyMap<Stage, number>, size: number): Map<Stage, number> => {
+  const total = [...totals.values()].reduce((sum, n) => sum + n, 0);
+  return new Map(
+    [...totals].map(([stage, n]) => [stage, n === 0 ? 0 : Math.max(1, Math.floor((size * n) / total))]),
+  );
 };

@@ -62,6 +62,8 @@ export const draftSchema = z.strictObject({
   version: z.unknown().optional(),
   updatedAt: z.unknown().optional(),
   catchUp: z.unknown().optional(),
+  // The job a publish answered beside the schedule: read-only, ignored.
+  job: z.unknown().optional(),
   ...publicationFields,
   timezone: timeZoneSchema.optional(),
   steps: z

@@ -44,9 +44,16 @@ export const maxStepsPerExecution = 500;
 export const maxExecutionAgeMs = 300 * 86_400_000;
 
 /**
+ * The wait after an ended or handed-over step is resumed by the await function at once; its
+ * timeout only catches a failed resume, and must not beat the resume to it.
+ */
+const resumedAtOnceMs = 60 * 60 * 1000;
+
+/**
  * One journey step: apply what happened, send the email that fell due (at most once, through the
  * ledger), save the contact's standing, and say how long to wait for the next step.
  */
+
 export const advanceJourney = async (
   input: JourneyInput,
   deps: AdvanceDependencies,
@@ -60,7 +67,10 @@ export const advanceJourney = async (
     steps,
     startedAt,
     phase,
-    waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    waitSeconds: Math.max(
+      1,
+      Math.ceil((phase === 'ended' || phase === 'continue' ? resumedAtOnceMs : waitMs) / 1000),
+    ),
   });
 
   const contact = await deps.contacts.getContact(input.contactId);

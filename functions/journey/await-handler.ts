@@ -12,6 +12,8 @@ export interface AwaitInput {
   taskToken: string;
   /** Set when a step kept failing past its retries: the error Step Functions caught. */
   stalled?: { Error?: string; Cause?: string };
+  /** The phase the step decided; `ended` and `continue` have nothing to wait for. */
+  phase?: string;
 }
 
 /** A cause can be a whole stack trace: the contact view needs the gist. */
@@ -25,6 +27,11 @@ const maxCauseLength = 500;
  * An erased contact has nowhere to park a token: the task resumes at once.
  */
 export const handler = async (input: AwaitInput): Promise<void> => {
+  if (input.phase === 'ended' || input.phase === 'continue') {
+    // The phase choice after the wait ends the run or hands it over; no token to park, nothing read.
+    await wakeTask(input.taskToken, { wokenBy: input.phase });
+    return;
+  }
   const stall = input.stalled && {
     error: input.stalled.Error ?? 'Unknown',
     cause: withoutAddresses(input.stalled.Cause ?? '').slice(0, maxCauseLength),

@@ -87,31 +87,3 @@ export const wakeJourney = async (
   // submission): it reads the stored event then.
   if (waiting?.generation !== undefined) await ensureRunning(contactId, waiting.generation);
 };
-
-/** Contacts woken at once by `wakeAll`; the rest follow as these finish. */
-const wakeConcurrency = 10;
-
-/**
- * Hands one replan event (a new schedule or rules version) to each of these contacts' journeys,
- * a few at a time; the event id is the version's, so a retried publish stores each event once.
- * How many were reached.
- */
-export const wakeAll = async (
-  repository: JourneyRepository,
-  contactIds: readonly string[],
-  type: IncomingEventType,
-  now: Date,
-  detail: Record<string, string>,
-  eventId: string,
-): Promise<number> => {
-  let reached = 0;
-  for (let i = 0; i < contactIds.length; i += wakeConcurrency) {
-    const delivered = await Promise.all(
-      contactIds
-        .slice(i, i + wakeConcurrency)
-        .map((contactId) => deliverContactEvent(repository, contactId, type, now, detail, eventId)),
-    );
-    reached += delivered.filter(Boolean).length;
-  }
-  return reached;
-};

@@ -2,13 +2,14 @@ import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'a
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { functionMemoryMb } from '../function-memory.js';
 import { buildJourney } from '../workflows/journey.js';
 import { handlerEntry, LeadflowFunction } from './leadflow-function.js';
+import { acknowledgeStateMachineRole } from './state-machine-findings.js';
 
 export interface JourneyProps {
   /** Contacts, their events and the send ledger. */
@@ -95,21 +96,7 @@ export class Journey extends Construct {
     this.stateMachine.addToRolePolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.arnByName] }),
     );
-    const stack = Stack.of(this);
-    for (const fn of [this.advance, this.await]) {
-      const logicalId = String(
-        stack.resolve(stack.getLogicalId(fn.function.node.defaultChild as CfnFunction)),
-      );
-      Validations.of(this.stateMachine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        reason: 'Invoking a Lambda task covers the function’s versions and aliases; it is this one function.',
-      });
-    }
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) support no resource-level permissions.',
-    });
+    acknowledgeStateMachineRole(this.stateMachine, [this.advance, this.await]);
     // The await task wakes its own journey when events arrived before its token was parked.
     this.grantSignal(this.await.function);
 

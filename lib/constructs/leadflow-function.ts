@@ -9,6 +9,29 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+const absolute = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+const mjmlLeftOut = absolute('functions/domain/mjml-left-out.ts');
+
+/**
+ * Modules every bundle takes in place of others (esbuild `--alias`); the bench's SDK-only baseline
+ * is bundled with the same, so its init ratio compares like with like.
+ */
+export const bundleAliases: Readonly<Record<string, string>> = {
+  // MJML (the templates function) and its CSS inliner load cheerio only with XML options, which
+  // cheerio parses with htmlparser2 either way; its full entry adds parse5, undici (fetching a URL)
+  // and iconv-lite (sniffing encodings): 1.7 MB no call of theirs reaches. One ESM copy for both:
+  // juice's own cheerio 1.0 (it asks for ^1.0.0) and mjml-core's require() of 1.2 would otherwise
+  // bundle two cheerios, each with its own htmlparser2.
+  cheerio: absolute('node_modules/cheerio/dist/esm/slim.js'),
+  // The environment-only credential provider Lambda's role credentials come by, not the whole chain.
+  '@aws-sdk/credential-provider-node': absolute('functions/adapters/lambda-credentials.ts'),
+  // The templates function's MJML: its minifier, beautifier and resource fetcher, never called.
+  htmlnano: mjmlLeftOut,
+  'cssnano-preset-lite': mjmlLeftOut,
+  'js-beautify': mjmlLeftOut,
+  'web-resource-inliner': mjmlLeftOut,
+};
+
 /** How much of a table a function may touch. */
 export type TableAccess = 'read' | 'readWrite';
 
@@ -114,12 +137,9 @@ export class LeadflowFunction extends Construct {
         sourcesContent: false,
         // Ship the SDK versions the tests ran against rather than whatever the runtime carries today.
         bundleAwsSDK: true,
-        esbuildArgs: {
-          // MJML (the templates function) and its CSS inliner load cheerio only with XML options,
-          // which cheerio parses with htmlparser2 either way; its full entry adds parse5, undici
-          // (fetching a URL) and iconv-lite (sniffing encodings): 1.7 MB no call of theirs reaches.
-          '--alias:cheerio': 'cheerio/slim',
-        },
+        esbuildArgs: Object.fromEntries(
+          Object.entries(bundleAliases).map(([name, path]) => [`--alias:${name}`, path]),
+        ),
       },
     });
 

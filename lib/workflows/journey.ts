@@ -27,14 +27,6 @@ export interface JourneyFunctions {
   readonly await: IFunction;
 }
 
-/** The phases a contact waits in, each a state of its own so the console graph reads as the funnel. */
-const waits = [
-  { phase: 'nurture', name: 'Nurture: await engagement or the next email' },
-  { phase: 'sales', name: 'Sales: await the sales decision' },
-  { phase: 'recycle', name: 'Recycle: await re-engagement or the next email' },
-  { phase: 'customer', name: 'Customer: await the next re-engagement email' },
-] as const;
-
 /**
  * What a failing step or wait does: back off exponentially with full jitter (so a recovering
  * service is not hit by every journey at once), capped at five minutes, for about an hour and a
@@ -53,10 +45,13 @@ export const outageRetry: RetryProps = {
 export const stalledRetryAfter = Duration.hours(1);
 
 /**
- * A contact's journey: step, route by phase, wait. Each wait is a callback task whose timeout
+ * A contact's journey: step, wait, step again. The wait is a callback task whose timeout
  * (`$.waitSeconds`, decided by the step) is the timed transition and whose token an event uses
- * to resume early, so a timed touch or an event costs three state transitions: the wait, the
- * step, the choice. Built once here and used both by the stack and by the local runtime.
+ * to resume early. A timed touch, the most common transition by far, goes from the wait's
+ * timeout straight back to the step: two state transitions. Only a resumed wait (an event, or
+ * the end of the journey, which the await function resumes at once) passes the phase choice:
+ * three. Standard workflows bill each transition, which made the choice on every timed touch a
+ * third of the journey's Step Functions bill. Built once here, used by the stack and the local runtime.
  */
 export const buildJourney = (scope: Construct, functions: JourneyFunctions) => {
   const advance = new LambdaInvoke(scope, 'Advance the journey', {
@@ -113,29 +108,30 @@ export const buildJourney = (scope: Construct, functions: JourneyFunctions) => {
   });
   continueAsNew.next(handedOver);
 
-  const route = new Choice(scope, 'Which phase?')
-    .when(Condition.stringEquals('$.phase', 'ended'), ended)
-    .when(Condition.stringEquals('$.phase', 'continue'), continueAsNew);
-  for (const { phase, name } of waits) {
-    const wait = new LambdaInvoke(scope, name, {
-      lambdaFunction: functions.await,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({
-        contactId: JsonPath.stringAt('$.contactId'),
-        taskToken: JsonPath.taskToken,
-      }),
-      taskTimeout: Timeout.at('$.waitSeconds'),
-      resultPath: JsonPath.DISCARD,
-      retryOnServiceExceptions: false,
-    });
-    wait.addRetry(outageRetry);
-    wait.addCatch(advance, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });
-    wait.addCatch(stalled, { errors: [Errors.ALL], resultPath: '$.failure' });
-    wait.next(advance);
-    route.when(Condition.stringEquals('$.phase', phase), wait);
-  }
-  route.otherwise(ended);
-  return advance.next(route);
+  const wait = new LambdaInvoke(scope, 'Await an event or the next step', {
+    lambdaFunction: functions.await,
+    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: TaskInput.fromObject({
+      contactId: JsonPath.stringAt('$.contactId'),
+      taskToken: JsonPath.taskToken,
+      // An ended or handed-over journey has nothing to wait for: the await function resumes it at once.
+      phase: JsonPath.stringAt('$.phase'),
+    }),
+    taskTimeout: Timeout.at('$.waitSeconds'),
+    resultPath: JsonPath.DISCARD,
+    retryOnServiceExceptions: false,
+    comment: 'Nurture, sales, recycle or customer ($.phase): the timeout is the next timed step',
+  });
+  wait.addRetry(outageRetry);
+  wait.addCatch(advance, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });
+  wait.addCatch(stalled, { errors: [Errors.ALL], resultPath: '$.failure' });
+  wait.next(
+    new Choice(scope, 'Which phase?')
+      .when(Condition.stringEquals('$.phase', 'ended'), ended)
+      .when(Condition.stringEquals('$.phase', 'continue'), continueAsNew)
+      .otherwise(advance),
+  );
+  return advance.next(wait);
 };
 
 export const localFunctionArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
@@ -165,7 +161,7 @@ const partitionPart = (part: unknown): string => {
 };
 
 /** Integration ARNs carry `{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ...]]}`: render them for `aws`. */
-const resolvePartition = (node: unknown): Record<string, unknown> => {
+export const resolvePartition = (node: unknown): Record<string, unknown> => {
   const walk = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(walk);
     if (value === null || typeof value !== 'object') return value;

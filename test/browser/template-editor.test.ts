@@ -82,7 +82,9 @@ describe('the template editor', () => {
     await page.fill('#template-body', lines.join('\n'));
     await page.click('#template-publish');
     const bodyIssue = page.locator('[data-issue="body"]');
-    await bodyIssue.getByText(`line ${at + 1}:`).waitFor();
+    // The first publish is the templates function's first render: under a loaded CI machine its
+    // cold start (Liquid and MJML loaded on demand) can outlast the per-step default.
+    await bodyIssue.getByText(`line ${at + 1}:`).waitFor({ timeout: 30_000 });
     expect(await bodyIssue.textContent()).toMatch(new RegExp(`^line ${at + 1}: unknown variable nope`));
     expect(await page.getAttribute('#template-body', 'aria-invalid')).toBe('true');
     expect((await template('nurture-how-to')).version).toBe(0);
@@ -119,7 +121,7 @@ describe('the template editor', () => {
     expect(await page.locator('#template-list a[aria-current="true"]').textContent()).toMatch(/v1/);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/template-editor.png', fullPage: true });
-  });
+  }, 90_000);
 
   it('says so when someone else published first, and rolls back to an older version', async () => {
     const loaded = await template('nurture-how-to');

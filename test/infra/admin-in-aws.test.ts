@@ -353,8 +353,8 @@ describe('alarms', () => {
       },
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
-    // Journey failed, timed out and stalled; an SES event in the dead-letter queue.
-    expect(alarms).toHaveLength(4);
+    // Journey failed, timed out and stalled; an SES event in the dead-letter queue; a job failed.
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: alarmTopicId }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: alarmTopicId }]);

@@ -10,16 +10,22 @@ const kb = 1024;
  */
 const budgets = new Map<string, number>([
   ['Journey/Await', 400 * kb],
-  // The issue's goal is 400 KB. It still sends the double opt-in email (liquidjs, html-to-text, the
-  // SES client) and qualifies on the free-mail list (134 KB of domains) inside the request.
+  // The issue's goal is 400 KB; it is at 908. 388 KB of that is the reply it sends inside the request
+  // (the double opt-in or the asked-for e-book: liquidjs, html-to-text, the SES client), which goes
+  // once the reply rides the journey-start queue to its own function; 134 KB is the free-mail list
+  // the fit rules qualify by.
   ['IntakeApi/Handler', 1024 * kb],
   ['Journey/Advance', 1024 * kb],
   ['AdminApi/Handler', 1024 * kb],
   ['Mailer/UnsubscribeHandler', 1024 * kb],
   ['Mailer/EventsHandler', 1024 * kb],
-  // MJML itself (its parser, CSS inliner, minifier and beautifier, lodash) bundles to 1.2 MB; only
-  // template publishes and previews load it, which is why they have a function of their own.
-  ['AdminApi/Templates', 2304 * kb],
+  ['FanOutJobs/Pages', 1024 * kb],
+  ['FanOutJobs/Batch', 1024 * kb],
+  // Over the 1 MB every other function keeps: MJML with its CSS inliner (juice) and parser, lodash
+  // twice (the library and its minified copy, both required), and htmlparser2 and entities in the
+  // three majors MJML, juice and html-to-text pin (310 KB of copies). Only template publishes,
+  // previews and test sends load it, which is why they have a function of their own.
+  ['AdminApi/Templates', 1536 * kb],
 ]);
 
 let functions: SynthesizedFunction[];
@@ -40,6 +46,16 @@ describe('bundle budgets', () => {
       fn.codeBytes,
       `${name}: ${Math.round(fn.codeBytes / kb)} KB, budget ${budget / kb} KB`,
     ).toBeLessThanOrEqual(budget);
+  });
+
+  it('takes credentials from the environment only, without the SDK chain of profiles, SSO and IMDS', async () => {
+    const { readFile } = await import('node:fs/promises');
+    for (const fn of functions) {
+      // The web-identity provider's variable: present wherever the whole chain is bundled.
+      expect((await readFile(fn.bundlePath, 'utf8')).includes('AWS_WEB_IDENTITY_TOKEN_FILE'), fn.name).toBe(
+        false,
+      );
+    }
   });
 
   it('leaves MJML to the templates function', async () => {

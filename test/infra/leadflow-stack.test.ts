@@ -104,7 +104,7 @@ describe('contact store', () => {
 describe('functions', () => {
   it('run on the newest Node.js runtime, arm64, traced, with an own log group and no fixed name', () => {
     const functions = leadflowFunctions(template);
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -143,6 +143,7 @@ describe('functions', () => {
       journey: ['TABLE_NAME'],
       'mail-events': ['TABLE_NAME'],
       unsubscribe: ['TABLE_NAME'],
+      jobs: ['TABLE_NAME'],
     };
     const functions = leadflowFunctions(template);
     const sending = ['SENDER_ADDRESS', 'SES_CONFIGURATION_SET', 'POSTAL_ADDRESS', 'UNSUBSCRIBE_URL'];
@@ -216,8 +217,8 @@ describe('IAM', () => {
 
   it('roles carry no AWS managed policy, but for the web deployment’s handler', () => {
     const roles = Object.entries(template.findResources('AWS::IAM::Role') as Resources);
-    // One per function, the state machine's, and the web deployment handler's.
-    expect(roles).toHaveLength(9);
+    // One per function, the two state machines', and the web deployment handler's.
+    expect(roles).toHaveLength(12);
     for (const [id, role] of roles) {
       // aws-s3-deployment fixes its role (AWSLambdaBasicExecutionRole); acknowledged in AdminSite.
       if (id.startsWith('CustomCDKBucketDeployment')) continue;
@@ -231,7 +232,7 @@ describe('IAM', () => {
     const withDynamo = policies().filter((policy) =>
       statementsOf(policy).some((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:'))),
     );
-    expect(withDynamo).toHaveLength(7);
+    expect(withDynamo).toHaveLength(9);
     for (const policy of withDynamo) {
       for (const statement of statementsOf(policy)) {
         if (!asList(statement.Action).some((action) => action.startsWith('dynamodb:'))) continue;
@@ -283,9 +284,12 @@ describe('IAM', () => {
   });
 
   it('lets intake start journeys, and whoever delivers events resume them, on the journey only', () => {
+    // The jobs' own statements are the jobs suite's.
     const startersAndSignallers = policies().flatMap((policy) =>
-      statementsOf(policy).filter((statement) =>
-        asList(statement.Action).some((a) => a.startsWith('states:')),
+      statementsOf(policy).filter(
+        (statement) =>
+          asList(statement.Action).some((a) => a.startsWith('states:')) &&
+          !asList(statement.Resource).every((resource) => /FanOutJobs/.test(JSON.stringify(resource))),
       ),
     );
     for (const statement of startersAndSignallers) {
@@ -301,16 +305,17 @@ describe('IAM', () => {
     const signalling = startersAndSignallers.filter((s) =>
       asList(s.Action).includes('states:SendTaskSuccess'),
     );
-    // intake, admin, unsubscribe, mail events, and the await task itself.
-    expect(signalling).toHaveLength(5);
-    // Whoever delivers events restarts a journey an error ended: intake, admin, unsubscribe, mail events.
+    // intake, admin, unsubscribe, mail events, the jobs' batches, and the await task itself.
+    expect(signalling).toHaveLength(6);
+    // Whoever delivers events restarts a journey an error ended: intake, admin, unsubscribe, mail
+    // events, the jobs' batches.
     const starting = startersAndSignallers.filter((s) => asList(s.Action).includes('states:StartExecution'));
     const describing = startersAndSignallers.filter((s) =>
       asList(s.Action).includes('states:DescribeExecution'),
     );
-    expect(describing).toHaveLength(4);
+    expect(describing).toHaveLength(5);
     // ...and the journey's own role, to continue as a new execution.
-    expect(starting).toHaveLength(5);
+    expect(starting).toHaveLength(6);
   });
 
   it('lets only the journey step, intake and admin send email, with ses:SendEmail on the identity and configuration set', () => {
@@ -404,12 +409,13 @@ describe('IAM', () => {
 
 describe('journey', () => {
   it('is a Standard state machine, traced, logging to a vended-logs group without execution data', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    // The journey's, and the fan-out jobs'.
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
     const logGroups = template.findResources('AWS::Logs::LogGroup', {
       Properties: { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/') },
     });
-    const [logGroupId] = Object.keys(logGroups);
-    expect(Object.keys(logGroups)).toHaveLength(1);
+    const [logGroupId] = Object.keys(logGroups).filter((id) => id.startsWith('JourneyLogs'));
+    expect(Object.keys(logGroups)).toHaveLength(2);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       StateMachineName: Match.stringLikeRegexp('^LeadflowJourney'),
@@ -423,7 +429,9 @@ describe('journey', () => {
   });
 
   it('raises an alarm when a journey fails or reaches the execution time limit', () => {
-    const [machineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    const [machineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).filter((id) =>
+      id.startsWith('Journey'),
+    );
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,
@@ -481,6 +489,68 @@ describe('journey', () => {
         Enabled: true,
         MatchingEventTypes: Match.arrayWith(['bounce', 'complaint', 'delivery', 'open', 'click']),
       },
+    });
+  });
+});
+
+describe('fan-out jobs', () => {
+  const machines = () =>
+    Object.entries(template.findResources('AWS::StepFunctions::StateMachine') as Resources).filter(([id]) =>
+      id.startsWith('FanOutJobs'),
+    );
+
+  it('page through the audience in a Distributed Map of Express children, at most 10 batches at once', () => {
+    const [[, machine] = []] = machines();
+    expect(machine?.Properties).toMatchObject({
+      StateMachineType: 'STANDARD',
+      StateMachineName: expect.stringMatching(/^LeadflowFanOutJobs/),
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+    });
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+    for (const part of [
+      '\\"Mode\\":\\"DISTRIBUTED\\"',
+      '\\"ExecutionType\\":\\"EXPRESS\\"',
+      '\\"MaxConcurrency\\":10',
+      '\\"ItemsPath\\":\\"$.page.batches\\"',
+    ]) {
+      expect(definition).toContain(part);
+    }
+  });
+
+  it('are started by the admin function only, which may read their executions’ status', () => {
+    const [[machineId] = []] = machines();
+    const starters = Object.values(template.findResources('AWS::IAM::Policy') as Resources).filter((policy) =>
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some(
+        (statement) =>
+          asList(statement.Action).includes('states:StartExecution') &&
+          asList(statement.Resource).some(
+            (resource) => JSON.stringify(resource) === JSON.stringify({ Ref: machineId }),
+          ),
+      ),
+    );
+    expect(
+      starters
+        .flatMap((policy) => (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref))
+        .sort(),
+    ).toEqual([
+      expect.stringMatching(/^AdminApiHandlerRole/),
+      // The Distributed Map starts its children on its own state machine.
+      expect.stringMatching(/^FanOutJobsStateMachineRole/),
+    ]);
+    const variables = leadflowFunctions(template)
+      .map((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      .find((env) => env.POWERTOOLS_SERVICE_NAME === 'admin');
+    expect(variables?.JOBS_STATE_MACHINE_ARN).toEqual({ Ref: machineId });
+  });
+
+  it('raise an alarm when a job fails past its retries', () => {
+    const [[machineId] = []] = machines();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machineId } }],
+      Threshold: 1,
     });
   });
 });
@@ -610,6 +680,8 @@ describe('cdk-nag AwsSolutions', () => {
       'Journey/Await',
       'Mailer/EventsHandler',
       'Mailer/UnsubscribeHandler',
+      'FanOutJobs/Pages',
+      'FanOutJobs/Batch',
     ].flatMap((fn) => [
       `Leadflow/${fn}/Role AwsSolutions-IAM5[Resource::*]`,
       `Leadflow/${fn}/Role AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
@@ -617,15 +689,24 @@ describe('cdk-nag AwsSolutions', () => {
     const functionIds = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
       id.startsWith('Journey'),
     );
+    const jobFunctionIds = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+      id.startsWith('FanOutJobs'),
+    );
     const deliverers = [
       'AdminApi/Handler',
       'IntakeApi/Handler',
       'Mailer/EventsHandler',
       'Mailer/UnsubscribeHandler',
+      'FanOutJobs/Batch',
     ];
-    const [machineName] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map(
-      (machine) => String(machine.Properties.StateMachineName),
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const machineName = String(
+      machines[Object.keys(machines).find((id) => id.startsWith('Journey')) ?? '']?.Properties
+        .StateMachineName,
     );
+    const jobsMachineId = Object.keys(machines).find((id) => id.startsWith('FanOutJobs')) ?? '';
+    const jobsMachineName = String(machines[jobsMachineId]?.Properties.StateMachineName);
+    const jobExecutions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${jobsMachineId}"}]}]}`;
     const executionReaders = deliverers.map(
       (fn) =>
         `Leadflow/${fn}/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${machineName}:*]`,
@@ -659,7 +740,15 @@ describe('cdk-nag AwsSolutions', () => {
           (rule) => `Leadflow/AdminSite/Distribution AwsSolutions-${rule}`,
         ),
         ...executionReaders,
+        `Leadflow/AdminApi/Handler/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${jobsMachineName}:*]`,
         ...publicRoutes,
+        'Leadflow/FanOutJobs/StateMachine/Role AwsSolutions-IAM5[Resource::*]',
+        ...jobFunctionIds.map(
+          (id) => `Leadflow/FanOutJobs/StateMachine/Role AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,
+        ),
+        ...[`${jobExecutions}:*`, `${jobExecutions}/WakePage:*`].map(
+          (resource) => `Leadflow/FanOutJobs/StateMachine AwsSolutions-IAM5[Resource::${resource}]`,
+        ),
         'Leadflow/Journey/StateMachine/Role AwsSolutions-IAM5[Resource::*]',
         ...functionIds.map(
           (id) => `Leadflow/Journey/StateMachine/Role AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FunnelReport } from '../../functions/domain/funnel-report.js';
 import { submitLead } from '../support/leads.js';
 import { journeyEnv, useRuntime } from '../support/local-runtime.js';
+import { parseMail, signUpWithLink } from '../support/mail-links.js';
 import { contactIdFor } from '../support/table-keys.js';
 
 const runtime = useRuntime({ env: journeyEnv });
@@ -54,9 +55,60 @@ describe('GET /v1/reports/funnel', () => {
     expect(conversion.opportunity).toMatchObject({ entered: 1, movedOn: { customer: 1 }, rate: 1 });
     expect(conversion.name).toMatchObject({ entered: 2, movedOn: { engagement: 1 }, rate: 0.5 });
     expect(conversion.name?.bySource.channel).toEqual({
-      paid_search: { entered: 1, movedOn: 0 },
-      direct: { entered: 1, movedOn: 1 },
+      paid_search: { entered: 1, movedOn: 0, exited: 0, recycled: 0, movedBack: 0 },
+      direct: { entered: 1, movedOn: 1, exited: 0, recycled: 0, movedBack: 0 },
     });
+  });
+
+  it('reports an unsubscribe as an exit and a rejected sales lead as a recycle, never as conversions', async () => {
+    const row = (funnel: FunnelReport, stage: string) =>
+      funnel.conversion.find((entry) => entry.stage === stage);
+    const before = await report();
+    const leaver = await signUpWithLink(runtime, 'leaver@example.com', {
+      source: { utm_source: 'google', utm_medium: 'cpc' },
+    });
+    const header = (await parseMail(leaver.welcome)).headerLines.find(
+      (line) => line.key === 'list-unsubscribe',
+    );
+    const unsubscribe = new URL(/<(http[^>]+)>/.exec(header?.line ?? '')?.[1] ?? '');
+    expect(
+      (await runtime.call(`${unsubscribe.pathname}${unsubscribe.search}`, { method: 'POST' })).status,
+    ).toBe(200);
+    const rejected = await submitLead(runtime, {
+      email: 'rejected@example.com',
+      consent: true,
+      buyingStage: 'ready_to_talk',
+    });
+    await event(rejected, 'sales_rejected');
+    await runtime.settle();
+
+    const after = await report();
+
+    const name = { before: row(before, 'name'), after: row(after, 'name') };
+    expect(name.after?.movedOn).toEqual(name.before?.movedOn);
+    expect(name.after?.exited.unsubscribed ?? 0).toBe((name.before?.exited.unsubscribed ?? 0) + 1);
+    expect(name.after?.bySource.channel?.paid_search?.exited).toBe(
+      (name.before?.bySource.channel?.paid_search?.exited ?? 0) + 1,
+    );
+    const sales = { before: row(before, 'sales_lead'), after: row(after, 'sales_lead') };
+    expect(sales.after?.movedOn).toEqual({ opportunity: 1 });
+    expect(sales.after?.recycled).toBe((sales.before?.recycled ?? 0) + 1);
+    expect(sales.after?.entered).toBe((sales.before?.entered ?? 0) + 1);
+    expect(sales.after?.rate).toBe(Math.round((1 / (sales.after?.entered ?? 1)) * 1000) / 1000);
+    expect(after.outcomes.converted).toBe(before.outcomes.converted);
+    expect(after.outcomes.recycled).toBe(before.outcomes.recycled + 1);
+    expect(after.outcomes.exited.unsubscribed ?? 0).toBe((before.outcomes.exited.unsubscribed ?? 0) + 1);
+  });
+
+  it('counts only the period asked for, exits and recycles included', async () => {
+    const today = (await report()).period.to;
+    const tomorrow = new Date(Date.parse(today) + 86_400_000).toISOString().slice(0, 10);
+    const ahead = await report(`?from=${tomorrow}&to=${tomorrow}`);
+    expect(ahead.conversion).toEqual([]);
+    expect(ahead.outcomes).toEqual({ converted: 0, exited: {}, recycled: 0, movedBack: 0 });
+    const day = await report(`?from=${today}&to=${today}`);
+    expect(day.outcomes.recycled).toBeGreaterThanOrEqual(1);
+    expect(day.outcomes.exited.unsubscribed).toBeGreaterThanOrEqual(1);
   });
 
   it('takes an erased contact out of the current counts', async () => {
@@ -76,6 +128,7 @@ describe('GET /v1/reports/funnel', () => {
   it('reports nothing moved in a period before any contact came', async () => {
     const funnel = await report('?from=2020-01-01&to=2020-01-31');
     expect(funnel.conversion).toEqual([]);
+    expect(funnel.outcomes).toEqual({ converted: 0, exited: {}, recycled: 0, movedBack: 0 });
     expect(funnel.period).toEqual({ from: '2020-01-01', to: '2020-01-31' });
   });
 

@@ -319,7 +319,7 @@ describe('faults lose nothing and send nothing twice', () => {
 });
 
 describe('cost in state transitions', () => {
-  it('is at most three per timed touch and per event', async () => {
+  it('is at most two per timed touch and three per event', async () => {
     const { contactId } = await submit({ email: uniqueEmail('counted'), consent: true });
     const [execution] = await executionsOf(contactId);
     const arn = execution?.executionArn ?? '';
@@ -333,7 +333,7 @@ describe('cost in state transitions', () => {
     const perEvent = afterEvent - afterTouch;
     console.log(`State transitions: ${perTouch} per timed touch, ${perEvent} per event`);
     expect((await mailTo(contactId)).map((mail) => mail.step)).toEqual(['welcome', 'case-study']);
-    expect(perTouch).toBeLessThanOrEqual(3);
+    expect(perTouch).toBeLessThanOrEqual(2);
     expect(perEvent).toBeLessThanOrEqual(3);
   });
 });

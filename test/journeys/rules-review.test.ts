@@ -70,12 +70,12 @@ describe('rules as large as the validation allows', () => {
       note: 'every keyword sales asked for',
     };
     const published = await putRules(big, etag);
-    expect(published.status, await published.clone().text()).toBe(200);
+    expect(published.status, await published.clone().text()).toBe(202);
     const again = await getRules();
     expect(again.rules.fit).toEqual(big.fit);
     // What GET gave, PUT takes back: with its version, publisher and note.
     const roundTrip = await putRules(again.rules, again.etag);
-    expect(roundTrip.status).toBe(200);
+    expect(roundTrip.status).toBe(202);
 
     // Keywords as long as a word may be: valid one by one, too much to store as one document.
     const latest = await getRules();
@@ -96,7 +96,7 @@ describe('rules as large as the validation allows', () => {
     const versions = (await (await runtime.call('/v1/rules/versions', { admin: true })).json()) as {
       versions: Rules[];
     };
-    expect((await putRules(versions.versions.at(-1), latest.etag)).status).toBe(200);
+    expect((await putRules(versions.versions.at(-1), latest.etag)).status).toBe(202);
   }, 120_000);
 });
 
@@ -112,7 +112,7 @@ describe('labels as landing pages and ad tools send them', () => {
       },
     };
     const published = await putRules(draft, etag);
-    expect(published.status).toBe(200);
+    expect(published.status).toBe(202);
 
     const contactId = await submit({
       email: `form-${++sequence}@initech-${Date.now()}.example`,
@@ -238,7 +238,7 @@ describe('rules that make everyone a sales lead', () => {
     const inboxBefore = (await runtime.outbox()).filter(
       (mail) => mail.to === 'sales@leadflow.example',
     ).length;
-    expect((await putRules(draft, etag)).status).toBe(200);
+    expect((await putRules(draft, etag)).status).toBe(202);
     await runtime.settle();
     const inboxAfter = (await runtime.outbox()).filter((mail) => mail.to === 'sales@leadflow.example').length;
     expect(inboxAfter - inboxBefore).toBe(preview.salesHandoffs);

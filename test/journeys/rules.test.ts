@@ -108,13 +108,13 @@ describe('the rules API', () => {
   it('takes back what GET gave, keeps every version with its publisher, and rolls back', async () => {
     const { rules } = await getRules();
     const same = await putRules({ ...rules, note: 'as it was' }, '"0"');
-    expect(same.status).toBe(200);
+    expect(same.status).toBe(202);
     expect(same.headers.get('etag')).toBe('"1"');
     const first = (await same.json()) as Rules;
     expect(first).toMatchObject({ version: 1, note: 'as it was', publishedBy: { sub: 'local-admin' } });
 
     const stricter = await putRules({ ...first, thresholds: { lead: 45, salesLead: 75 } }, '"1"');
-    expect(stricter.status).toBe(200);
+    expect(stricter.status).toBe(202);
     const versions = (await (await runtime.call('/v1/rules/versions', { admin: true })).json()) as {
       versions: Rules[];
     };
@@ -123,11 +123,13 @@ describe('the rules API', () => {
 
     // A rollback is a PUT of the older version's content.
     const back = await putRules(versions.versions[1], '"2"');
-    expect(back.status).toBe(200);
-    const rolledBack = (await back.json()) as Rules;
+    expect(back.status).toBe(202);
+    const rolledBack = (await back.json()) as Rules & { job: { id: string } };
     expect(rolledBack.version).toBe(3);
     expect(rolledBack.thresholds).toEqual({ lead: 40, salesLead: 70 });
-    const { version: _a, updatedAt: _b, note: _c, publishedBy: _d, ...content } = rolledBack;
+    // The publish answers the rules with the job that takes them to the contacts.
+    expect(rolledBack.job).toMatchObject({ id: 'rules-v3', kind: 'rules_publish' });
+    const { version: _a, updatedAt: _b, note: _c, publishedBy: _d, job: _j, ...content } = rolledBack;
     const { version: _e, updatedAt: _f, note: _g, publishedBy: _h, ...original } = rules;
     expect(content).toEqual(original);
   });
@@ -243,7 +245,7 @@ describe('previewing a change of the rules', () => {
     const atLeadBefore = await countAt('lead');
 
     const published = await putRules(draft, etag ?? '');
-    expect(published.status).toBe(200);
+    expect(published.status).toBe(202);
     await runtime.settle();
     expect(await countAt('lead')).toBe(atLeadBefore + (toLead?.count ?? 0));
     const moved = await Promise.all(ids.map(async (id) => (await view(id)).stage));

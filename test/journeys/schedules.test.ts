@@ -74,7 +74,7 @@ describe('the schedules API', () => {
 
     const published = await put('customer', { steps: stepsOf(schedule) }, String(schedule.version));
 
-    expect(published.status).toBe(200);
+    expect(published.status).toBe(202);
     expect((await getSchedule('customer')).etag).toBe(`"${schedule.version + 1}"`);
   });
 
@@ -88,7 +88,7 @@ describe('the schedules API', () => {
 
     expect(without.status).toBe(428);
     expect(((await without.json()) as ErrorBody).error.code).toBe('precondition_required');
-    expect(published.status).toBe(200);
+    expect(published.status).toBe(202);
     expect(published.headers.get('etag')).toBe(`"${schedule.version + 1}"`);
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as ErrorBody).error.code).toBe('version_conflict');
@@ -104,7 +104,7 @@ describe('the schedules API', () => {
       { ...edited, note: 'Wait longer before the thank-you' },
       etag ?? '',
     );
-    expect(published.status).toBe(200);
+    expect(published.status).toBe(202);
     const again = (await published.json()) as Schedule;
     expect(again.steps[0]?.delay).toBe('10d');
     // Who published it (the local admin token's user) and why.
@@ -113,7 +113,7 @@ describe('the schedules API', () => {
       note: 'Wait longer before the thank-you',
     });
     const roundTrip = await put('customer', again, `"${again.version}"`);
-    expect(roundTrip.status).toBe(200);
+    expect(roundTrip.status).toBe(202);
 
     // A stale If-Match is a conflict whatever the body holds, even the body GET gave.
     const stale = await put('customer', { ...again, steps: 'not even steps' }, etag ?? '');
@@ -224,7 +224,7 @@ describe('the schedules API', () => {
       versions: Schedule[];
     };
 
-    expect(rollback.status).toBe(200);
+    expect(rollback.status).toBe(202);
     const current = (await rollback.json()) as Schedule;
     expect(current.version).toBe(editedVersion + 1);
     expect(current.steps).toEqual(original.steps);
@@ -258,7 +258,7 @@ describe('contacts in flight follow the newest version', () => {
     // Catch-up sends are spread over a minute per 60 contacts reached.
     await runtime.advance('1m');
 
-    expect(published.status).toBe(200);
+    expect(published.status).toBe(202);
     expect(await stepsSent(contactId)).toEqual(['welcome', 'case-study']);
     await put('nurture', { steps: stepsOf(schedule) }, `"${schedule.version + 1}"`);
   });

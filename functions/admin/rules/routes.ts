@@ -1,19 +1,23 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../../adapters/clock.js';
 import type { ContactRepository } from '../../adapters/contact-repository.js';
-import { JourneyRepository } from '../../adapters/journey-repository.js';
+import { stageTotals } from '../../adapters/funnel-counters.js';
+import { JobRepository } from '../../adapters/job-repository.js';
 import { logger } from '../../adapters/logger.js';
 import type { RulesRepository } from '../../adapters/rules-repository.js';
-import { stageMembers } from '../../adapters/track-members.js';
+import { stageMembers, stageSample } from '../../adapters/track-members.js';
+import { previewSampleSize } from '../../config/env.js';
 import type { Contact } from '../../domain/contact.js';
+import { newJob } from '../../domain/fan-out-job.js';
 import { publisher } from '../../domain/publication.js';
 import { parseRulesDraft } from '../../domain/rules-draft.js';
-import { previewRules, stagesRulesMove } from '../../domain/rules-preview.js';
+import { previewRules, sampleQuotas, stagesRulesMove } from '../../domain/rules-preview.js';
 import { callerOf } from '../../http/caller.js';
 import { readBody } from '../../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../../http/responses.js';
 import { ifMatchVersion, versionConflict, withVersion } from '../../http/versioned.js';
-import { wakeAll } from '../../journey/lifecycle.js';
+import { acceptedWithJob, startFanOutJob } from '../../jobs/lifecycle.js';
+import { incomingEvent } from '../../journey/lifecycle.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
@@ -34,17 +38,33 @@ export const rulesRoutes = (
   contacts: ContactRepository,
   rules: RulesRepository,
 ): Record<string, Route> => {
-  const journeys = new JourneyRepository(tableName);
+  const jobs = new JobRepository(tableName);
+  const sampleSize = previewSampleSize();
 
-  /** The contacts a change of the rules can move, as their journeys would read them. */
-  const weighed = async (): Promise<Contact[]> => {
-    const ids = await stageMembers(tableName, stagesRulesMove);
+  /**
+   * The contacts a change of the rules can move, as their journeys would read them: all of them,
+   * or past `sampleSize` a sample of each stage in proportion to its count (the funnel's counters,
+   * a read of one small partition), so a preview costs the same at a million contacts.
+   */
+  const weighed = async (): Promise<{ contacts: Contact[]; total: number }> => {
+    const totals = await stageTotals(tableName, stagesRulesMove);
+    const total = [...totals.values()].reduce((sum, n) => sum + n, 0);
+    const ids =
+      total <= sampleSize
+        ? await stageMembers(tableName, stagesRulesMove)
+        : (
+            await Promise.all(
+              [...sampleQuotas(totals, sampleSize)].map(([stage, quota]) =>
+                stageSample(tableName, stage, quota),
+              ),
+            )
+          ).flat();
     const found: Contact[] = [];
     for (let i = 0; i < ids.length; i += readConcurrency) {
       const batch = await Promise.all(ids.slice(i, i + readConcurrency).map((id) => contacts.getContact(id)));
       for (const contact of batch) if (contact) found.push(contact);
     }
-    return found;
+    return { contacts: found, total };
   };
 
   return {
@@ -60,11 +80,13 @@ export const rulesRoutes = (
       const current = await rules.current();
       const draft = parseRulesDraft(body.input, current, now);
       if (!draft.ok) return invalid(draft.issues);
-      return json(200, previewRules(await weighed(), current, draft.value, now));
+      const { contacts: examined, total } = await weighed();
+      return json(200, previewRules(examined, current, draft.value, now, total));
     },
     /**
-     * Publishing wakes every contact the rules can move (a `rules_changed` event, as a schedule
-     * publish does), so each is weighed again at once under the new version, as the preview showed.
+     * Publishing starts a job that wakes every contact the rules can move (a `rules_changed` event,
+     * as a schedule publish does), so each is weighed again at once under the new version, as the
+     * preview showed.
      */
     'PUT /v1/rules': async (event) => {
       const ifMatch = ifMatchVersion(event, 'rules');
@@ -81,16 +103,19 @@ export const rulesRoutes = (
       const caller = callerOf(event);
       if (caller) draft.value.publishedBy = publisher(caller);
       if (!(await rules.publish(draft.value, expected))) return conflict();
-      const reached = await wakeAll(
-        journeys,
-        await stageMembers(tableName, stagesRulesMove),
-        'rules_changed',
-        now,
-        { version: String(draft.value.version) },
-        `rules-v${draft.value.version}`,
+      const jobId = `rules-v${draft.value.version}`;
+      const target = { version: String(draft.value.version) };
+      const job = newJob(
+        jobId,
+        'rules_publish',
+        target,
+        { stages: [...stagesRulesMove], event: incomingEvent('rules_changed', now, target, jobId) },
+        now.toISOString(),
+        draft.value.publishedBy,
       );
-      logger.info('Rules published', { version: draft.value.version, reached });
-      return withVersion(draft.value, draft.value.version);
+      await startFanOutJob(jobs, job);
+      logger.info('Rules published', { version: draft.value.version, jobId });
+      return acceptedWithJob(draft.value, draft.value.version, job);
     },
   };
 };

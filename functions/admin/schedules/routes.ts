@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../../adapters/clock.js';
 import { ContactRepository } from '../../adapters/contact-repository.js';
-import { JourneyRepository } from '../../adapters/journey-repository.js';
+import { stageTotals } from '../../adapters/funnel-counters.js';
+import { JobRepository } from '../../adapters/job-repository.js';
 import { logger } from '../../adapters/logger.js';
 import { ScheduleRepository } from '../../adapters/schedule-repository.js';
 import { SendLedger } from '../../adapters/send-ledger.js';
@@ -9,7 +10,8 @@ import { TemplateRepository } from '../../adapters/template-repository.js';
 import { trackMembers } from '../../adapters/track-members.js';
 import { deliveryLimits } from '../../config/env.js';
 import { mayEmail, wantsTrack } from '../../domain/contact.js';
-import { contactTimeZone, trackRound } from '../../domain/journey.js';
+import { type FanOutJob, newJob } from '../../domain/fan-out-job.js';
+import { contactTimeZone, stagesOnTrack, trackRound } from '../../domain/journey.js';
 import { publisher } from '../../domain/publication.js';
 import { catchUpSpreadMs, type Schedule, type Track, tracks } from '../../domain/schedule.js';
 import { parseDraft } from '../../domain/schedule-draft.js';
@@ -18,7 +20,8 @@ import { callerOf } from '../../http/caller.js';
 import { readBody } from '../../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../../http/responses.js';
 import { ifMatchVersion, versionConflict, withVersion } from '../../http/versioned.js';
-import { wakeAll } from '../../journey/lifecycle.js';
+import { acceptedWithJob, startFanOutJob } from '../../jobs/lifecycle.js';
+import { incomingEvent } from '../../journey/lifecycle.js';
 
 type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
 
@@ -27,7 +30,7 @@ const scheduleWithVersion = (schedule: Schedule) => withVersion(schedule, schedu
 export const scheduleRoutes = (tableName: string): Record<string, Route> => {
   const limits = deliveryLimits();
   const contacts = new ContactRepository(tableName);
-  const journeys = new JourneyRepository(tableName);
+  const jobs = new JobRepository(tableName);
   const ledger = new SendLedger(tableName);
   const schedules = new ScheduleRepository(tableName);
   const templates = new TemplateRepository(tableName);
@@ -46,21 +49,35 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
     };
 
   /**
-   * Contacts on the track wait with timeouts planned from the old version: each gets a
+   * Contacts on the track wait with timeouts planned from the old version: a job hands each a
    * `schedule_changed` event, which wakes its waiting task so the journey plans again from the new
    * version. Being stored, the event also reaches a journey that is mid-step (it read the old
-   * version, and its next wait checks for events as soon as its token is parked). Asked for after
-   * the publish, so a contact that joined the track meanwhile is reached too.
+   * version, and its next wait checks for events as soon as its token is parked). The job lists the
+   * track after the publish, so a contact that joined the track meanwhile is reached too.
    */
-  const replanInFlight = async (schedule: Schedule, now: Date) =>
-    wakeAll(
-      journeys,
-      await trackMembers(tableName, schedule.track),
-      'schedule_changed',
-      now,
-      { track: schedule.track, version: String(schedule.version) },
-      `schedule-${schedule.track}-v${schedule.version}`,
+  const replanInFlight = async (schedule: Schedule, now: Date, createdBy: FanOutJob['createdBy']) => {
+    const jobId = `schedule-${schedule.track}-v${schedule.version}`;
+    const target = { track: schedule.track, version: String(schedule.version) };
+    const job = newJob(
+      jobId,
+      'schedule_publish',
+      target,
+      { stages: stagesOnTrack(schedule.track), event: incomingEvent('schedule_changed', now, target, jobId) },
+      now.toISOString(),
+      createdBy,
     );
+    await startFanOutJob(jobs, job);
+    return job;
+  };
+
+  /** The catch-up window for the track's contacts now, counted by the funnel's counters. */
+  const catchUpSpread = async (track: Track): Promise<number> => {
+    const totals = await stageTotals(tableName, stagesOnTrack(track));
+    return catchUpSpreadMs(
+      [...totals.values()].reduce((sum, n) => sum + n, 0),
+      limits,
+    );
+  };
 
   /** The contacts on the track as the journey would see them now. */
   const inFlight = async (members: string[], track: Track, now: Date): Promise<ContactInFlight[]> => {
@@ -101,7 +118,7 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
       const members = await trackMembers(tableName, track);
-      draft.value.catchUp = { from: now.toISOString(), spreadMs: catchUpSpreadMs(members.length, limits) };
+      draft.value.catchUp = { from: now.toISOString(), spreadMs: await catchUpSpread(track) };
       const contactsInFlight = await inFlight(members, track, now);
       return json(200, previewSchedule(current, draft.value, contactsInFlight, now, limits));
     }),
@@ -127,14 +144,14 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       const draft = parseDraft(body.input, track, current, now, history, kinds);
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
-      const members = await trackMembers(tableName, track);
-      draft.value.catchUp = { from: now.toISOString(), spreadMs: catchUpSpreadMs(members.length, limits) };
+      // The job reaches the track; the request only counts it.
+      draft.value.catchUp = { from: now.toISOString(), spreadMs: await catchUpSpread(track) };
       const caller = callerOf(event);
       if (caller) draft.value.publishedBy = publisher(caller);
       if (!(await schedules.publish(draft.value, expected))) return conflict();
-      const reached = await replanInFlight(draft.value, now);
-      logger.info('Schedule published', { track, version: draft.value.version, reached });
-      return scheduleWithVersion(draft.value);
+      const job = await replanInFlight(draft.value, now, draft.value.publishedBy);
+      logger.info('Schedule published', { track, version: draft.value.version, jobId: job.jobId });
+      return acceptedWithJob(draft.value, draft.value.version, job);
     }),
   };
 };
