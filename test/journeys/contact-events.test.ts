@@ -1,21 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localStepFunctions, sendContactEvent } from '../support/emulated-aws.js';
-import { submitLead } from '../support/leads.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { submitLead, uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 
 const salesInbox = 'sales@leadflow.example';
-let runtime: RunningRuntime;
-let sequence = 0;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 /** As `GET /_local/events` lists them. */
 interface BusEventView {
@@ -25,8 +16,6 @@ interface BusEventView {
   time: string;
   detail: { schemaVersion: number; eventId: string; contactId: string } & Record<string, unknown>;
 }
-
-const uniqueEmail = (label: string) => `${label}-${++sequence}-${Date.now()}@example.com`;
 
 const submit = (fields: Record<string, unknown>) => submitLead(runtime, fields);
 

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { contactIdFor } from '../support/table-keys.js';
 
 interface ListItem {
@@ -17,7 +17,7 @@ interface ListPage {
   nextCursor: string | null;
 }
 
-let runtime: RunningRuntime;
+const runtime = useRuntime({ env: journeyEnv });
 const channelsUsed = ['organic_search', 'email', 'event', 'partner', 'blog'] as const;
 
 /** What the test made, by index, to compute each filter's expected set from. */
@@ -114,7 +114,6 @@ const ids = (items: { contactId: string }[]) => items.map((item) => item.contact
 const idsWhere = (test: (contact: Made) => boolean) => ids(made.filter(test));
 
 beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
   // Three creation months: the listing walks gsi2's monthly partitions. Few contacts before each
   // move of the clock: it runs every journey's due steps.
   await create(0, 20, 0);
@@ -134,10 +133,6 @@ beforeAll(async () => {
   }
   await runtime.settle();
 }, 600_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
 
 describe('GET /v1/contacts', () => {
   it('pages through every contact exactly once, newest first', async () => {

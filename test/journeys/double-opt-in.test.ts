@@ -1,19 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OutboxItem, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { submitLead, uniqueEmail } from '../support/leads.js';
+import { type OutboxItem, useRuntime } from '../support/local-runtime.js';
+import { signedLinkIn } from '../support/mail-links.js';
 
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  // The deployment's default: double opt-in on every form. Many posts from this one client.
-  runtime = await startRuntime({ env: { LEADFLOW_INTAKE_RATE: '0' } });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+// The deployment's default: double opt-in on every form. Many posts from this one client.
+const runtime = useRuntime({ env: { LEADFLOW_INTAKE_RATE: '0' } });
 
 interface ContactBody {
   contactId: string;
@@ -30,9 +23,7 @@ interface ContactBody {
 }
 
 const submit = async (body: Record<string, unknown>) => {
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: body });
-  expect(response.status).toBe(202);
-  await runtime.settle();
+  await submitLead(runtime, body);
 };
 
 const contactOf = async (email: string): Promise<ContactBody> => {
@@ -49,20 +40,14 @@ const contactOf = async (email: string): Promise<ContactBody> => {
 const mailTo = async (email: string): Promise<OutboxItem[]> =>
   (await runtime.outbox()).filter((item) => item.to.toLowerCase() === email.toLowerCase());
 
-/** The confirmation link in an email, as the recipient's client would see it. */
-const confirmLinkIn = async (item: OutboxItem): Promise<string> => {
-  const parsed = await simpleParser(await readFile(item.path));
-  const link = /href="([^"]*\/v1\/confirm\?t=[^"]+)"/.exec(String(parsed.html))?.[1];
-  if (!link) throw new Error(`no confirmation link in ${item.subject}`);
-  return link.replaceAll('&amp;', '&');
-};
+const confirmLinkIn = (item: OutboxItem) => signedLinkIn(item, 'confirm');
 
 const relative = (link: string) => {
   const url = new URL(link);
   return `${url.pathname}${url.search}`;
 };
 
-const address = () => `optin.${randomUUID()}@example.com`;
+const address = () => uniqueEmail('optin');
 
 describe('double opt-in', () => {
   it('sends one confirmation and no marketing until the link is confirmed, then the nurture track', async () => {

@@ -1,25 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitLead } from '../support/leads.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { submitLead, uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 
 /**
  * A caller's own `eventId` on `POST /v1/contacts/{id}/events`: a retry, however late, is answered
  * as the first request was and counts once; another event under the same id is refused.
  */
-let runtime: RunningRuntime;
-let sequence = 0;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 const newContact = (fields: Record<string, unknown> = {}) =>
   submitLead(runtime, {
-    email: `idem-${++sequence}-${Date.now()}@acme.example`,
+    email: uniqueEmail('idem', 'acme.example'),
     company: 'Acme Corp',
     offer: { type: 'white_paper' },
     ...fields,

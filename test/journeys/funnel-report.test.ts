@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FunnelReport } from '../../functions/domain/funnel-report.js';
 import { submitLead } from '../support/leads.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { parseMail, signUpWithLink } from '../support/mail-links.js';
 import { contactIdFor } from '../support/table-keys.js';
 
-let runtime: RunningRuntime;
+const runtime = useRuntime({ env: journeyEnv });
 
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
-
-const submit = async (fields: Record<string, unknown>) => {
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: { consent: true, ...fields } });
-  expect(response.status).toBe(202);
-  return (await contactIdFor(runtime, String(fields.email))) ?? '';
-};
+const submit = (fields: Record<string, unknown>) => submitLead(runtime, { consent: true, ...fields });
 
 const event = (contactId: string, type: string) =>
   runtime.call(`/v1/contacts/${contactId}/events`, { method: 'POST', admin: true, json: { type } });

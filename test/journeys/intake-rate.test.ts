@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rateWindow } from '../../functions/domain/intake-rate.js';
-import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { postContact } from '../support/leads.js';
+import { useRuntime } from '../support/local-runtime.js';
 import { contactIdFor, tableKeys } from '../support/table-keys.js';
 
-let runtime: RunningRuntime;
+const runtime = useRuntime({ env: { LEADFLOW_INTAKE_RATE: '3' } });
 
-beforeAll(async () => {
-  runtime = await startRuntime({ env: { LEADFLOW_INTAKE_RATE: '3' } });
-});
+const submit = (body: unknown) => postContact(runtime, body);
 
-afterAll(async () => {
-  await runtime?.stop();
-});
-
-const submit = (body: unknown) => runtime.call('/v1/contacts', { method: 'POST', json: body });
-
-const clockNow = async () =>
-  new Date(((await (await runtime.call('/_local/clock')).json()) as { now: string }).now);
+const clockNow = () => runtime.now();
 
 /** Each test starts in a fresh minute, with no submissions counted yet. */
 const nextMinute = () => runtime.advance('1m');

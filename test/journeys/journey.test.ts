@@ -4,38 +4,28 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSchedules, stepDelayMs, type Track } from '../../functions/domain/schedule.js';
 import { localStepFunctions, sendContactEvent } from '../support/emulated-aws.js';
-import { journeyEnv, type OutboxItem, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { contactIdFor } from '../support/table-keys.js';
+import { submitLead, uniqueEmail } from '../support/leads.js';
+import { journeyEnv, type OutboxItem, useRuntime } from '../support/local-runtime.js';
 
 const day = 86_400_000;
-let runtime: RunningRuntime;
+const runtime = useRuntime({ env: journeyEnv });
 let stepFunctions: Awaited<ReturnType<typeof localStepFunctions>>;
-let sequence = 0;
 
 beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
   stepFunctions = await localStepFunctions(runtime);
 });
 
-afterAll(async () => {
+afterAll(() => {
   stepFunctions?.client.destroy();
-  await runtime?.stop();
 });
 
 interface Intake {
   contactId: string;
 }
 
-const uniqueEmail = (label: string) => `${label}-${++sequence}-${Date.now()}@example.com`;
-
-const submit = async (fields: Record<string, unknown>): Promise<Intake> => {
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: fields });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, String(fields.email));
-  if (!contactId) throw new Error(`no contact for ${String(fields.email)}`);
-  return { contactId };
-};
+const submit = async (fields: Record<string, unknown>): Promise<Intake> => ({
+  contactId: await submitLead(runtime, fields),
+});
 
 const sendEvent = (contactId: string, type: string) => sendContactEvent(runtime, contactId, type);
 

@@ -1,19 +1,11 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { defaultSchedules } from '../../functions/domain/schedule.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { contactIdFor } from '../support/table-keys.js';
 
 // A runtime of its own: a year of virtual time with no other contacts' timers to step through.
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 it('hands a customer journey over to a new execution well before Step Functions’ one-year limit, sending nothing twice', async () => {
   const intake = await runtime.call('/v1/contacts', {

@@ -3,21 +3,19 @@ import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSchedules } from '../../functions/domain/schedule.js';
 import { localSes, localStepFunctions, sendContactEvent } from '../support/emulated-aws.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { contactIdFor, putTableItem, tableItems } from '../support/table-keys.js';
+import { submitLead, uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
+import { putTableItem, tableItems } from '../support/table-keys.js';
 
-let runtime: RunningRuntime;
+const runtime = useRuntime({ env: journeyEnv });
 let stepFunctions: Awaited<ReturnType<typeof localStepFunctions>>;
-let sequence = 0;
 
 beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
   stepFunctions = await localStepFunctions(runtime);
 });
 
 afterAll(async () => {
   stepFunctions?.client.destroy();
-  await runtime?.stop();
 });
 
 interface ContactBody {
@@ -26,15 +24,8 @@ interface ContactBody {
   stalledCount?: number;
 }
 
-const submit = async (label: string): Promise<string> => {
-  const email = `${label}-${++sequence}-${Date.now()}@example.com`;
-  const response = await runtime.call('/v1/contacts', { method: 'POST', json: { email, consent: true } });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, email);
-  if (!contactId) throw new Error(`no contact for ${email}`);
-  return contactId;
-};
+const submit = (label: string): Promise<string> =>
+  submitLead(runtime, { email: uniqueEmail(label), consent: true });
 
 const contact = async (contactId: string) =>
   (await (await runtime.call(`/v1/contacts/${contactId}`, { admin: true })).json()) as ContactBody;
@@ -173,7 +164,7 @@ describe('journeys outlive outages', () => {
 });
 
 describe('the send ledger is reconciled', () => {
-  const now = async () => ((await (await runtime.call('/_local/clock')).json()) as { now: string }).now;
+  const now = async () => (await runtime.now()).toISOString();
   const second = defaultSchedules.nurture.steps[1];
 
   /** The claim a step leaves when it dies after claiming its email, before marking it sent. */

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import {
   busEventsOf as busEvents,
   handoffMailsFor as handoffMails,
@@ -12,16 +13,7 @@ import { allTableItems, contactIdFor } from '../support/table-keys.js';
  * The preferences page as an attacker and a confused prospect use it: forwarded and reused links,
  * markup in what it shows, odd bodies, racing posts, and what an unsubscribe must keep shut.
  */
-let runtime: RunningRuntime;
-let sequence = 0;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 interface ContactBody {
   stage: string;
@@ -31,12 +23,10 @@ interface ContactBody {
   consentRecords: { action: string; method: string }[];
 }
 
-const uniqueEmail = (label: string) => `attack.${label}-${++sequence}-${Date.now()}@example.com`;
-
 const mailTo = (contactId: string) => mailsOf(runtime, contactId);
 
 const signUp = async (label: string, fields: Record<string, unknown> = {}) => {
-  const { email, contactId, link } = await signUpWithLink(runtime, uniqueEmail(label), fields);
+  const { email, contactId, link } = await signUpWithLink(runtime, uniqueEmail(`attack.${label}`), fields);
   return { email, contactId, link };
 };
 

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import {
   busEventsOf as busEvents,
   handoffMailsFor as handoffMails,
@@ -10,16 +11,7 @@ import {
 import { allTableItems } from '../support/table-keys.js';
 
 const day = 86_400_000;
-let runtime: RunningRuntime;
-let sequence = 0;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 interface ContactBody {
   stage: string;
@@ -31,11 +23,9 @@ interface ContactBody {
   consentRecords: { action: string; method: string; until?: string; track?: string }[];
 }
 
-const uniqueEmail = (label: string) => `prefs.${label}-${++sequence}-${Date.now()}@example.com`;
-
 /** A consenting lead (single opt-in here), with its welcome email sent and nothing else. */
 const signUp = async (label: string, fields: Record<string, unknown> = {}) => {
-  const { mails, ...lead } = await signUpWithLink(runtime, uniqueEmail(label), fields);
+  const { mails, ...lead } = await signUpWithLink(runtime, uniqueEmail(`prefs.${label}`), fields);
   expect(mails).toHaveLength(1);
   return lead;
 };

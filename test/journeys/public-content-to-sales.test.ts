@@ -1,20 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { submitLead } from '../support/leads.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { tableKeys } from '../support/table-keys.js';
 
 /** What an anonymous visitor types, on its way to the sales inbox and to chat through the bus. */
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 interface BusEvent {
   detailType: string;

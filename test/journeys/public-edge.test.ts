@@ -1,18 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { useRuntime } from '../support/local-runtime.js';
 import { contactIdFor, tableKeys } from '../support/table-keys.js';
 
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  // Hundreds of intakes from this one client: the per-client limit has its own suite.
-  runtime = await startRuntime({ env: { LEADFLOW_INTAKE_RATE: '0' } });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+// Hundreds of intakes from this one client: the per-client limit has its own suite.
+const runtime = useRuntime({ env: { LEADFLOW_INTAKE_RATE: '0' } });
 
 const post = (body: string, contentType: string) =>
   runtime.call('/v1/contacts', {

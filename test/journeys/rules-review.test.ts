@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RulesPreview } from '../../functions/domain/rules-preview.js';
 import { submitLead } from '../support/leads.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 
 /**
  * A review of the rules and sales features as a demanding user meets them: rules as big as the
  * validation allows, the labels a real landing page sends, and two reps deciding at once.
  */
-let runtime: RunningRuntime;
+const runtime = useRuntime({ env: journeyEnv });
 let sequence = 0;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
 
 type Rules = Record<string, unknown> & {
   version: number;

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RulesPreview } from '../../functions/domain/rules-preview.js';
 import { submitLead } from '../support/leads.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { allTableItems } from '../support/table-keys.js';
 
 /**
@@ -12,16 +12,8 @@ import { allTableItems } from '../support/table-keys.js';
  * from a white paper to a sales lead whose score names each cause.
  */
 const salesInbox = 'sales@leadflow.example';
-let runtime: RunningRuntime;
+const runtime = useRuntime({ env: journeyEnv });
 let sequence = 0;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-});
 
 type Rules = {
   version: number;

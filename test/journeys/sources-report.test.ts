@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SourceReport } from '../../functions/domain/source-report.js';
 import { submitLead } from '../support/leads.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ env: journeyEnv });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
+const runtime = useRuntime({ env: journeyEnv });
 
 /** With consent and a company: a lead on a work address fits, so enough engagement makes it a lead. */
 const submit = (fields: Record<string, unknown>) =>

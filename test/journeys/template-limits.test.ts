@@ -1,31 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EmailTemplate, RenderedEmail } from '../../functions/domain/email-template.js';
 import type { Schedule } from '../../functions/domain/schedule.js';
 import { testSendsPerHour } from '../../functions/domain/test-send.js';
-import { journeyEnv, type RunningRuntime, startRuntime } from '../support/local-runtime.js';
-import { writeLocalUsers } from '../support/local-users.js';
+import { submitLead, uniqueEmail } from '../support/leads.js';
+import { journeyEnv, useRuntime } from '../support/local-runtime.js';
 import { parseMail } from '../support/mail-links.js';
-import { contactIdFor } from '../support/table-keys.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'leadflow-template-limits-'));
-let runtime: RunningRuntime;
-
-beforeAll(async () => {
-  writeLocalUsers(dataDir);
-  runtime = await startRuntime({
-    dataDir,
-    env: { ...journeyEnv, LEADFLOW_TEST_SEND_DOMAINS: 'staff.example' },
-  });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+const runtime = useRuntime({
+  users: true,
+  env: { ...journeyEnv, LEADFLOW_TEST_SEND_DOMAINS: 'staff.example' },
 });
 
 interface ErrorBody {
@@ -40,7 +27,7 @@ const bulkyLoop = '{% for i in (1..9000) %}{{ postal_address }}{% endfor %}';
 
 /** An ID token as the local identity provider issues it to `user` (the users file's address). */
 const idTokenFor = async (user: 'marketing' | 'sales' | 'admin') => {
-  const jwk = JSON.parse(readFileSync(join(dataDir, 'idp-key.json'), 'utf8')) as JWK;
+  const jwk = JSON.parse(readFileSync(join(runtime.dataDir, 'idp-key.json'), 'utf8')) as JWK;
   const key = await importJWK(jwk, 'RS256');
   return new SignJWT({ 'cognito:groups': [user], email: `${user}@example.com`, token_use: 'id' })
     .setProtectedHeader({ alg: 'RS256', kid: jwk.kid ?? '' })
@@ -78,16 +65,8 @@ const putTemplate = (name: string, body: unknown, ifMatch: string) =>
   });
 
 const submit = async (label: string, extra: Record<string, unknown> = {}) => {
-  const email = `${label}.${randomUUID()}@example.com`;
-  const response = await runtime.call('/v1/contacts', {
-    method: 'POST',
-    json: { email, consent: true, ...extra },
-  });
-  expect(response.status).toBe(202);
-  await runtime.settle();
-  const contactId = await contactIdFor(runtime, email);
-  if (!contactId) throw new Error(`no contact for ${email}`);
-  return { email, contactId };
+  const email = uniqueEmail(label);
+  return { email, contactId: await submitLead(runtime, { email, consent: true, ...extra }) };
 };
 
 const draft = (body: string, subject = 'Hello') => ({

@@ -11,11 +11,17 @@ export const mailTo = async (runtime: RunningRuntime, contactId: string): Promis
 
 export const parseMail = async (mail: OutboxItem) => simpleParser(await readFile(mail.path));
 
+/** An email's signed link to `/v1/<purpose>`, absolute, as the recipient's client shows it. */
+export const signedLinkIn = async (mail: OutboxItem, purpose: 'confirm' | 'preferences'): Promise<string> => {
+  const html = String((await parseMail(mail)).html);
+  const link = new RegExp(`href="([^"]*/v1/${purpose}\\?t=[^"]+)"`).exec(html)?.[1];
+  if (!link) throw new Error(`no ${purpose} link in ${mail.subject}`);
+  return link.replaceAll('&amp;', '&');
+};
+
 /** The preferences link as the recipient's client shows it, relative to the runtime. */
 export const preferencesLinkIn = async (mail: OutboxItem): Promise<string> => {
-  const link = /href="([^"]*\/v1\/preferences\?t=[^"]+)"/.exec(String((await parseMail(mail)).html))?.[1];
-  if (!link) throw new Error(`no preferences link in ${mail.subject}`);
-  const url = new URL(link.replaceAll('&amp;', '&'));
+  const url = new URL(await signedLinkIn(mail, 'preferences'));
   return `${url.pathname}${url.search}`;
 };
 
