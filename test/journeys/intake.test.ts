@@ -299,7 +299,7 @@ describe('a demo request from paid search', () => {
       headers: { 'if-match': current.headers.get('etag') ?? '' },
       json: { ...rules, handoffOffers: ['consultation'] },
     });
-    expect(put.status).toBe(200);
+    expect(put.status).toBe(202);
     await runtime.settle();
 
     const email = 'drew.demo@initech.example';

@@ -243,7 +243,7 @@ describe('the templates API', () => {
       headers: { 'if-match': `"${schedule.version}"` },
       json: { steps: [...schedule.steps, { delay: '30d', template: 'spring-promo' }] },
     });
-    expect(withPromo.status).toBe(200);
+    expect(withPromo.status).toBe(202);
     await runtime.call('/v1/schedules/customer', {
       method: 'PUT',
       admin: true,
