@@ -5,9 +5,7 @@ import type { IncomingEvent } from '../domain/incoming-event.js';
 import { documentClient, writeIf } from './dynamodb.js';
 import { eventPut } from './journey-repository.js';
 import { liveContactCheck } from './live-contact.js';
-import { contactPk, eventKey } from './table-keys.js';
-
-const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+import { eventKey, jobKey, jobMarkerKey } from './table-keys.js';
 
 /**
  * A job's marker on a contact outlives any redrive of the job (Step Functions redrives within 14
@@ -99,8 +97,7 @@ export class JobRepository {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  pk: contactPk(contactId),
-                  sk: `JOB#${jobId}`,
+                  ...jobMarkerKey(contactId, jobId),
                   at: now.toISOString(),
                   expiresAt: Math.floor((now.getTime() + markerLifeMs) / 1000),
                 },

@@ -109,5 +109,13 @@ export const versionPrefix = 'VERSION#';
 export const versionSk = (version: number) => `${versionPrefix}${String(version).padStart(6, '0')}`;
 export const currentSk = 'CURRENT';
 
+// Fan-out jobs: the job's record, and its marker on each contact it reached (once per contact).
+
+export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+export const jobMarkerKey = (contactId: string, jobId: string) => ({
+  pk: contactPk(contactId),
+  sk: `JOB#${jobId}`,
+});
+
 /** The deployment's secret (its item still named for its first use, the unsubscribe link's key). */
 export const secretKey = { pk: 'CONFIG#SECRETS', sk: 'UNSUBSCRIBE' };

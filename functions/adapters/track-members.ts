@@ -28,30 +28,6 @@ export const stageMembers = async (tableName: string, stages: readonly Stage[]):
 export const trackMembers = (tableName: string, track: Track): Promise<string[]> =>
   stageMembers(tableName, stagesOnTrack(track));
 
-/** The first `limit` contact ids at the stage (those there longest), through the by-stage index. */
-export const stageSample = async (tableName: string, stage: Stage, limit: number): Promise<string[]> => {
-  const members: string[] = [];
-  // A query's Limit must be at least 1: a stage with no quota is not read.
-  if (limit < 1) return members;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :stage',
-        ExpressionAttributeValues: { ':stage': byStagePk(stage) },
-        ProjectionExpression: 'contactId',
-        Limit: limit - members.length,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) members.push(String(item.contactId));
-    start = page.LastEvaluatedKey;
-  } while (start && members.length < limit);
-  return members;
-};
-
 /** Where a walk over the by-stage index stands: the stage's index, and the last key read in it. */
 export interface StagesCursor {
   stage?: number;
@@ -87,3 +63,7 @@ export const stagesPage = async (
   }
   return { contactIds, next: (at.stage ?? 0) >= stages.length ? null : at };
 };
+
+/** The first `limit` contact ids at the stage (those there longest), through the by-stage index. */
+export const stageSample = async (tableName: string, stage: Stage, limit: number): Promise<string[]> =>
+  (await stagesPage(tableName, [stage], {}, limit)).contactIds;
