@@ -80,3 +80,10 @@ export const apiRoutes: readonly ApiRoute[] = [
 ];
 
 export const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+/** The groups that may call a signed-in route: where another check (a job's readers) takes them from. */
+export const rolesOf = (method: ApiRoute['method'], path: string): readonly Role[] => {
+  const route = apiRoutes.find((candidate) => candidate.method === method && candidate.path === path);
+  if (!route?.roles) throw new Error(`No signed-in route ${method} ${path}`);
+  return route.roles;
+};

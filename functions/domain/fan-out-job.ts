@@ -1,4 +1,4 @@
-import type { Role } from '../../lib/api-routes.js';
+import { type Role, rolesOf } from '../../lib/api-routes.js';
 import type { IncomingEvent } from './incoming-event.js';
 import type { Stage } from './stages.js';
 
@@ -44,8 +44,8 @@ export interface WakeSpec {
 
 /** Who may read a job: whoever may read the resource that started it. */
 export const jobReaders: Record<JobKind, readonly Role[]> = {
-  schedule_publish: ['marketing', 'admin'],
-  rules_publish: ['marketing', 'sales', 'admin'],
+  schedule_publish: rolesOf('GET', '/v1/schedules/{track}'),
+  rules_publish: rolesOf('GET', '/v1/rules'),
 };
 
 /** Where the next page starts, as the job's kind reads it; `null` once everything was listed. */
