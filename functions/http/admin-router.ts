@@ -11,6 +11,12 @@ const allowedRoles = new Map(
 );
 
 /**
+ * Every id in a path (a contact, a job, a template, a track) is far shorter; a longer one would
+ * only reach DynamoDB to be refused there (a key is at most 2,048 bytes) as a 500.
+ */
+export const maxPathParameterLength = 200;
+
+/**
  * The handler of a function behind admin routes (`routes` keyed by API Gateway's routeKey). The
  * authorizer (Cognito's JWT authorizer in AWS, the local router's check locally) has proved who is
  * calling; here the caller's groups must include one the route allows (least privilege).
@@ -25,6 +31,13 @@ export const adminRouter =
       return errorResponse(403, 'forbidden', `${event.routeKey} is for ${allowed.join(', ')}`, [
         { path: 'Authorization', message: `needs one of the groups ${allowed.join(', ')}` },
       ]);
+    }
+    for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+      if ((value ?? '').length > maxPathParameterLength) {
+        return errorResponse(400, 'validation_failed', `The path's ${name} is too long`, [
+          { path: name, message: `at most ${maxPathParameterLength} characters` },
+        ]);
+      }
     }
     const route = Object.hasOwn(routes, event.routeKey) ? routes[event.routeKey] : undefined;
     if (!route) return errorResponse(404, 'not_found', `No route ${event.routeKey}`);

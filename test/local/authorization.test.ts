@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, importJWK, type JWK, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxPathParameterLength } from '../../functions/http/admin-router.js';
 import { apiRoutes, type Role, roles } from '../../lib/api-routes.js';
 import { type RunningRuntime, startRuntime } from '../support/local-runtime.js';
 import { passwordOf, writeLocalUsers } from '../support/local-users.js';
@@ -120,6 +121,20 @@ describe('every admin route, for every group', () => {
       }
     }
     expect(table).toHaveLength(adminRoutes.length);
+  });
+
+  it('refuses a path parameter longer than any id by its name, changing nothing', async () => {
+    const withParameter = adminRoutes.filter((route) => route.path.includes('{'));
+    expect(withParameter.length).toBeGreaterThan(3);
+    for (const route of withParameter) {
+      const name = /\{(\w+)\}/.exec(route.path)?.[1] ?? '';
+      const path = route.path.replace(`{${name}}`, 'x'.repeat(maxPathParameterLength + 1));
+      const response = await call(tokens.get('admin') ?? '', route.method, path);
+      expect(response.status, `${route.method} ${route.path}`).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'validation_failed', issues: [{ path: name }] },
+      });
+    }
   });
 });
 
