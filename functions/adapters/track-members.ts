@@ -1,8 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { stagesOnTrack } from '../domain/journey.js';
-import type { Track } from '../domain/schedule.js';
+import { sampleQuotas } from '../domain/preview-sample.js';
 import type { Stage } from '../domain/stages.js';
 import { documentClient, queryAll } from './dynamodb.js';
+import { stageTotals } from './funnel-counters.js';
 import { byStagePk } from './table-keys.js';
 
 /** The ids of the contacts at these stages now, through the by-stage index (never a table scan). */
@@ -20,13 +20,6 @@ export const stageMembers = async (tableName: string, stages: readonly Stage[]):
   }
   return members;
 };
-
-/**
- * The contacts on a track now: who a schedule edit reaches. Side states count too: a
- * `disqualified` contact stays on nurture.
- */
-export const trackMembers = (tableName: string, track: Track): Promise<string[]> =>
-  stageMembers(tableName, stagesOnTrack(track));
 
 /** Where a walk over the by-stage index stands: the stage's index, and the last key read in it. */
 export interface StagesCursor {
@@ -67,3 +60,22 @@ export const stagesPage = async (
 /** The first `limit` contact ids at the stage (those there longest), through the by-stage index. */
 export const stageSample = async (tableName: string, stage: Stage, limit: number): Promise<string[]> =>
   (await stagesPage(tableName, [stage], {}, limit)).contactIds;
+
+/**
+ * The contacts at these stages a preview reads: all of them while they fit `size`, past it a sample
+ * of each stage in proportion to its count (the funnel's counters, one small partition), so a
+ * preview costs the same at a million contacts. `total` is how many there are, all told.
+ */
+export const previewAudience = async (
+  tableName: string,
+  stages: readonly Stage[],
+  size: number,
+): Promise<{ contactIds: string[]; total: number; sampled: boolean }> => {
+  const totals = await stageTotals(tableName, stages);
+  const total = [...totals.values()].reduce((sum, n) => sum + n, 0);
+  if (total <= size) return { contactIds: await stageMembers(tableName, stages), total, sampled: false };
+  const samples = await Promise.all(
+    [...sampleQuotas(totals, size)].map(([stage, quota]) => stageSample(tableName, stage, quota)),
+  );
+  return { contactIds: samples.flat(), total, sampled: true };
+};

@@ -124,6 +124,21 @@ describe('the rules preview over more contacts than it samples', () => {
     expect(sampled.examined).toBeLessThanOrEqual(sampleSize);
     expect(sampled.examined).toBeGreaterThan(sampleSize / 2);
   }, 300_000);
+
+  it('samples the schedule preview too, sized by the counters, and says so', async () => {
+    const current = await runtime.call('/v1/schedules/nurture', { admin: true });
+    const schedule = (await current.json()) as { steps: unknown[] };
+    const response = await runtime.call('/v1/schedules/nurture/preview', {
+      method: 'POST',
+      admin: true,
+      json: { steps: schedule.steps },
+    });
+    expect(response.status).toBe(200);
+    const preview = (await response.json()) as { sampled: boolean; total: number; inFlight: number };
+    expect(preview).toMatchObject({ sampled: true, total: onNurture });
+    expect(preview.inFlight).toBeGreaterThan(0);
+    expect(preview.inFlight).toBeLessThanOrEqual(sampleSize);
+  }, 300_000);
 });
 
 describe('a schedule publish reaching 500 contacts', () => {

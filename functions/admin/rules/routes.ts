@@ -1,17 +1,16 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clock } from '../../adapters/clock.js';
 import type { ContactRepository } from '../../adapters/contact-repository.js';
-import { stageTotals } from '../../adapters/funnel-counters.js';
 import { JobRepository } from '../../adapters/job-repository.js';
 import { logger } from '../../adapters/logger.js';
 import type { RulesRepository } from '../../adapters/rules-repository.js';
-import { stageMembers, stageSample } from '../../adapters/track-members.js';
+import { previewAudience } from '../../adapters/track-members.js';
 import { previewSampleSize } from '../../config/env.js';
 import type { Contact } from '../../domain/contact.js';
 import { newJob } from '../../domain/fan-out-job.js';
 import { publisher } from '../../domain/publication.js';
 import { parseRulesDraft } from '../../domain/rules-draft.js';
-import { previewRules, sampleQuotas, stagesRulesMove } from '../../domain/rules-preview.js';
+import { previewRules, stagesRulesMove } from '../../domain/rules-preview.js';
 import { callerOf } from '../../http/caller.js';
 import { readBody } from '../../http/request-body.js';
 import { errorResponse, type HttpResult, json } from '../../http/responses.js';
@@ -41,24 +40,9 @@ export const rulesRoutes = (
   const jobs = new JobRepository(tableName);
   const sampleSize = previewSampleSize();
 
-  /**
-   * The contacts a change of the rules can move, as their journeys would read them: all of them,
-   * or past `sampleSize` a sample of each stage in proportion to its count (the funnel's counters,
-   * a read of one small partition), so a preview costs the same at a million contacts.
-   */
+  /** The contacts a change of the rules can move, as their journeys would read them (or a sample). */
   const weighed = async (): Promise<{ contacts: Contact[]; total: number }> => {
-    const totals = await stageTotals(tableName, stagesRulesMove);
-    const total = [...totals.values()].reduce((sum, n) => sum + n, 0);
-    const ids =
-      total <= sampleSize
-        ? await stageMembers(tableName, stagesRulesMove)
-        : (
-            await Promise.all(
-              [...sampleQuotas(totals, sampleSize)].map(([stage, quota]) =>
-                stageSample(tableName, stage, quota),
-              ),
-            )
-          ).flat();
+    const { contactIds: ids, total } = await previewAudience(tableName, stagesRulesMove, sampleSize);
     const found: Contact[] = [];
     for (let i = 0; i < ids.length; i += readConcurrency) {
       const batch = await Promise.all(ids.slice(i, i + readConcurrency).map((id) => contacts.getContact(id)));

@@ -7,8 +7,8 @@ import { logger } from '../../adapters/logger.js';
 import { ScheduleRepository } from '../../adapters/schedule-repository.js';
 import { SendLedger } from '../../adapters/send-ledger.js';
 import { TemplateRepository } from '../../adapters/template-repository.js';
-import { trackMembers } from '../../adapters/track-members.js';
-import { deliveryLimits } from '../../config/env.js';
+import { previewAudience } from '../../adapters/track-members.js';
+import { deliveryLimits, previewSampleSize } from '../../config/env.js';
 import { mayEmail, wantsTrack } from '../../domain/contact.js';
 import { type FanOutJob, newJob } from '../../domain/fan-out-job.js';
 import { contactTimeZone, stagesOnTrack, trackRound } from '../../domain/journey.js';
@@ -29,6 +29,7 @@ const scheduleWithVersion = (schedule: Schedule) => withVersion(schedule, schedu
 
 export const scheduleRoutes = (tableName: string): Record<string, Route> => {
   const limits = deliveryLimits();
+  const sampleSize = previewSampleSize();
   const contacts = new ContactRepository(tableName);
   const jobs = new JobRepository(tableName);
   const ledger = new SendLedger(tableName);
@@ -117,10 +118,15 @@ export const scheduleRoutes = (tableName: string): Record<string, Route> => {
       const draft = parseDraft(body.input, track, current, now, history, kinds);
       if (!draft.ok)
         return errorResponse(400, 'validation_failed', 'The schedule has invalid fields', draft.issues);
-      const members = await trackMembers(tableName, track);
+      // The track's contacts, or past the sample size a sample of them: every count is then the sample's.
+      const audience = await previewAudience(tableName, stagesOnTrack(track), sampleSize);
       draft.value.catchUp = { from: now.toISOString(), spreadMs: await catchUpSpread(track) };
-      const contactsInFlight = await inFlight(members, track, now);
-      return json(200, previewSchedule(current, draft.value, contactsInFlight, now, limits));
+      const contactsInFlight = await inFlight(audience.contactIds, track, now);
+      return json(200, {
+        ...previewSchedule(current, draft.value, contactsInFlight, now, limits),
+        sampled: audience.sampled,
+        total: audience.total,
+      });
     }),
     'GET /v1/schedules': async () =>
       json(200, { schedules: await Promise.all(tracks.map((track) => schedules.current(track))) }),
