@@ -337,7 +337,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
           return json(202, { ...given, until: new Date(until).toISOString() });
         }
         return validationFailed(
-          'Give {"function": "advance"|"await"|"job-pages"|"job-batch", "when": "before"|"after", "times": n, "contactId"?: id} ' +
+          `Give {"function": ${faultableFunctions.map((name) => `"${name}"`).join('|')}, "when": "before"|"after", "times": n, "contactId"?: id} ` +
             'or {"service": "sesv2", "error": "TooManyRequestsException"|"SendingPausedException", "for": "1h"}',
           'issues' in fault
             ? fault.issues
